@@ -1,0 +1,80 @@
+"""Scorers: check every summary against its article and gold annotation.
+
+Two roles, each a protocol with a registry entry per implementation (one file each):
+- coverage: which gold facts the summary carries -> :class:`~harness.records.CoverageResult`
+- faithfulness: which claims the article body does not support, traps hit
+  -> :class:`~harness.records.FaithfulnessResult`
+
+Config: ``scorers: {coverage: {...params}, hallucination: {...params}}`` (keys = constructor
+parameters); a scorer's ``signature()`` names every setting that affects its numbers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+from ..errors import ConfigError, did_you_mean
+from ..records import Article, CoverageResult, FaithfulnessResult
+
+
+@runtime_checkable
+class CoverageScorer(Protocol):
+    """Decides, per gold fact, whether a summary carries it."""
+
+    role: str  # "coverage"
+
+    def signature(self) -> str:
+        """One line naming every setting that affects the numbers."""
+        ...
+
+    def score(self, article: Article, summary: str) -> CoverageResult:
+        """Per-fact verdicts for one summary of ``article``."""
+        ...
+
+    def score_many(self, items: Sequence[tuple[Article, str]]) -> list[CoverageResult]:
+        """Batch form of :meth:`score` (same results, in order; may batch model calls)."""
+        ...
+
+
+@runtime_checkable
+class FaithfulnessScorer(Protocol):
+    """Finds the claims of a summary that the article body does not support."""
+
+    role: str  # "faithfulness"
+
+    def signature(self) -> str:
+        """One line naming every setting that affects the numbers."""
+        ...
+
+    def score(self, article: Article, summary: str) -> FaithfulnessResult:
+        """Hallucinations, traps hit and the summary-level verdict for one summary."""
+        ...
+
+    def score_many(self, items: Sequence[tuple[Article, str]]) -> list[FaithfulnessResult]:
+        """Batch form of :meth:`score`."""
+        ...
+
+
+_REGISTRY: dict[str, str] = {
+    "coverage": "harness.scorers.coverage:FactCoverageScorer",
+    "hallucination": "harness.scorers.hallucination:HallucinationScorer",
+}
+
+
+def available() -> list[str]:
+    """Registered scorer names."""
+    return sorted(_REGISTRY)
+
+
+def build(name: str, params: dict[str, Any] | None, where: str = "scorers") -> Any:
+    """Build the scorer registered as ``name`` with config ``params``."""
+    from ..summarizers import check_params
+
+    if name not in _REGISTRY:
+        raise ConfigError(f"{where}: unknown scorer {name!r}." + did_you_mean(name, available()))
+    module, _, cls_name = _REGISTRY[name].partition(":")
+    cls = getattr(importlib.import_module(module), cls_name)
+    params = dict(params or {})
+    check_params(cls, params, f"{where}.{name}")
+    return cls(**params)

@@ -1,0 +1,260 @@
+"""Text utilities shared by loaders, summarizers and checkers: sentences with offsets,
+normalisation (case, diacritics, quotes, possessives, plurals), numbers and dates.
+
+All functions are pure and deterministic; offsets always index the string passed in.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .records import Span
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
+    "gov", "gen", "col", "lt", "sgt", "capt", "rep", "sen", "no", "fig", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e",
+    "a.m", "p.m", "approx", "dept", "est", "mt", "ft",
+}
+_SENT_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)|\n\s*\n|\n""")
+
+
+def sentences(text: str) -> list[Span]:
+    """Split ``text`` into sentences with exact character offsets (empty ones dropped).
+
+    Splits on ``. ! ?`` followed by space, and on line breaks; keeps common abbreviations
+    ("Mr.", "U.S.", "Jan.") and decimal numbers together."""
+    spans: list[Span] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        piece = text[start:end]
+        if m.group().startswith((".",)) and "\n" not in m.group():
+            word = re.search(r"([\w.]+)\.+[\"'”’)\]]*$", piece)
+            if word:
+                w = word.group(1).lower()
+                if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
+                    continue
+            nxt = text[end:end + 3].lstrip()
+            if nxt[:1].islower():
+                continue
+        _add(spans, text, start, end)
+        start = end
+    _add(spans, text, start, len(text))
+    return spans
+
+
+def _add(spans: list[Span], text: str, start: int, end: int) -> None:
+    raw = text[start:end]
+    lead = len(raw) - len(raw.lstrip())
+    trail = len(raw) - len(raw.rstrip())
+    s, e = start + lead, end - trail
+    if e > s:
+        spans.append(Span(s, e, text[s:e]))
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
+def fold(text: str) -> str:
+    """Case-fold, strip diacritics and unify quotes and dashes; same length as ``text``
+    whenever every character folds to one character (so offsets can be reused)."""
+    out = []
+    for ch in text.translate(_QUOTES):
+        base = unicodedata.normalize("NFKD", ch)
+        base = "".join(c for c in base if not unicodedata.combining(c)) or ch
+        low = base.lower()
+        out.append(low if len(low) == 1 else ch.lower()[:1] or ch)
+    return "".join(out)
+
+
+_WORD = re.compile(r"[A-Za-z\u00C0-\u024F0-9]+(?:['’][A-Za-z]+)?(?:[.,][0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a text: its offsets, folded form and light stem."""
+
+    start: int
+    end: int
+    norm: str
+    stem: str
+
+
+def tokens(text: str) -> list[Token]:
+    """Words of ``text`` with offsets, folded (see :func:`fold`) and stemmed (see :func:`stem`)."""
+    folded = fold(text)
+    out = []
+    for m in _WORD.finditer(folded):
+        norm = m.group()
+        out.append(Token(m.start(), m.end(), norm, stem(norm)))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light, predictable stem: drops possessives and common plural/verb endings."""
+    w = re.sub(r"'s?$", "", word.lower())
+    if len(w) <= 3 or w.isdigit():
+        return w
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
+        if w.endswith(suffix):
+            return w[: -len(suffix)] + repl
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+STOPWORDS = frozenset("""
+a an the and or but if of to in on at by for with from as into onto over under about after before
+than then that this these those there here is are was were be been being am do does did doing
+have has had having will would shall should can could may might must not no nor so such too very
+it its it's he him his she her hers they them their theirs we us our ours you your yours i me my
+who whom whose which what when where why how all any both each few more most other some own same
+only just also up down out off again further once s t said says say according while during until
+per via upon within without against between through among across toward towards
+""".split())
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the non-stopword words of ``text`` (numbers kept)."""
+    return [t.stem for t in tokens(text) if t.norm not in STOPWORDS]
+
+
+# ---------------------------------------------------------------- numbers
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+           "trillion": 1_000_000_000_000, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+             "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "twice": 2, "half": 0.5,
+             "dozen": 12, "single": 1, "both": 2, "pair": 2}
+NUMBER_WORDS = {**_UNITS, **_TENS}
+_NUM_RE = re.compile(
+    r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(?P<pct>%|percent|per cent))?"
+    r"(?:\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|m|k)\b)?",
+    re.IGNORECASE,
+)
+_WORDNUM_RE = re.compile(
+    r"\b(?P<w>(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+    r"(?:[- ](?:" + "|".join(_UNITS) + r"))?)"
+    r"(?:\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """A number stated in text: its span and value (scaled: "1.5 billion" -> 1.5e9)."""
+
+    start: int
+    end: int
+    text: str
+    value: float
+    raw: float
+    """The value before scaling ("1.5 billion" -> 1.5)."""
+    percent: bool = False
+
+
+def numbers(text: str) -> list[NumberMention]:
+    """Numbers in ``text``, as digits or English words, with spans. Years (1900-2099)
+    written as four digits are included; callers that want to ignore them check ``raw``."""
+    found: list[NumberMention] = []
+    taken: list[tuple[int, int]] = []
+    for m in _NUM_RE.finditer(text):
+        raw = float(m.group("num").replace(",", ""))
+        scale = _SCALES.get((m.group("scale") or "").lower(), 1)
+        found.append(NumberMention(m.start(), m.end(), m.group(), raw * scale, raw, bool(m.group("pct"))))
+        taken.append((m.start(), m.end()))
+    for m in _WORDNUM_RE.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        parts = re.split(r"[- ]", m.group("w").lower())
+        raw = float(sum(NUMBER_WORDS.get(p, 0) for p in parts))
+        scale = _SCALES.get((m.group("scale") or "").lower(), 1)
+        found.append(NumberMention(m.start(), m.end(), m.group(), raw * scale, raw))
+    found.sort(key=lambda n: n.start)
+    return found
+
+
+def number_values(text: str) -> set[float]:
+    """All values a reader could take from ``text``'s numbers (scaled and unscaled)."""
+    vals: set[float] = set()
+    for n in numbers(text):
+        vals.add(round(n.value, 6))
+        vals.add(round(n.raw, 6))
+    return vals
+
+
+# ---------------------------------------------------------------- dates
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split())}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+_MON = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE_RES = [
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    re.compile(_MON.replace("(?P<mon>", r"\b(?P<mon>") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{4})\b)?", re.I),
+    re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MON + r"(?:,?\s+(?P<y>\d{4})\b)?", re.I),
+    re.compile(r"\b" + _MON + r"\s+(?P<y>\d{4})\b", re.I),
+]
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date stated in text; ``year`` or ``day`` may be unknown (None)."""
+
+    start: int
+    end: int
+    text: str
+    year: int | None
+    month: int
+    day: int | None
+
+    def agrees(self, year: int, month: int, day: int | None) -> bool:
+        """True when this mention is compatible with the given date (unknown parts match)."""
+        return (self.month == month and (self.day is None or day is None or self.day == day)
+                and (self.year is None or self.year == year))
+
+
+def dates(text: str) -> list[DateMention]:
+    """Dates in ``text`` ("March 18, 2025", "18 March", "2025-03-18", "March 2025")."""
+    found: list[DateMention] = []
+    for rx in _DATE_RES:
+        for m in rx.finditer(text):
+            if any(d.start <= m.start() < d.end or m.start() <= d.start < m.end() for d in found):
+                continue
+            g = m.groupdict()
+            month = int(g["m"]) if g.get("m") else MONTHS.get(g["mon"].lower().rstrip("."), 0)
+            day = int(g["d"]) if g.get("d") else None
+            year = int(g["y"]) if g.get("y") else None
+            if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
+                continue
+            found.append(DateMention(m.start(), m.end(), m.group(), year, month, day))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def parse_iso_date(value: str) -> tuple[int, int, int]:
+    """Parse ``YYYY-MM-DD`` strictly (raises ValueError on an impossible date)."""
+    import datetime
+
+    d = datetime.date.fromisoformat(value)
+    return d.year, d.month, d.day
