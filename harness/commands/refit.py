@@ -1,0 +1,24 @@
+"""``harness refit coverage|faithfulness --data FILE... [--out PATH]``: refit the shipped
+calibration of a scorer on labelled dev data and write it with its provenance."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``refit`` parser."""
+    p = sub.add_parser("refit", help="refit a scorer's shipped calibration on labelled dev data")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND")
+    kinds.required = True
+    for kind in ("coverage", "faithfulness"):
+        k = kinds.add_parser(kind, help=f"refit the {kind} scorer")
+        k.add_argument("--data", nargs="+", required=True, metavar="FILE")
+        k.add_argument("--out", metavar="PATH", help="where to write (default: the shipped file)")
+        k.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    module = importlib.import_module(f"harness.metaeval.{args.kind}")
+    return module.refit_main(args)

@@ -1,0 +1,1 @@
+"""Meta-evaluation: how well the scorers agree with people, on public human-labelled data."""
