@@ -1,0 +1,26 @@
+"""``harness score --gold FILE --summaries FILE --out DIR``: score saved summaries."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..pipeline import run_score
+from .eval import print_headline
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``score`` parser."""
+    p = sub.add_parser("score", help="score saved summaries (JSONL: model, article_id, summary)")
+    p.add_argument("--gold", required=True, help="gold articles.jsonl (or a folder holding one)")
+    p.add_argument("--summaries", required=True, help="JSONL of {model, article_id, summary}")
+    p.add_argument("--out", required=True, help="folder for run.json, scores.jsonl, reports")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """0 when every summary was scored, 1 when any is unscored."""
+    run_dir, records = run_score(args.gold, args.summaries, Path(args.out), progress=not args.quiet)
+    print_headline(run_dir)
+    return 1 if any(r.unscored for r in records) else 0

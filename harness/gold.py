@@ -1,0 +1,264 @@
+"""Loading and validating gold annotations (``articles.jsonl``; also JSON, parquet or a Hub
+dataset through ``datasets``).
+
+Every problem names the file, line and field, and all problems of a file are reported at once
+(:class:`~harness.errors.InputError`). Warnings (a hint alias not found in the article) do not stop
+loading; :func:`read_gold` returns them for ``harness validate``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import InputError, Problem, did_you_mean
+from .records import TRAP_KINDS, Article, GoldFact, Trap, to_json
+from .text import fold, parse_iso_date
+
+_ARTICLE_KEYS = ("id", "title", "url", "published", "format", "text", "body", "facts", "traps", "references")
+_FACT_KEYS = ("id", "statement", "importance", "evidence", "any_of", "all_of", "pattern", "date", "number")
+_TRAP_KEYS = ("id", "statement", "kind", "evidence", "any_of", "all_of", "pattern", "date", "number")
+
+
+def resolve_gold_path(path: str | Path) -> Path:
+    """A gold file, or a folder holding ``articles.jsonl``."""
+    p = Path(path)
+    if p.is_dir():
+        candidate = p / "articles.jsonl"
+        if not candidate.exists():
+            raise InputError(f"{p}: folder has no articles.jsonl")
+        return candidate
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder")
+    return p
+
+
+def read_rows(path: Path) -> tuple[list[tuple[int | None, Any]], list[Problem]]:
+    """Raw rows of a gold file with their line numbers (None where the format has no lines)."""
+    problems: list[Problem] = []
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".arrow"):
+        import datasets
+
+        ds = datasets.load_dataset("parquet" if suffix == ".parquet" else "arrow",
+                                   data_files=str(path), split="train")
+        return [(None, dict(r)) for r in ds], problems
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [Problem(str(path), line, None, f"not valid UTF-8 (byte {exc.start})")]
+    if suffix == ".json":
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return [], [Problem(str(path), exc.lineno, None, f"invalid JSON: {exc.msg}")]
+        if not isinstance(value, list):
+            return [], [Problem(str(path), 1, None, "a .json gold file must hold a list of articles")]
+        return [(None, v) for v in value], problems
+    rows: list[tuple[int | None, Any]] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((lineno, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+    if not rows and not problems:
+        problems.append(Problem(str(path), None, None, "file holds no articles"))
+    return rows, problems
+
+
+def read_gold(path: str | Path) -> tuple[list[Article], list[Problem]]:
+    """Parse and validate a gold set: its articles and every problem (errors and warnings)."""
+    if isinstance(path, str) and path.startswith("hf:"):
+        return _read_hub(path[3:])
+    p = resolve_gold_path(path)
+    rows, problems = read_rows(p)
+    return _parse_rows(str(p), rows, problems)
+
+
+def _read_hub(name: str) -> tuple[list[Article], list[Problem]]:
+    import datasets
+
+    ds = datasets.load_dataset(name, split="train")
+    return _parse_rows(f"hf:{name}", [(None, dict(r)) for r in ds], [])
+
+
+def _parse_rows(src: str, rows: list[tuple[int | None, Any]], problems: list[Problem]) -> tuple[list[Article], list[Problem]]:
+    articles: list[Article] = []
+    seen: dict[str, int | None] = {}
+    for index, (lineno, row) in enumerate(rows):
+        where = _Where(src, lineno, "" if lineno else f"[{index}]")
+        article = _parse_article(row, where, problems)
+        if article is None:
+            continue
+        if article.id in seen:
+            first = f"line {seen[article.id]}" if seen[article.id] else "an earlier row"
+            problems.append(where.problem("id", f"duplicate article id {article.id!r} (first at {first})"))
+            continue
+        seen[article.id] = lineno
+        articles.append(article)
+    return articles, problems
+
+
+def load_gold(path: str | Path) -> list[Article]:
+    """Articles of a gold set; raises :class:`InputError` listing every error (not warnings)."""
+    articles, problems = read_gold(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InputError(f"{path}: {len(errors)} problem(s) in the gold annotations", errors)
+    return articles
+
+
+class _Where:
+    def __init__(self, path: str, line: int | None, prefix: str):
+        self.path, self.line, self.prefix = path, line, prefix
+
+    def problem(self, field: str | None, message: str, severity: str = "error") -> Problem:
+        name = f"{self.prefix}{'.' if self.prefix and field else ''}{field or ''}" or None
+        return Problem(self.path, self.line, name, message, severity)
+
+
+def _parse_article(row: Any, where: _Where, problems: list[Problem]) -> Article | None:
+    if not isinstance(row, dict):
+        problems.append(where.problem(None, f"expected a JSON object, got {type(row).__name__}"))
+        return None
+    before = len(problems)
+    for key in row:
+        if key not in _ARTICLE_KEYS:
+            problems.append(where.problem(key, "unknown field." + did_you_mean(key, _ARTICLE_KEYS)))
+    art_id = _string(row, "id", where, problems, required=True)
+    text = _string(row, "text", where, problems, required=True)
+    if text is not None and not text.strip():
+        problems.append(where.problem("text", "article text is empty"))
+    body = _string(row, "body", where, problems)
+    if body is not None and not body.strip():
+        problems.append(where.problem("body", "article body is empty"))
+    fmt = _string(row, "format", where, problems) or "text"
+    if fmt not in ("text", "html"):
+        problems.append(where.problem("format", f"must be 'text' or 'html', got {fmt!r}"))
+    published = _string(row, "published", where, problems)
+    if published:
+        try:
+            parse_iso_date(published[:10])
+        except ValueError:
+            problems.append(where.problem("published", f"not a valid ISO date: {published!r}"))
+    references = _string_list(row, "references", where, problems)
+    facts = _parse_items(row, "facts", GoldFact, _FACT_KEYS, where, problems, text or "")
+    traps = _parse_items(row, "traps", Trap, _TRAP_KEYS, where, problems, text or "")
+    ids = [i.id for i in (*facts, *traps)]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(where.problem("facts/traps", f"duplicate fact/trap id {dup!r}"))
+    if any(p.severity == "error" for p in problems[before:]) or art_id is None or text is None:
+        return None
+    return Article(id=art_id, text=text, title=_string(row, "title", where, []) or "",
+                   url=_string(row, "url", where, []) or "", published=published, format=fmt,
+                   body=body, facts=tuple(facts), traps=tuple(traps), references=tuple(references))
+
+
+def _parse_items(row: dict, key: str, cls: type, keys: tuple[str, ...], where: _Where,
+                 problems: list[Problem], text: str) -> list[Any]:
+    value = row.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(where.problem(key, f"must be a list, got {type(value).__name__}"))
+        return []
+    items = []
+    folded_text = fold(text)
+    for i, item in enumerate(value):
+        sub = _Where(where.path, where.line, f"{where.prefix}{'.' if where.prefix else ''}{key}[{i}]")
+        if not isinstance(item, dict):
+            problems.append(sub.problem(None, f"expected an object, got {type(item).__name__}"))
+            continue
+        for k in item:
+            if k not in keys:
+                problems.append(sub.problem(k, "unknown field." + did_you_mean(k, keys)))
+        before = len(problems)
+        fields: dict[str, Any] = {
+            "id": _string(item, "id", sub, problems, required=True),
+            "statement": _string(item, "statement", sub, problems, required=True),
+            "any_of": tuple(_string_list(item, "any_of", sub, problems)),
+            "all_of": tuple(_string_list(item, "all_of", sub, problems)),
+            "pattern": _string(item, "pattern", sub, problems),
+            "date": _string(item, "date", sub, problems),
+        }
+        number = item.get("number")
+        if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+            problems.append(sub.problem("number", f"must be a number, got {number!r}"))
+        fields["number"] = number
+        evidence = _string(item, "evidence", sub, problems)
+        if cls is GoldFact:
+            fields["evidence"] = evidence
+            imp = item.get("importance", 1)
+            if isinstance(imp, bool) or not isinstance(imp, int) or not 1 <= imp <= 3:
+                problems.append(sub.problem("importance", f"must be an integer 1..3, got {imp!r}"))
+            fields["importance"] = imp
+        else:
+            kind = item.get("kind", "unsupported")
+            if kind not in TRAP_KINDS:
+                problems.append(sub.problem("kind", f"unknown trap kind {kind!r}." + did_you_mean(str(kind), TRAP_KINDS)))
+            fields["kind"] = kind
+        if evidence and evidence not in text:
+            problems.append(sub.problem("evidence", f"quote not found in the article text: {evidence[:80]!r}"))
+        if fields["pattern"]:
+            try:
+                re.compile(fields["pattern"])
+            except re.error as exc:
+                problems.append(sub.problem("pattern", f"regular expression does not compile: {exc}"))
+        if fields["date"]:
+            try:
+                parse_iso_date(fields["date"])
+            except ValueError:
+                problems.append(sub.problem("date", f"not a valid ISO date (YYYY-MM-DD): {fields['date']!r}"))
+        if cls is GoldFact:
+            for hint in ("any_of", "all_of"):
+                for alias in fields[hint]:
+                    if fold(alias) not in folded_text:
+                        problems.append(sub.problem(hint, f"{alias!r} does not appear in the article", "warning"))
+        if any(p.severity == "error" for p in problems[before:]) or not fields["id"] or not fields["statement"]:
+            continue
+        items.append(cls(**fields))
+    return items
+
+
+def _string(row: dict, key: str, where: _Where, problems: list[Problem], required: bool = False) -> str | None:
+    value = row.get(key)
+    if value is None:
+        if required:
+            problems.append(where.problem(key, "missing required field"))
+        return None
+    if not isinstance(value, str):
+        problems.append(where.problem(key, f"must be a string, got {type(value).__name__}"))
+        return None
+    if required and not value.strip():
+        problems.append(where.problem(key, "must not be empty"))
+        return None
+    return value
+
+
+def _string_list(row: dict, key: str, where: _Where, problems: list[Problem]) -> list[str]:
+    value = row.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(where.problem(key, "must be a list of strings"))
+        return []
+    return list(value)
+
+
+def dataset_hashes(articles: Iterable[Article]) -> dict[str, str]:
+    """sha256 of the articles' texts and of their annotations (facts, traps, references)."""
+    texts, gold = hashlib.sha256(), hashlib.sha256()
+    for a in articles:
+        texts.update(json.dumps([a.id, a.text, a.body], ensure_ascii=False).encode())
+        gold.update(json.dumps([a.id, to_json(a.facts), to_json(a.traps), list(a.references)],
+                               ensure_ascii=False, sort_keys=True).encode())
+    return {"articles_sha256": texts.hexdigest(), "annotations_sha256": gold.hexdigest()}

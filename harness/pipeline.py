@@ -1,0 +1,273 @@
+"""The flow of a run: gold set -> body extraction -> summarizers (cache in front) -> scorers ->
+aggregation -> results folder. ``harness eval`` and ``harness score`` are thin wrappers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from tqdm import tqdm
+
+from . import __version__, scorers as scorer_registry, summarizers as summarizer_registry
+from .aggregate import summarize_model
+from .body import extract_body
+from .config import RunConfig, resolve_path
+from .errors import HarnessError
+from .gold import dataset_hashes, load_gold
+from .records import Article, ScoreRecord, Summary
+from .results import JsonlWriter, dumps, write_atomic
+
+CHEAP_BACKENDS = ("lead", "reference", "file", "textrank", "oracle")
+
+
+def prepare_articles(path: str | Path, limit: int | None = None) -> list[Article]:
+    """Load the gold set and extract each article's body (furniture kept aside)."""
+    articles = load_gold(path)
+    if limit is not None:
+        articles = articles[:limit]
+    return [extract_body(a) for a in articles]
+
+
+def build_scorers(spec: dict[str, dict[str, Any]]) -> list[Any]:
+    """Scorer objects from the config's ``scorers`` mapping (coverage first)."""
+    built = [scorer_registry.build(name, params) for name, params in spec.items()]
+    return sorted(built, key=lambda s: s.role != "coverage")
+
+
+def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any],
+                progress: bool = True, desc: str = "scoring") -> list[ScoreRecord]:
+    """Score every (article, summary) pair with every scorer; failures become *unscored*."""
+    results: dict[str, list[Any]] = {}
+    errors: dict[int, str] = {}
+    scorable = [i for i, (_, s) in enumerate(pairs) if not s.meta.get("error")]
+    for scorer in scorers:
+        out: list[Any] = [None] * len(pairs)
+        bar = tqdm(total=len(scorable), desc=f"{desc} ({scorer.role})", disable=not progress,
+                   file=sys.stderr, leave=False)
+        for start in range(0, len(scorable), 32):
+            chunk = scorable[start:start + 32]
+            items = [(pairs[i][0], pairs[i][1].text) for i in chunk]
+            try:
+                got = scorer.score_many(items)
+            except Exception:  # fall back to one by one so one bad item does not sink the batch
+                got = []
+                for i, item in zip(chunk, items):
+                    try:
+                        got.append(scorer.score(*item))
+                    except Exception as exc:  # noqa: BLE001 - recorded as the unscored reason
+                        errors[i] = f"{scorer.role} scorer failed: {type(exc).__name__}: {exc}"
+                        got.append(None)
+            for i, r in zip(chunk, got):
+                out[i] = r
+            bar.update(len(chunk))
+        bar.close()
+        results[scorer.role] = out
+    records = []
+    for i, (article, summary) in enumerate(pairs):
+        cov = results.get("coverage", [None] * len(pairs))[i]
+        faith = results.get("faithfulness", [None] * len(pairs))[i]
+        unscored = summary.meta.get("error") or errors.get(i)
+        if not unscored and cov is None and faith is None:
+            unscored = "no scorer produced a result"
+        records.append(ScoreRecord(
+            model=summary.model, article_id=article.id, summary=summary.text,
+            coverage=None if unscored or cov is None else cov.coverage,
+            facts=() if unscored or cov is None else cov.facts,
+            hallucinations=() if unscored or faith is None else faith.hallucinations,
+            hallucination_rate=None if unscored or faith is None else faith.hallucination_rate,
+            faithful=None if unscored or faith is None else faith.faithful,
+            faithfulness_probability=None if unscored or faith is None else faith.probability,
+            n_claims=0 if unscored or faith is None else faith.n_claims,
+            traps_hit=() if unscored or faith is None else faith.traps_hit,
+            summary_words=len(summary.text.split()),
+            unscored=unscored or None,
+            generation=_generation_info(article, summary),
+        ))
+    return records
+
+
+def _generation_info(article: Article, summary: Summary) -> dict[str, Any]:
+    """Generation details for the results, with the facts whose evidence the model never saw."""
+    info = {k: v for k, v in summary.meta.items() if k not in ("error",)}
+    seen = summary.meta.get("input_chars_seen")
+    if isinstance(seen, int):
+        body = article.body or article.text
+        if seen < len(body):
+            info["facts_beyond_context"] = [
+                f.id for f in article.facts
+                if f.evidence and body.find(f.evidence) >= 0 and body.find(f.evidence) + len(f.evidence) > seen
+            ]
+    return info
+
+
+def _wrap_cache(summarizer: Any, spec: dict[str, Any], use_cache: bool, refresh: bool) -> Any:
+    if not use_cache or spec.get("backend") in CHEAP_BACKENDS:
+        return summarizer
+    try:
+        from .cache import CachedSummarizer, GenerationCache, default_cache_path
+    except ImportError:
+        return summarizer
+    return CachedSummarizer(summarizer, GenerationCache(default_cache_path()), refresh=refresh)
+
+
+def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None = None,
+             refresh: bool = False, progress: bool = True) -> Path:
+    """Run ``config`` end to end and return the results folder."""
+    t0 = time.perf_counter()
+    dataset = resolve_path(config.dataset, config.source)
+    limit = limit if limit is not None else config.limit
+    articles = prepare_articles(dataset, limit)
+    scorers = build_scorers(config.scorers)
+    use_cache = config.cache if use_cache is None else use_cache
+    run_dir = _run_dir(config)
+    summaries_by_model: dict[str, list[Summary]] = {}
+    model_info: dict[str, dict[str, Any]] = {}
+    timings: dict[str, float] = {}
+    with JsonlWriter(run_dir / "summaries.jsonl") as out:
+        for spec in config.models:
+            t = time.perf_counter()
+            summarizer = _wrap_cache(summarizer_registry.build(spec, f"models[{spec['name']}]"),
+                                     spec, use_cache, refresh)
+            inputs = articles if config.input == "body" else [dataclasses.replace(a, body=a.text) for a in articles]
+            summaries = []
+            bar = tqdm(total=len(inputs), desc=f"generating ({spec['name']})", disable=not progress, file=sys.stderr)
+            batch = max(1, int(spec.get("batch_size", 8) or 8))
+            for start in range(0, len(inputs), batch):
+                for s in summarizer.summarize(inputs[start:start + batch]):
+                    out.write({"model": s.model, "article_id": s.article_id, "summary": s.text, "meta": s.meta})
+                    summaries.append(s)
+                bar.update(min(batch, len(inputs) - start))
+            bar.close()
+            summaries_by_model[spec["name"]] = summaries
+            info = {"backend": spec.get("backend"), "identity": summarizer.identity()}
+            for counter in ("reused", "generated"):
+                if hasattr(summarizer, counter):
+                    info[counter] = getattr(summarizer, counter)
+            model_info[spec["name"]] = info
+            timings[f"generate:{spec['name']}"] = round(time.perf_counter() - t, 3)
+            if "reused" in info and progress:
+                print(f"{spec['name']}: reused {info['reused']} cached summaries, generated {info['generated']}",
+                      file=sys.stderr)
+    t = time.perf_counter()
+    by_id = {a.id: a for a in articles}
+    records = score_pairs([(by_id[s.article_id], s) for m in summaries_by_model.values() for s in m],
+                          scorers, progress)
+    timings["score"] = round(time.perf_counter() - t, 3)
+    timings["total"] = round(time.perf_counter() - t0, 3)
+    finish_run(run_dir, articles, records, scorers, model_info, _config_json(config), config.seed,
+               config.bootstrap, config.input, str(dataset), timings)
+    return run_dir
+
+
+def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
+              progress: bool = True, seed: int = 0, bootstrap: int = 1000) -> tuple[Path, list[ScoreRecord]]:
+    """Score saved summaries against ``gold`` into ``out_dir`` (same files as ``eval``)."""
+    from .errors import InputError, Problem
+    from .summarizers.file import read_summaries
+
+    t0 = time.perf_counter()
+    articles = prepare_articles(gold)
+    by_id = {a.id: a for a in articles}
+    rows, problems = read_summaries(summaries_path)
+    for line, s in rows:
+        if s.article_id not in by_id:
+            problems.append(Problem(str(summaries_path), line, "article_id",
+                                    f"unknown article {s.article_id!r} (not in {gold})"))
+    seen: set[tuple[str, str]] = set()
+    for line, s in rows:
+        if (s.model, s.article_id) in seen:
+            problems.append(Problem(str(summaries_path), line, "article_id",
+                                    f"duplicate summary for model {s.model!r} and article {s.article_id!r}"))
+        seen.add((s.model, s.article_id))
+    if problems:
+        raise InputError(f"{summaries_path}: {len(problems)} problem(s) in the summaries file", problems)
+    summaries = [s for _, s in rows]
+    run_dir = Path(out_dir)
+    with JsonlWriter(run_dir / "summaries.jsonl") as out:
+        for s in summaries:
+            out.write({"model": s.model, "article_id": s.article_id, "summary": s.text, "meta": s.meta})
+    scorers = build_scorers({"coverage": {}, "hallucination": {}})
+    records = score_pairs([(by_id[s.article_id], s) for s in summaries], scorers, progress)
+    models = {s.model: {"backend": "file", "identity": {"backend": "file", "path": str(summaries_path)}}
+              for s in summaries}
+    config = {"dataset": str(gold), "summaries": str(summaries_path), "command": "score"}
+    finish_run(run_dir, articles, records, scorers, models, config, seed, bootstrap, "body", str(gold),
+               {"total": round(time.perf_counter() - t0, 3)})
+    return run_dir, records
+
+
+def finish_run(run_dir: Path, articles: list[Article], records: list[ScoreRecord], scorers: Sequence[Any],
+               models: dict[str, dict[str, Any]], config: dict[str, Any], seed: int, bootstrap: int,
+               input_mode: str, dataset: str, timings: dict[str, float]) -> None:
+    """Write ``scores.jsonl``, ``run.json`` and the reports of a run."""
+    from .report import write_reports
+
+    with JsonlWriter(run_dir / "scores.jsonl") as out:
+        for r in records:
+            out.write(r)
+    hashes = dataset_hashes(articles)
+    scorer_sigs = {s.role: s.signature() for s in scorers}
+    signature = "|".join([
+        f"harness:{__version__}", f"articles:{hashes['articles_sha256'][:12]}",
+        f"annotations:{hashes['annotations_sha256'][:12]}", f"input:{input_mode}",
+        *[f"{role}={sig}" for role, sig in sorted(scorer_sigs.items())],
+        f"seed:{seed}", f"bootstrap:{bootstrap}",
+    ])
+    for name, info in models.items():
+        info["metrics"] = summarize_model([r for r in records if r.model == name], bootstrap, seed)
+        ident = dumps(info.get("identity", {}))
+        info["fingerprint"] = hashlib.sha256(ident.encode()).hexdigest()[:16]
+    run = {
+        "run_id": run_dir.name,
+        "signature": signature,
+        "harness_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "config": config,
+        "dataset": {"path": dataset, "n_articles": len(articles), **hashes},
+        "scorers": scorer_sigs,
+        "seed": seed,
+        "bootstrap": bootstrap,
+        "input": input_mode,
+        "versions": versions(),
+        "models": models,
+        "timings": timings,
+    }
+    write_atomic(run_dir / "run.json", json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_reports(run_dir, run, records, articles)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the libraries that can change a number."""
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "transformers", "sentence-transformers", "spacy", "numpy"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _config_json(config: RunConfig) -> dict[str, Any]:
+    data = dataclasses.asdict(config)
+    data["models"] = [dict(m) for m in config.models]
+    return data
+
+
+def _run_dir(config: RunConfig) -> Path:
+    run_id = config.run_id or f"{config.name}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    root = Path(config.output_dir)
+    run_dir = root / run_id
+    if root.resolve() not in run_dir.resolve().parents:
+        raise HarnessError(f"run_id {run_id!r} would escape the results folder {root}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir

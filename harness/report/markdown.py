@@ -1,0 +1,84 @@
+"""``report.md``: the headline table per model (mean, 95% CI, n, unscored), then the worst
+articles with their missed facts and hallucinated spans. Model output is escaped (it is
+untrusted and Markdown renderers pass HTML through)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Sequence
+
+from ..records import Article, ScoreRecord
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def md_escape(text: str, limit: int | None = 300) -> str:
+    """Untrusted text made safe for a Markdown table cell: HTML-escaped, control characters,
+    pipes, backticks and line breaks neutralised, cut to ``limit`` characters."""
+    text = _ANSI.sub("", text.replace("\n", " ").replace("\r", " "))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = html.escape(text, quote=False)
+    return re.sub(r"([\\`*_\[\]|])", r"\\\1", text)
+
+
+def fmt_metric(m: dict[str, Any] | None, pct: bool = True) -> str:
+    """'0.712 [0.650, 0.770]' (or '–' when no value)."""
+    if not m or m.get("mean") is None:
+        return "–"
+    return f"{m['mean']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+
+
+def headline_table(run: dict[str, Any]) -> list[str]:
+    """Rows of the per-model headline table."""
+    rows = ["| model | coverage (95% CI) | hallucination rate (95% CI) | faithful share | traps hit / article | n | unscored |",
+            "|---|---|---|---|---|---|---|"]
+    for name, info in run.get("models", {}).items():
+        m = info.get("metrics", {})
+        cov = m.get("coverage", {})
+        rows.append(
+            f"| {md_escape(name)} | {fmt_metric(cov)} | {fmt_metric(m.get('hallucination_rate'))} | "
+            f"{fmt_metric(m.get('faithful'))} | {fmt_metric(m.get('traps_hit'))} | {cov.get('n', 0)} | "
+            f"{cov.get('n_unscored', 0)} |")
+    return rows
+
+
+def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
+                    articles: Sequence[Article] | None = None, worst: int = 5) -> str:
+    """The whole ``report.md``."""
+    statements = {(a.id, f.id): f.statement for a in (articles or []) for f in a.facts}
+    lines = [f"# Summarizer evaluation: {md_escape(run.get('run_id', ''))}", "",
+             f"Dataset: `{md_escape(run['dataset']['path'], None)}` ({run['dataset']['n_articles']} articles)  ",
+             f"Signature: `{run['signature']}`", "", "## Headline", "", *headline_table(run), "",
+             "Coverage: importance-weighted share of gold facts carried (1 = all). Hallucination rate: "
+             "share of summary claims the article body does not support. 95% CIs by percentile bootstrap "
+             "over articles; unscored pairs are counted, not folded into the means.", ""]
+    for name in run.get("models", {}):
+        recs = [r for r in records if r.model == name]
+        unscored = [r for r in recs if r.unscored]
+        scored = sorted((r for r in recs if not r.unscored),
+                        key=lambda r: (r.coverage if r.coverage is not None else 1.0) - (r.hallucination_rate or 0.0))
+        lines += [f"## {md_escape(name)}: worst articles", ""]
+        for r in scored[:worst]:
+            lines.append(f"### {md_escape(r.article_id)}: coverage {r.coverage:.2f}, "
+                         f"hallucination rate {r.hallucination_rate if r.hallucination_rate is not None else float('nan'):.2f}")
+            lines.append("")
+            lines.append(f"> {md_escape(r.summary, 600) or '(empty summary)'}")
+            lines.append("")
+            missed = [f for f in r.facts if f.status != "covered"]
+            for f in missed:
+                text = statements.get((r.article_id, f.id), f.id)
+                lines.append(f"- fact **{md_escape(f.id)}** {f.status}: {md_escape(text)}")
+            for h in r.hallucinations:
+                trap = f" (trap {md_escape(h.trap_id)})" if h.trap_id else ""
+                lines.append(f"- hallucination `{h.kind}`{trap}: \"{md_escape(h.text, 160)}\"")
+            beyond = r.generation.get("facts_beyond_context")
+            if beyond:
+                lines.append(f"- beyond the model's context window: {', '.join(md_escape(b) for b in beyond)}")
+            lines.append("")
+        if unscored:
+            lines += [f"Unscored ({len(unscored)}):", ""]
+            lines += [f"- {md_escape(r.article_id)}: {md_escape(r.unscored or '')}" for r in unscored[:20]]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

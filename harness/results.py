@@ -1,0 +1,98 @@
+"""The run folder: ``run.json``, ``scores.jsonl``, ``summaries.jsonl``, ``report.md``,
+``report.html``. Files are written atomically (temp file + fsync + rename) or appended line by
+line with a flush per line, so a killed process never leaves a half-written file read as valid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import HarnessError, InputError, Problem
+from .records import ScoreRecord, score_record_from_json, to_json
+
+
+def dumps(value: Any) -> str:
+    """Canonical one-line JSON (sorted keys, UTF-8) used for every results file."""
+    return json.dumps(to_json(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class JsonlWriter:
+    """Appends one JSON line per record, flushed at once (so a crash loses at most one line)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._f = open(path, "w", encoding="utf-8")
+
+    def write(self, record: Any) -> None:
+        """Append ``record`` as one line."""
+        self._f.write(dumps(record) + "\n")
+        self._f.flush()
+
+    def close(self) -> None:
+        """Flush to disk and close."""
+        os.fsync(self._f.fileno())
+        self._f.close()
+
+    def __enter__(self) -> "JsonlWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each line; a truncated last line (a crash) is skipped."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield i, json.loads(line)
+        except json.JSONDecodeError as exc:
+            if i >= len(lines) - 1:
+                continue
+            raise InputError(f"{path}:{i}: invalid JSON: {exc.msg}") from None
+
+
+def load_run(run_dir: str | Path) -> tuple[dict[str, Any], list[ScoreRecord]]:
+    """``run.json`` and the score records of a run folder (clear errors when unusable)."""
+    d = Path(run_dir)
+    run_path, scores_path = d / "run.json", d / "scores.jsonl"
+    for p in (run_path, scores_path):
+        if not p.is_file():
+            raise HarnessError(f"{d}: not a complete run folder ({p.name} is missing)")
+    try:
+        run = json.loads(run_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{run_path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    records = []
+    problems = []
+    for line, obj in read_jsonl(scores_path):
+        try:
+            records.append(score_record_from_json(obj))
+        except (TypeError, KeyError) as exc:
+            problems.append(Problem(str(scores_path), line, None, f"not a score record: {exc}"))
+    if problems:
+        raise InputError(f"{scores_path}: unusable score records", problems)
+    return run, records
