@@ -1,0 +1,88 @@
+"""The CLI driven end to end on the tiny gold set, with golden run.json/report.md.
+
+Golden files come from a deterministic run (lead and reference baselines); regenerate them after
+an intended scorer change with ``UPDATE_GOLDEN=1 pytest tests/test_cli_end_to_end.py``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+VOLATILE = ("created", "timings", "versions")
+
+
+def _stable_run_json(path: Path) -> dict:
+    run = json.loads(path.read_text(encoding="utf-8"))
+    for key in VOLATILE:
+        run.pop(key, None)
+    run["config"].pop("output_dir", None)
+    return run
+
+
+def _check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+
+
+def test_eval_writes_the_four_result_files_matching_golden(cli, tmp_path):
+    code, out, err = cli("eval", "--config", "tests/data/tiny.yaml", "--set", f"output_dir={tmp_path}", "--quiet")
+    assert code == 0, err
+    run_dir = tmp_path / "tiny"
+    for name in ("run.json", "scores.jsonl", "summaries.jsonl", "report.md"):
+        assert (run_dir / name).is_file(), name
+    assert "lead-2" in out and "coverage" in out
+    _check_golden("tiny.run.json", json.dumps(_stable_run_json(run_dir / "run.json"), indent=2, sort_keys=True) + "\n")
+    _check_golden("tiny.report.md", (run_dir / "report.md").read_text(encoding="utf-8"))
+
+
+def test_same_inputs_give_byte_identical_scores(cli, tmp_path):
+    for sub in ("a", "b"):
+        assert cli("eval", "--config", "tests/data/tiny.yaml", "--set", f"output_dir={tmp_path / sub}", "--quiet")[0] == 0
+    a = (tmp_path / "a/tiny/scores.jsonl").read_bytes()
+    b = (tmp_path / "b/tiny/scores.jsonl").read_bytes()
+    assert a == b
+
+
+def test_score_saved_summaries_and_exit_codes(cli, tmp_path, tiny_gold):
+    summaries = tmp_path / "s.jsonl"
+    summaries.write_text(
+        json.dumps({"model": "m", "article_id": "tiny-bridge", "summary": "The Elm Street bridge closes for six weeks."}) + "\n"
+        + json.dumps({"model": "m", "article_id": "tiny-trial", "summary": "Lumetra cut migraine days by 40 percent."}) + "\n",
+        encoding="utf-8")
+    code, out, err = cli("score", "--gold", tiny_gold, "--summaries", summaries, "--out", tmp_path / "run", "--quiet")
+    assert code == 0, err
+    lines = [json.loads(x) for x in (tmp_path / "run/scores.jsonl").read_text().splitlines()]
+    assert {r["article_id"] for r in lines} == {"tiny-bridge", "tiny-trial"}
+    bridge = next(r for r in lines if r["article_id"] == "tiny-bridge")
+    assert {f["id"]: f["status"] for f in bridge["facts"]}["closure"] == "covered"
+
+
+def test_score_refuses_unknown_article_with_file_and_line(cli, tmp_path, tiny_gold):
+    summaries = tmp_path / "s.jsonl"
+    summaries.write_text(json.dumps({"model": "m", "article_id": "nope", "summary": "x"}) + "\n", encoding="utf-8")
+    code, out, err = cli("score", "--gold", tiny_gold, "--summaries", summaries, "--out", tmp_path / "run")
+    assert code == 2
+    assert f"{summaries}:1: article_id" in err and "Traceback" not in err
+
+
+def test_validate_passes_and_broken_copy_fails_with_file_line(cli, tmp_path, tiny_gold):
+    assert cli("validate", tiny_gold)[0] == 0
+    lines = tiny_gold.read_text(encoding="utf-8").splitlines()
+    broken = json.loads(lines[1])
+    broken["facts"][0]["evidence"] = "a quote that is not there"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(lines[0] + "\n" + json.dumps(broken) + "\n", encoding="utf-8")
+    code, out, err = cli("validate", bad)
+    assert code == 2
+    assert f"{bad}:2: facts[0].evidence" in err
+
+
+def test_unknown_config_key_suggests_the_right_one(cli, tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("dataset: tests/data/tiny.jsonl\nmodel: []\n", encoding="utf-8")
+    code, out, err = cli("eval", "--config", cfg)
+    assert code == 2 and "did you mean 'models'" in err.lower()
