@@ -46,7 +46,7 @@ class RunConfig:
     cache: bool = True
     """Use the generation cache (``HARNESS_CACHE_DIR``) in front of model backends."""
     executor: str = "local"
-    """Where work runs: ``local``."""
+    """Where work runs: ``local`` or ``ray``."""
     gate: dict[str, Any] = field(default_factory=dict)
     """Thresholds for ``harness gate`` (see :mod:`harness.gate`)."""
     source: str = ""
@@ -143,8 +143,11 @@ def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
         _expect(raw, "limit", int, source)
     if raw.get("input", "body") not in ("body", "page"):
         raise ConfigError(f"{source}: input: must be 'body' or 'page', got {raw['input']!r}")
-    if raw.get("executor", "local") not in ("local",):
-        raise ConfigError(f"{source}: executor: unknown executor {raw['executor']!r}. Available: local.")
+    from .executors import available as executors
+
+    if raw.get("executor", "local") not in executors():
+        raise ConfigError(f"{source}: executor: unknown executor {raw['executor']!r}." +
+                          did_you_mean(str(raw["executor"]), executors()))
     run_id = raw.get("run_id")
     if run_id is not None and (not isinstance(run_id, str) or not _SAFE_NAME.match(run_id)):
         raise ConfigError(f"{source}: run_id: letters, digits and ._- only (no paths), got {run_id!r}")

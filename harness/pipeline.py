@@ -12,7 +12,7 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from tqdm import tqdm
 
@@ -108,7 +108,10 @@ def _generation_info(article: Article, summary: Summary) -> dict[str, Any]:
     return info
 
 
-def _wrap_cache(summarizer: Any, spec: dict[str, Any], use_cache: bool, refresh: bool) -> Any:
+def build_summarizer(spec: dict[str, Any], use_cache: bool = True, refresh: bool = False) -> Any:
+    """The summarizer of one ``models:`` entry, with the generation cache in front of model
+    backends (cheap deterministic baselines are not cached)."""
+    summarizer = summarizer_registry.build(spec, f"models[{spec['name']}]")
     if not use_cache or spec.get("backend") in CHEAP_BACKENDS:
         return summarizer
     try:
@@ -118,51 +121,66 @@ def _wrap_cache(summarizer: Any, spec: dict[str, Any], use_cache: bool, refresh:
     return CachedSummarizer(summarizer, GenerationCache(default_cache_path()), refresh=refresh)
 
 
+def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None = None,
-             refresh: bool = False, progress: bool = True) -> Path:
-    """Run ``config`` end to end and return the results folder."""
+             refresh: bool = False, progress: bool = True, executor: str | None = None,
+             executor_options: dict[str, Any] | None = None) -> Path:
+    """Run ``config`` end to end and return the results folder. Summaries and scores are
+    streamed to disk as they arrive, so a crash loses at most the batch in flight."""
+    from .executors import build as build_executor
+
     t0 = time.perf_counter()
     dataset = resolve_path(config.dataset, config.source)
     limit = limit if limit is not None else config.limit
     articles = prepare_articles(dataset, limit)
-    scorers = build_scorers(config.scorers)
+    scorer_sigs = {s.role: s.signature() for s in build_scorers(config.scorers)}  # fail fast
     use_cache = config.cache if use_cache is None else use_cache
     run_dir = _run_dir(config)
-    summaries_by_model: dict[str, list[Summary]] = {}
+    inputs = articles if config.input == "body" else [dataclasses.replace(a, body=a.text) for a in articles]
+    by_id = {a.id: a for a in articles}
+    runner = build_executor(executor or config.executor, **(executor_options or {}))
     model_info: dict[str, dict[str, Any]] = {}
     timings: dict[str, float] = {}
-    with JsonlWriter(run_dir / "summaries.jsonl") as out:
-        for spec in config.models:
-            t = time.perf_counter()
-            summarizer = _wrap_cache(summarizer_registry.build(spec, f"models[{spec['name']}]"),
-                                     spec, use_cache, refresh)
-            inputs = articles if config.input == "body" else [dataclasses.replace(a, body=a.text) for a in articles]
-            summaries = []
-            bar = tqdm(total=len(inputs), desc=f"generating ({spec['name']})", disable=not progress, file=sys.stderr)
-            batch = max(1, int(spec.get("batch_size", 8) or 8))
-            for start in range(0, len(inputs), batch):
-                for s in summarizer.summarize(inputs[start:start + batch]):
-                    out.write({"model": s.model, "article_id": s.article_id, "summary": s.text, "meta": s.meta})
-                    summaries.append(s)
-                bar.update(min(batch, len(inputs) - start))
-            bar.close()
-            summaries_by_model[spec["name"]] = summaries
-            info = {"backend": spec.get("backend"), "identity": summarizer.identity()}
-            for counter in ("reused", "generated"):
-                if hasattr(summarizer, counter):
-                    info[counter] = getattr(summarizer, counter)
-            model_info[spec["name"]] = info
-            timings[f"generate:{spec['name']}"] = round(time.perf_counter() - t, 3)
-            if "reused" in info and progress:
-                print(f"{spec['name']}: reused {info['reused']} cached summaries, generated {info['generated']}",
-                      file=sys.stderr)
-    t = time.perf_counter()
-    by_id = {a.id: a for a in articles}
-    records = score_pairs([(by_id[s.article_id], s) for m in summaries_by_model.values() for s in m],
-                          scorers, progress)
-    timings["score"] = round(time.perf_counter() - t, 3)
+    records: list[ScoreRecord] = []
+    try:
+        with JsonlWriter(run_dir / "summaries.jsonl") as summaries_out, \
+                JsonlWriter(run_dir / "scores.jsonl") as scores_out:
+            for spec in config.models:
+                name = spec["name"]
+                t = time.perf_counter()
+                batch = max(1, int(spec.get("batch_size", 8) or 8))
+                summaries: list[Summary] = []
+                with tqdm(total=len(inputs), desc=f"generating ({name})", disable=not progress,
+                          file=sys.stderr) as bar:
+                    for got in runner.generate(spec, _batches(inputs, batch), use_cache, refresh):
+                        for s in got:
+                            summaries_out.write({"model": s.model, "article_id": s.article_id,
+                                                 "summary": s.text, "meta": s.meta})
+                        summaries.extend(got)
+                        bar.update(len(got))
+                model_info[name] = runner.model_info(spec)
+                timings[f"generate:{name}"] = round(time.perf_counter() - t, 3)
+                if "reused" in model_info[name] and progress:
+                    print(f"{name}: reused {model_info[name]['reused']} cached summaries, "
+                          f"generated {model_info[name]['generated']}", file=sys.stderr)
+                t = time.perf_counter()
+                pairs = [(by_id[s.article_id], s) for s in summaries]
+                with tqdm(total=len(pairs), desc=f"scoring ({name})", disable=not progress,
+                          file=sys.stderr) as bar:
+                    for got in runner.score(config.scorers, _batches(pairs, 32)):
+                        for r in got:
+                            scores_out.write(r)
+                        records.extend(got)
+                        bar.update(len(got))
+                timings[f"score:{name}"] = round(time.perf_counter() - t, 3)
+    finally:
+        runner.close()
     timings["total"] = round(time.perf_counter() - t0, 3)
-    finish_run(run_dir, articles, records, scorers, model_info, _config_json(config), config.seed,
+    finish_run(run_dir, articles, records, scorer_sigs, model_info, _config_json(config), config.seed,
                config.bootstrap, config.input, str(dataset), timings)
     return run_dir
 
@@ -196,25 +214,25 @@ def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
             out.write({"model": s.model, "article_id": s.article_id, "summary": s.text, "meta": s.meta})
     scorers = build_scorers({"coverage": {}, "hallucination": {}})
     records = score_pairs([(by_id[s.article_id], s) for s in summaries], scorers, progress)
+    with JsonlWriter(run_dir / "scores.jsonl") as out:
+        for r in records:
+            out.write(r)
     models = {s.model: {"backend": "file", "identity": {"backend": "file", "path": str(summaries_path)}}
               for s in summaries}
     config = {"dataset": str(gold), "summaries": str(summaries_path), "command": "score"}
-    finish_run(run_dir, articles, records, scorers, models, config, seed, bootstrap, "body", str(gold),
+    finish_run(run_dir, articles, records, {s.role: s.signature() for s in scorers}, models, config,
+               seed, bootstrap, "body", str(gold),
                {"total": round(time.perf_counter() - t0, 3)})
     return run_dir, records
 
 
-def finish_run(run_dir: Path, articles: list[Article], records: list[ScoreRecord], scorers: Sequence[Any],
-               models: dict[str, dict[str, Any]], config: dict[str, Any], seed: int, bootstrap: int,
-               input_mode: str, dataset: str, timings: dict[str, float]) -> None:
-    """Write ``scores.jsonl``, ``run.json`` and the reports of a run."""
+def finish_run(run_dir: Path, articles: list[Article], records: list[ScoreRecord],
+               scorer_sigs: dict[str, str], models: dict[str, dict[str, Any]], config: dict[str, Any],
+               seed: int, bootstrap: int, input_mode: str, dataset: str, timings: dict[str, float]) -> None:
+    """Write ``run.json`` and the reports of a run whose ``scores.jsonl`` is already written."""
     from .report import write_reports
 
-    with JsonlWriter(run_dir / "scores.jsonl") as out:
-        for r in records:
-            out.write(r)
     hashes = dataset_hashes(articles)
-    scorer_sigs = {s.role: s.signature() for s in scorers}
     signature = "|".join([
         f"harness:{__version__}", f"articles:{hashes['articles_sha256'][:12]}",
         f"annotations:{hashes['annotations_sha256'][:12]}", f"input:{input_mode}",

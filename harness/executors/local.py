@@ -1,0 +1,56 @@
+"""The in-process executor: each model and each scorer is built once and reused."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Sequence
+
+from ..records import Article, ScoreRecord, Summary
+
+
+class LocalExecutor:
+    """Runs every batch in this process."""
+
+    def __init__(self, progress: bool = True):
+        self.progress = progress
+        self._scorers: dict[str, Any] = {}
+        self._info: dict[str, dict[str, Any]] = {}
+
+    def generate(self, spec: dict[str, Any], batches: Iterable[Sequence[Article]],
+                 use_cache: bool, refresh: bool) -> Iterator[list[Summary]]:
+        """Build the summarizer once (cache in front) and summarise each batch."""
+        from ..pipeline import build_summarizer
+
+        summarizer = build_summarizer(spec, use_cache, refresh)
+        try:
+            for batch in batches:
+                yield summarizer.summarize(list(batch))
+        finally:
+            self._info[spec["name"]] = describe_summarizer(spec, summarizer)
+
+    def score(self, scorer_specs: dict[str, dict[str, Any]],
+              batches: Iterable[Sequence[tuple[Article, Summary]]]) -> Iterator[list[ScoreRecord]]:
+        """Score each batch with scorers built once per process."""
+        from ..pipeline import build_scorers, score_pairs
+
+        key = repr(sorted(scorer_specs.items()))
+        if key not in self._scorers:
+            self._scorers[key] = build_scorers(scorer_specs)
+        for batch in batches:
+            yield score_pairs(list(batch), self._scorers[key], progress=False)
+
+    def model_info(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Identity and cache counters of the model last run from ``spec``."""
+        return self._info.get(spec["name"], {})
+
+    def close(self) -> None:
+        """Drop the loaded scorers."""
+        self._scorers.clear()
+
+
+def describe_summarizer(spec: dict[str, Any], summarizer: Any) -> dict[str, Any]:
+    """What run.json records about a model: backend, identity, cache counters."""
+    info: dict[str, Any] = {"backend": spec.get("backend"), "identity": summarizer.identity()}
+    for counter in ("reused", "generated"):
+        if hasattr(summarizer, counter):
+            info[counter] = getattr(summarizer, counter)
+    return info
