@@ -19,15 +19,19 @@ _FURNITURE_CUES = re.compile(
     r"|pre-order|sign up|sign in|log in|advertisement|read more|related:|share this|email address"
     r"|cookie|all rights reserved|follow us|download (the|our) app|min read|^\s*\d{1,2}:\d{2}\s*(am|pm)?\s*$"
     r"|successfully subscribed|thank you for signing up|created with ai assistance|^menu$|^home$"
-    r"|^\s*(trending|latest|most read|popular|top stories|in brief|watch|listen)\s*$",
+    r"|^\s*(trending|latest|most read|popular|top stories|in brief|watch|listen)\s*$"
+    r"|\bupdated\b.{0,20}\d{1,2}[:.]\d{2}"
+    r"|^\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday),? \w+ \d{1,2},? \d{4}",
     re.IGNORECASE,
 )
+_BYLINE = re.compile(r"^\s*[Bb]y [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}\s*(\||·|—|$)")
 _PROSE_END = re.compile(r"""[.!?]["'”’)\]]*$|[.!?]\s*\(.*\)$""")
 
 
 def _is_prose(line: str) -> bool:
     words = line.split()
-    return len(words) >= 8 and bool(_PROSE_END.search(line.strip())) and not _FURNITURE_CUES.search(line)
+    return (len(words) >= 8 and bool(_PROSE_END.search(line.strip())) and not _FURNITURE_CUES.search(line)
+            and not _BYLINE.search(line))
 
 
 def _is_subheading(line: str) -> bool:
