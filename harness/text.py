@@ -242,6 +242,8 @@ def dates(text: str) -> list[DateMention]:
             if any(d.start <= m.start() < d.end or m.start() <= d.start < m.end() for d in found):
                 continue
             g = m.groupdict()
+            if g.get("mon") == "may":  # lower-case "may" is nearly always the verb
+                continue
             month = int(g["m"]) if g.get("m") else MONTHS.get(g["mon"].lower().rstrip("."), 0)
             day = int(g["d"]) if g.get("d") else None
             year = int(g["y"]) if g.get("y") else None
