@@ -1,0 +1,67 @@
+"""Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids), scored by the
+baselines through ``harness eval`` in a fresh process each: time per summary and peak memory.
+
+    python benchmarks/scaling.py [--factors 1 4 16] [--models lead]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, emit
+
+NEWS = ROOT / "benchmarks/news/articles.jsonl"
+
+
+def make_gold(factor: int, folder: Path) -> Path:
+    rows = [json.loads(x) for x in NEWS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    path = folder / f"x{factor}.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for k in range(factor):
+            for row in rows:
+                f.write(json.dumps({**row, "id": f"{row['id']}--copy{k}"}, ensure_ascii=False) + "\n")
+    return path
+
+
+def run(gold: Path, folder: Path, models: list[str]) -> tuple[float, float]:
+    cfg = folder / f"{gold.stem}.yaml"
+    model_lines = "\n".join(f"  - {{name: {m}, backend: {m}}}" for m in models)
+    cfg.write_text(f"dataset: {gold}\nrun_id: {gold.stem}\noutput_dir: {folder}\nmodels:\n{model_lines}\n")
+    script = ("import resource, sys, time; from harness.cli import main; t=time.perf_counter(); "
+              f"code = main(['eval', '--config', {str(cfg)!r}, '--quiet']); "
+              "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    secs, rss = proc.stderr.strip().splitlines()[-1].split()
+    return float(secs), float(rss)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--factors", type=int, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--models", nargs="+", default=["lead", "reference"])
+    args = ap.parse_args()
+    n_base = sum(1 for x in NEWS.read_text(encoding="utf-8").splitlines() if x.strip())
+    result, rows = {}, []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for factor in args.factors:
+            secs, rss = run(make_gold(factor, folder), folder, args.models)
+            n = n_base * factor * len(args.models)
+            result[f"x{factor}"] = {"summaries": n, "seconds": round(secs, 2),
+                                    "ms_per_summary": round(1000 * secs / n, 2), "peak_rss_mb": round(rss, 1)}
+            rows.append([f"x{factor}", n, round(secs, 2), round(1000 * secs / n, 2), round(rss, 1)])
+    first, last = result[f"x{args.factors[0]}"], result[f"x{args.factors[-1]}"]
+    result["time_per_summary_change"] = round(last["ms_per_summary"] / first["ms_per_summary"] - 1, 3)
+    result["peak_memory_change"] = round(last["peak_rss_mb"] / first["peak_rss_mb"] - 1, 3)
+    emit("scaling", result, rows, ["articles", "summaries", "seconds", "ms/summary", "peak MiB"])
+
+
+if __name__ == "__main__":
+    main()
