@@ -190,9 +190,8 @@ def mcnemar_exact(lost: int, gained: int) -> float:
     n = lost + gained
     if n == 0:
         return 1.0
-    from scipy.stats import binom
-
-    return float(min(1.0, 2 * binom.cdf(min(lost, gained), n, 0.5)))
+    tail = sum(math.comb(n, i) for i in range(min(lost, gained) + 1))
+    return float(min(1.0, 2 * tail / 2 ** n))
 
 
 def metric_diff(metric: str, a: Sequence[float], b: Sequence[float], resamples: int = 2000,
