@@ -200,3 +200,22 @@ def test_failed_canary_fails_the_gate(runs, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert code == 1 and "FAIL canary source_as_summary" in out
     assert main(["gate", "--baseline", str(runs["tiny_a"]), "--candidate", str(runs["tiny_a2"]), "--skip-canaries"]) == 0
+
+
+def test_ci_example_uses_existing_commands_and_flags():
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from harness.cli import build_parser
+
+    wf = Path(__file__).parent.parent / "examples/github-actions/summarizer-regression.yml"
+    steps = yaml.safe_load(wf.read_text())["jobs"]["gate"]["steps"]
+    script = "\n".join(s.get("run", "") for s in steps).replace("\\\n", " ")
+    calls = [line.strip() for line in script.splitlines() if line.strip().startswith("harness ")]
+    assert {c.split()[1] for c in calls} >= {"eval", "gate"}
+    parser = build_parser()
+    for call in calls:
+        args = parser.parse_args(shlex.split(call.replace('"$CONFIG"', "c.yaml").replace('"$BASELINE"', "b"))[1:])
+        assert callable(args.func)

@@ -44,13 +44,14 @@ details.article>summary{cursor:pointer;font-weight:600}
 .ev-covered{background:#c8f0cf}.ev-partial{background:#fbeeb0}.ev-contradicted{background:#ffd3a8}
 .gold{background:#dfe9ff}
 .hall{background:#ffd6d6;text-decoration:underline wavy #c0182b;text-decoration-skip-ink:none}
+.hall.ev-covered{background:#c8f0cf}.hall.ev-partial{background:#fbeeb0}
 .badge{display:inline-block;border-radius:3px;padding:0 .35rem;font-size:.8rem;font-weight:600}
 .b-covered{background:#c8f0cf}.b-partial{background:#fbeeb0}.b-missing{background:#eceff3;color:#444}
 .b-contradicted{background:#ffd3a8}.b-fail{background:#ffd6d6;color:#8a0010}.b-pass{background:#c8f0cf}
 .legend span{margin-right:1rem}.charts{display:flex;flex-wrap:wrap;gap:1rem}
 .chart{border:1px solid #d5dbe6;border-radius:6px;padding:.3rem}
 .warn{background:#fff4d6;border:1px solid #e8c766;padding:.4rem .8rem;border-radius:4px}
-.cols{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
+.cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem}
 nav a{margin-right:.8rem}
 """
 
@@ -253,7 +254,8 @@ def render_html(run: dict[str, Any], records: Sequence[ScoreRecord], articles: S
         out.append("<p class=warn>The gold set was not available: statements and article bodies are not shown.</p>")
     for i, m in enumerate(models):
         recs = sorted((r for r in records if r.model == m),
-                      key=lambda r: (not r.unscored, r.coverage if r.coverage is not None else 1.0, r.article_id))
+                      key=lambda r: (not r.unscored, (r.coverage if r.coverage is not None else 1.0)
+                                     - (r.hallucination_rate or 0.0), r.article_id))
         out.append(f'<h2 id="m{i}">{esc(m)}</h2>{LEGEND}')
         for r in recs:
             bad = bool(r.unscored or r.hallucinations or any(f.status != "covered" for f in r.facts))
@@ -282,8 +284,8 @@ def render_compare_html(comparison: "Comparison", run_a: dict[str, Any], run_b: 
                        f"{'pass' if ch.passed else 'fail'}</span></td><td>{esc(ch.message)}"
                        + "".join(f"<br><span class=meta>{esc(d)}</span>" for d in ch.details[:20]) + "</td></tr>")
         out.append("</table>")
-    out += ["<h2>Headline</h2><div class=cols><div><h3>A: " + esc(c.run_a) + "</h3>" + headline(run_a) + "</div>"
-            "<div><h3>B: " + esc(c.run_b) + "</h3>" + headline(run_b) + "</div></div>"]
+    out += ["<h2>Headline</h2><h3>A (baseline): " + esc(c.run_a) + "</h3>" + headline(run_a)
+            + "<h3>B (candidate): " + esc(c.run_b) + "</h3>" + headline(run_b)]
     for i, m in enumerate(c.models):
         out.append(f'<h2 id="m{i}">{esc(m.model)}</h2><table><tr><th>metric</th><th>A</th><th>B</th>'
                    "<th>B − A [95% CI]</th><th>p</th><th>n</th></tr>")
