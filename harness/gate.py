@@ -159,7 +159,8 @@ def run_canaries(articles: Sequence[Article], scorers: Sequence[Any], config: Ga
     by = {m: [r for r in recs if r.model == f"canary:{m}"] for m in ("source", "empty", "number")}
     checks = []
 
-    src = by["source"]
+    with_facts = {a.id for a in articles if a.facts}
+    src = [r for r in by["source"] if r.article_id in with_facts]  # no facts: nothing to cover
     bad = [f"{r.article_id}: unscored ({r.unscored})" for r in src if r.unscored]
     covs = [r.coverage for r in src if not r.unscored and r.coverage is not None]
     mean = sum(covs) / len(covs) if covs else 0.0
@@ -169,14 +170,15 @@ def run_canaries(articles: Sequence[Article], scorers: Sequence[Any], config: Ga
         missed = [f.id for f in r.facts if f.status != "covered"]
         if missed:
             bad.append(f"{r.article_id}: coverage {r.coverage:.2f}, not covered: {', '.join(missed)}")
+    for r in by["source"]:
         for h in r.hallucinations:
             bad.append(f"{r.article_id}: flagged {h.kind} {h.text!r} in the source itself")
-    halluc = any(r.hallucinations for r in src)
+    halluc = any(r.hallucinations for r in by["source"])
     ok = bool(covs) and len(covs) == len(src) and mean >= config.canary_source_min_coverage and not halluc
     checks.append(Check("canary", "source_as_summary", ok,
                         f"the article body as summary: mean coverage {mean:.3f} (needs >= "
                         f"{config.canary_source_min_coverage:g}), hallucinations "
-                        f"{sum(len(r.hallucinations) for r in src)} (needs 0)", details=tuple(bad)))
+                        f"{sum(len(r.hallucinations) for r in by['source'])} (needs 0)", details=tuple(bad)))
 
     emp = by["empty"]
     bad = [f"{r.article_id}: coverage {r.coverage}" if not r.unscored else f"{r.article_id}: unscored ({r.unscored})"

@@ -44,6 +44,7 @@ class _Tags(HTMLParser):
 def parse(doc: str) -> _Tags:
     p = _Tags()
     p.feed(doc)
+    p.close()
     return p
 
 
@@ -138,3 +139,21 @@ def test_report_command_loads_bodies_and_writes_comparison(tmp_path, capsys):
     assert main(["report", str(a)]) == 0
     assert "not found" in capsys.readouterr().err
     assert "gold set was not available" in (a / "report.html").read_text(encoding="utf-8")
+
+
+def test_highlight_keeps_the_text_and_opens_no_tag_of_its_own():
+    from hypothesis import given, settings, strategies as st
+
+    alphabet = st.sampled_from(list("ab <>&\"'=/x\n"))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(alphabet, max_size=30), st.lists(st.tuples(st.integers(0, 35), st.integers(0, 35),
+                                                              st.text(alphabet, max_size=5)), max_size=4))
+    def check(text, raw):
+        spans = [(a, b, "hall", t) for a, b, t in raw]
+        out = highlight(text, spans)
+        p = parse(out)
+        assert set(p.tags) <= {"span"} and {a for a, _ in p.attrs} <= {"class", "title"}
+        assert "".join(p.text) == text  # the parser unescapes character references
+
+    check()
