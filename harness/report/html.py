@@ -30,7 +30,7 @@ body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0
  padding:1rem 1.5rem;color:#1d2330;background:#fff}
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #dde3ee}
 h3{font-size:1.05rem;margin:.2rem 0}
-.meta{color:#556;font-size:.85rem;word-break:break-all}
+.meta{color:#556;font-size:.85rem;overflow-wrap:anywhere}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
 th,td{border:1px solid #d5dbe6;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f1f4f9}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
