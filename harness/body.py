@@ -34,6 +34,12 @@ def _is_prose(line: str) -> bool:
             and not _BYLINE.search(line))
 
 
+def _is_short_sentence(line: str) -> bool:
+    """A short closing sentence ("No one was hurt.") that may end or sit inside a body."""
+    return (len(line.split()) >= 3 and bool(_PROSE_END.search(line.strip()))
+            and not _FURNITURE_CUES.search(line) and not _BYLINE.search(line))
+
+
 def _is_subheading(line: str) -> bool:
     words = line.split()
     return 1 <= len(words) <= 8 and not _FURNITURE_CUES.search(line) and not line.strip().endswith(("…", "..."))
@@ -54,7 +60,7 @@ def split_text_page(text: str) -> tuple[str, list[str]]:
             line = lines[j]
             if not line.strip():
                 j += 1
-            elif _is_prose(line):
+            elif _is_prose(line) or _is_short_sentence(line):
                 last = j
                 j += 1
             elif _is_subheading(line):

@@ -308,6 +308,8 @@ def run_articles(run: dict[str, Any], run_dir: str | Path, gold: str | Path | No
             if source:
                 candidates.append(Path(source).parent / path)
             candidates.append(Path(run_dir) / path)
+            if ds.get("resolved_path"):
+                candidates.append(Path(ds["resolved_path"]))
         found = next((p for p in candidates if p.exists()), None)
         if found is None:
             return None, f"gold set {path} not found (pass --gold PATH)"

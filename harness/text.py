@@ -154,7 +154,7 @@ _NUM_RE = re.compile(
 )
 _WORDNUM_RE = re.compile(
     r"\b(?P<w>(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-    r"(?:[- ](?:" + "|".join(_UNITS) + r"))?)"
+    r"(?:[- ](?:" + "|".join(_UNITS) + r"))?)\b"
     r"(?:\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?",
     re.IGNORECASE,
 )

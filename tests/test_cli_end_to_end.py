@@ -18,6 +18,7 @@ def _stable_run_json(path: Path) -> dict:
     for key in VOLATILE:
         run.pop(key, None)
     run["config"].pop("output_dir", None)
+    run["dataset"].pop("resolved_path", None)
     return run
 
 
