@@ -71,6 +71,50 @@ def run(gold: Path, out: Path, name: str, models: list[dict], executor: str, opt
     return secs, run["timings"], (run_dir / "scores.jsonl").read_bytes()
 
 
+def driver_costs(records: list[Any], folder: Path) -> dict[str, float]:
+    """What the driver spends per summary whatever the executor: writing a score record to
+    ``scores.jsonl``, and (when :mod:`harness.cache` is installed) one cache lookup and store."""
+    from harness.results import JsonlWriter
+
+    out: dict[str, float] = {}
+    t = time.perf_counter()
+    with JsonlWriter(folder / "driver-costs.jsonl") as w:
+        for r in records:
+            w.write(r)
+    out["write_score_record_ms"] = round(1000 * (time.perf_counter() - t) / len(records), 3)
+    try:
+        from harness.cache import GenerationCache
+    except ImportError:
+        return out
+    cache = GenerationCache(folder / "bench-cache.sqlite")
+    keys = [f"k{i}" for i in range(len(records))]
+    t = time.perf_counter()
+    for k, r in zip(keys, records):
+        cache.put(k, {"text": r.summary, "meta": {}})
+    out["cache_put_ms"] = round(1000 * (time.perf_counter() - t) / len(keys), 3)
+    t = time.perf_counter()
+    for k in keys:
+        cache.get(k)
+    out["cache_get_ms"] = round(1000 * (time.perf_counter() - t) / len(keys), 3)
+    return out
+
+
+def score_cpu_ms(articles: list[Any]) -> tuple[float, list[Any]]:
+    """CPU milliseconds per summary to score lead-3 summaries in this process (scorers warm):
+    CPU time, unlike wall time, hardly moves when other processes share the cores."""
+    from harness.executors.local import LocalExecutor
+    from harness.pipeline import _batches
+
+    ex = LocalExecutor()
+    summaries = [s for got in ex.generate({"name": "lead-3", "backend": "lead", "sentences": 3},
+                                          _batches(articles, 8), False, False) for s in got]
+    pairs = [(a, s) for a, s in zip(articles, summaries)]
+    list(ex.score({"coverage": {}, "hallucination": {}}, _batches(pairs[:8], 32)))  # warm
+    t = time.process_time()
+    records = [r for got in ex.score({"coverage": {}, "hallucination": {}}, _batches(pairs, 32)) for r in got]
+    return 1000 * (time.process_time() - t) / len(pairs), records
+
+
 def steady(executor: Any, articles: list[Any], models: list[dict]) -> tuple[float, float, int]:
     """(generation seconds, scoring seconds, batches sent) for ``articles`` and every model, on an
     executor whose workers (and models) are already warm."""
@@ -137,6 +181,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             gold = make_gold(args.copies, Path(tmp))
             n_articles = 13 * args.copies
+            cpu_ms, records = score_cpu_ms(prepare_articles(gold))
+            result["local_score_cpu_ms_per_summary"] = round(cpu_ms, 2)
+            result["driver"] = driver_costs(records, Path(tmp))
             for name, models in workloads.items():
                 local_s, local_t, local_scores = run(gold, Path(tmp), f"{name}-local", models, "local", {})
                 ray_s, ray_t, ray_scores = run(gold, Path(tmp), f"{name}-ray", models, "ray",
@@ -179,7 +226,9 @@ def main() -> None:
          ["workload", "summaries", "local s", f"ray({args.workers}) s", "ray/local",
           "steady gen s local/ray", "steady score s local/ray", "steady ray/local",
           "local score ms/summary", "identical"])
-    print(f"\nray.init {result['ray_init_s']} s (not in the run times); starting {args.workers} actors "
+    print(f"\nscoring in one process: {result['local_score_cpu_ms_per_summary']} CPU ms per summary; "
+          f"driver per summary: {result['driver']}")
+    print(f"ray.init {result['ray_init_s']} s (not in the run times); starting {args.workers} actors "
           f"{result['actor_start_s']} s (in every Ray run time); empty task round trip {result['empty_task_ms']} ms")
 
 
