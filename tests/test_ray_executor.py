@@ -104,6 +104,9 @@ def test_worker_killed_by_ray_kill_mid_run(tmp_path):
     articles = prepare_articles(_gold(tmp_path, 3))
     spec = {"name": "lead-2", "backend": "slow", "delay": 0.2, "batch_size": 1}
     with RayExecutor(num_workers=2, tasks_per_worker=2) as executor:
+        abandoned = executor.generate(spec, ([a] for a in articles), False, False)
+        next(abandoned)  # a consumer that stops early must not leave the dispatch stuck
+        abandoned.close()
         got = []
         for i, batch in enumerate(executor.generate(spec, ([a] for a in articles), False, False)):
             if i == 0:  # both workers hold queued batches now

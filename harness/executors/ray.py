@@ -153,6 +153,14 @@ class _Pool:
 
         A worker failure charges the task that was running on that actor; once it has failed
         ``max_retries + 1`` times its result is ``on_fail(item, reason)``."""
+        try:
+            yield from self._map(call, items, on_fail)
+        finally:  # a consumer that stops early leaves tasks behind: forget them
+            for queue in self._queues:
+                queue.clear()
+
+    def _map(self, call: Callable[[Any, Any], Any], items: Iterable[Any],
+             on_fail: Callable[[Any, str], Any]) -> Iterator[Any]:
         ray = self.ray
         source = iter(items)
         exhausted = False
