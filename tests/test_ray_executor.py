@@ -19,6 +19,7 @@ ray = pytest.importorskip("ray")
 
 from harness import scorers, summarizers  # noqa: E402
 from harness.config import load_config  # noqa: E402
+from harness.errors import ConfigError  # noqa: E402
 from harness.executors.ray import RayExecutor  # noqa: E402
 from harness.pipeline import prepare_articles, run_eval  # noqa: E402
 
@@ -100,7 +101,7 @@ def test_workers_dying_mid_run_in_generation_and_scoring_are_retried_on_fresh_ac
     assert _files(remote) == _files(local)
 
 
-def test_worker_killed_by_ray_kill_mid_run(tmp_path):
+def test_worker_killed_by_ray_kill_mid_run_and_errors_in_workers(tmp_path):
     articles = prepare_articles(_gold(tmp_path, 3))
     spec = {"name": "lead-2", "backend": "slow", "delay": 0.2, "batch_size": 1}
     with RayExecutor(num_workers=2, tasks_per_worker=2) as executor:
@@ -114,6 +115,9 @@ def test_worker_killed_by_ray_kill_mid_run(tmp_path):
                 ray.kill(victim, no_restart=True)
             got.extend(batch)
         assert executor.pool().replaced >= 1
+        # An expected error on a worker (a bad model key) reaches the driver as itself, not retried.
+        with pytest.raises(ConfigError, match=r"models\[lead-2\]\.bogus: unknown key"):
+            list(executor.generate({**spec, "bogus": 1}, [articles[:1]], False, False))
     expected = summarizers.build({"name": "lead-2", "backend": "lead", "sentences": 2}).summarize(articles)
     assert [(s.article_id, s.text, s.meta) for s in got] == [(s.article_id, s.text, s.meta) for s in expected]
 

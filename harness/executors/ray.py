@@ -211,7 +211,10 @@ class _Pool:
             try:
                 value = ray.get(task.ref)
             except ray.exceptions.RayTaskError as exc:  # an error in harness code: as locally
-                raise exc.as_instanceof_cause() from None
+                cause = getattr(exc, "cause", None)
+                if isinstance(cause, HarnessError):  # expected: its message, no worker traceback
+                    raise cause from None
+                raise exc.as_instanceof_cause() from None  # a bug: keeps the worker's traceback
             except ray.exceptions.RayError as exc:  # the worker died: retry elsewhere
                 running[task.ref] = task
                 self._fail_slot(task.slot, _reason(exc), running, ready_to_send, done, on_fail)
