@@ -52,6 +52,12 @@ def local_ray():
             os.environ["PYTHONPATH"] = old
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Never the user's generation cache (a cached summary would also skip a planned crash)."""
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def _gold(tmp_path: Path, copies: int) -> Path:
     """``copies`` copies of each tiny article, ids suffixed -0, -1, ... (annotations unchanged)."""
     rows = [json.loads(line) for line in (TESTS / "data" / "tiny.jsonl").read_text().splitlines() if line.strip()]
@@ -60,9 +66,13 @@ def _gold(tmp_path: Path, copies: int) -> Path:
     return out
 
 
-def _config(tmp_path: Path, name: str, dataset: Path | str, models: list[dict], scorers_: dict | None = None):
+def _config(tmp_path: Path, name: str, dataset: Path | str, models: list[dict], scorers_: dict | None = None,
+            cache: bool = False):
+    """A run config; the generation cache is off unless asked for (the crash tests compare with
+    a run of the uncached ``lead`` baseline, whose summaries carry no cache marks)."""
     path = tmp_path / f"{name}.yaml"
-    data = {"dataset": str(dataset), "models": models, "run_id": name, "output_dir": str(tmp_path / "results")}
+    data = {"dataset": str(dataset), "models": models, "run_id": name, "output_dir": str(tmp_path / "results"),
+            "cache": cache}
     if scorers_ is not None:
         data["scorers"] = scorers_
     path.write_text(json.dumps(data))
@@ -148,18 +158,18 @@ def test_generation_cache_is_kept_by_the_driver(tmp_path, monkeypatch):
     gold = _gold(tmp_path, 2)
     calls = tmp_path / "calls"
     model = {"name": "m", "backend": "counting", "calls_dir": str(calls), "batch_size": 2}
-    first = run_eval(_config(tmp_path, "first", gold, [model]), progress=False, **_ray(num_workers=1))
+    first = run_eval(_config(tmp_path, "first", gold, [model], cache=True), progress=False, **_ray(num_workers=1))
     assert len(list(calls.iterdir())) == 4
     info = json.loads((first / "run.json").read_text())["models"]["m"]
     assert (info["reused"], info["generated"]) == (0, 4)
-    second = run_eval(_config(tmp_path, "second", gold, [model]), progress=False, **_ray(num_workers=1))
+    second = run_eval(_config(tmp_path, "second", gold, [model], cache=True), progress=False, **_ray(num_workers=1))
     assert len(list(calls.iterdir())) == 4, "a cached summary was generated again"
     info = json.loads((second / "run.json").read_text())["models"]["m"]
     assert (info["reused"], info["generated"]) == (4, 0)
     rows = [json.loads(line) for line in (second / "summaries.jsonl").read_text().splitlines()]
     assert all(r["meta"]["cached"] is True and r["meta"]["fingerprint"] for r in rows)
     if api is not None:  # the real cache: the local wrapper reuses what the Ray run stored
-        local = run_eval(_config(tmp_path, "local", gold, [model]), progress=False)
+        local = run_eval(_config(tmp_path, "local", gold, [model], cache=True), progress=False)
         assert len(list(calls.iterdir())) == 4
         assert _files(local) == _files(second)
 
@@ -167,7 +177,6 @@ def test_generation_cache_is_kept_by_the_driver(tmp_path, monkeypatch):
 def _cache_module(monkeypatch, tmp_path):
     """The real :mod:`harness.cache` (cache folder under tmp_path), or a stand-in with the same
     three names where this branch does not have it yet. Returns the real module or None."""
-    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
     try:
         from harness import cache
 
