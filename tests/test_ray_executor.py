@@ -90,14 +90,17 @@ def _ray(**options):
 LEAD = {"name": "lead-2", "backend": "lead", "sentences": 2}
 
 
-def test_tiny_config_gives_byte_identical_results(tmp_path):
+def test_cli_executor_ray_gives_byte_identical_results_on_the_tiny_config(tmp_path, cli):
     config = load_config(TESTS / "data" / "tiny.yaml", [f"output_dir={tmp_path / 'local'}"])
     local = run_eval(config, progress=False)
-    config = load_config(TESTS / "data" / "tiny.yaml", [f"output_dir={tmp_path / 'ray'}"])
-    remote = run_eval(config, progress=False, **_ray())
+    code, out, err = cli("eval", "--config", TESTS / "data" / "tiny.yaml", "--set", f"output_dir={tmp_path / 'ray'}",
+                         "--quiet", "--executor", "ray", "--workers", "2")
+    assert code == 0, err
+    remote = tmp_path / "ray" / "tiny"
     assert _files(remote) == _files(local)
     run = json.loads((remote / "run.json").read_text())
     assert run["models"]["lead-2"]["identity"] == {"backend": "lead", "sentences": 2}
+    assert run["config"]["executor"] == "ray"
 
 
 def test_workers_dying_mid_run_in_generation_and_scoring_are_retried_on_fresh_actors(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from ..config import load_config
 from ..pipeline import run_eval
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the config; print where the results are and the headline."""
     config = load_config(args.config, args.overrides)
     executor, options = executor_choice(args, config.executor)
+    config = dataclasses.replace(config, executor=executor)  # run.json says where it ran
     run_dir = run_eval(config, limit=args.limit, use_cache=False if args.no_cache else None,
                        refresh=args.refresh, progress=not args.quiet, executor=executor,
                        executor_options=options)
