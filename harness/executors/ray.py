@@ -138,7 +138,8 @@ class RayExecutor:
         ray = self._ray = _import_ray()
         if not ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, "logging_level": "WARNING"}
-            if self.address is None:  # a private instance sized for the workers
+            if self.address is None:  # a private instance sized for the workers, even when a
+                options["address"] = "local"  # cluster runs on this machine
                 options["num_cpus"] = max(1, int(self.num_workers * self.num_cpus_per_worker + 0.999))
             else:
                 options["address"] = self.address
