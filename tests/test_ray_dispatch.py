@@ -58,8 +58,9 @@ class Actor:
 class FakeRay:
     exceptions = SimpleNamespace(RayTaskError=FakeTaskError, RayError=FakeRayError)
 
-    def __init__(self, behaviour):
+    def __init__(self, behaviour, hang=()):
         self.behaviour, self.actors, self.executed, self._turn = behaviour, [], [], 0
+        self.hang = set(hang)
 
     def make_actor(self):
         self.actors.append(Actor(self))
@@ -76,6 +77,8 @@ class FakeRay:
             while actor.alive and actor.pending and actor.pending[0] not in refs:
                 self.executed.append(actor.pending.popleft().item)  # left by an earlier map
             if actor.alive and actor.pending and actor.pending[0] in refs:
+                if actor.pending[0].item in self.hang:
+                    continue  # runs forever: never ready
                 ref = actor.pending.popleft()
                 self.executed.append(ref.item)
                 outcome = self.behaviour(ref.item)
@@ -98,9 +101,9 @@ class FakeRay:
         actor.die()
 
 
-def run(behaviour, items, max_retries=1, size=2, depth=2):
-    ray = FakeRay(behaviour)
-    pool = Pool(ray, ray.make_actor, size, max_retries, depth, None)
+def run(behaviour, items, max_retries=1, size=2, depth=2, timeout=None, hang=()):
+    ray = FakeRay(behaviour, hang)
+    pool = Pool(ray, ray.make_actor, size, max_retries, depth, timeout)
     out = list(pool.map(lambda actor, item: actor.submit(item), items,
                         lambda item, reason: f"failed {item}: {reason}"))
     return out, pool, ray
@@ -154,3 +157,10 @@ def test_a_consumer_that_stops_early_does_not_block_the_next_map():
     assert next(first) == 0
     first.close()
     assert list(pool.map(lambda actor, i: actor.submit(i), range(3), None)) == [0, 1, 2]
+
+
+def test_a_task_past_the_timeout_is_treated_as_a_dead_worker():
+    out, pool, _ = run(lambda i: i, range(5), max_retries=1, timeout=0.05, hang={2})
+    assert out[2].startswith("failed 2: worker failed 2 times; last: TimeoutError: a batch ran longer than 0.05 s")
+    assert [x for k, x in enumerate(out) if k != 2] == [0, 1, 3, 4]
+    assert pool.replaced == 2
