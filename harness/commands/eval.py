@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from ..config import load_config
 from ..pipeline import run_eval
@@ -18,16 +19,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not use the generation cache")
     p.add_argument("--refresh", action="store_true", help="regenerate and overwrite cached summaries")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--executor", help="where the work runs: local or ray (default: the config's)")
+    p.add_argument("--address", help="ray: the cluster to join ('auto', ray://HOST:10001); "
+                   "default: a private local instance")
+    p.add_argument("--workers", type=int, help="ray: worker actors (default 2)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the config; print where the results are and the headline."""
     config = load_config(args.config, args.overrides)
+    executor, options = executor_choice(args, config.executor)
+    config = dataclasses.replace(config, executor=executor)  # run.json says where it ran
     run_dir = run_eval(config, limit=args.limit, use_cache=False if args.no_cache else None,
-                       refresh=args.refresh, progress=not args.quiet)
+                       refresh=args.refresh, progress=not args.quiet, executor=executor,
+                       executor_options=options)
     print_headline(run_dir)
     return 0
+
+
+def executor_choice(args: argparse.Namespace, configured: str) -> tuple[str, dict]:
+    """The executor name and its options from ``--executor/--address/--workers``."""
+    from ..errors import ConfigError
+
+    name = args.executor or configured
+    options = {k: v for k, v in (("address", args.address), ("num_workers", args.workers)) if v is not None}
+    if options and name != "ray":
+        raise ConfigError(f"--address and --workers apply to --executor ray, not {name!r}")
+    return name, options
 
 
 def print_headline(run_dir) -> None:
