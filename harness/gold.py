@@ -272,9 +272,9 @@ def _parse_items(row: dict, key: str, cls: type, keys: tuple[str, ...], where: _
         if cls is GoldFact:
             for hint in ("any_of", "all_of"):
                 for alias in fields[hint]:
-                    if not folded:
-                        folded.append(fold(text))
-                    if fold(alias) not in folded[0]:
+                    if not folded:  # fold() is per character: ASCII text folds by lower()
+                        folded.append(text.lower() if text.isascii() else fold(text))
+                    if (alias.lower() if alias.isascii() and text.isascii() else fold(alias)) not in folded[0]:
                         problems.append(sub.problem(hint, f"{alias!r} does not appear in the article", "warning"))
         if any(p.severity == "error" for p in problems[before:]) or not fields["id"] or not fields["statement"]:
             continue
