@@ -97,8 +97,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise ConfigError(f"{where}: invalid YAML (only plain YAML is accepted, no tags): "
-                          f"{getattr(exc, 'problem', None) or exc}") from None
+        hint = " (only plain YAML is accepted: no tags)" if isinstance(exc, yaml.constructor.ConstructorError) else ""
+        raise ConfigError(f"{where}: invalid YAML{hint}: {getattr(exc, 'problem', None) or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{p}: not valid UTF-8 (byte {exc.start})") from None
     except RecursionError:
