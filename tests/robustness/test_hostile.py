@@ -114,7 +114,7 @@ def test_megabyte_output_is_scored_within_seconds(articles, scorer_cls):
     summary = megabyte_summary(article)
     assert len(summary) > 1_000_000
     try:
-        with time_limit(4):
+        with time_limit(3):
             result = scorer_cls().score(article, summary)
     except TimeLimit as exc:
         pytest.fail(f"{scorer_cls.__name__}: {exc}")
@@ -128,7 +128,7 @@ def test_megabyte_output_through_the_cli(cli, tmp_path, good_gold, articles):
     summaries = write_summaries(tmp_path / "s.jsonl", [
         {"model": "alpha", "article_id": "portwell-ferry", "summary": summary}])
     try:
-        with time_limit(6):
+        with time_limit(4):
             res = cli("score", "--gold", good_gold, "--summaries", summaries, "--out", tmp_path / "o", "--quiet")
     except TimeLimit as exc:
         pytest.fail(str(exc))
