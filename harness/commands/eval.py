@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the config; print where the results are and the headline."""
+    if args.limit is not None and args.limit < 1:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"--limit: must be at least 1, got {args.limit}")
     config = load_config(args.config, args.overrides)
     run_dir = run_eval(config, limit=args.limit, use_cache=False if args.no_cache else None,
                        refresh=args.refresh, progress=not args.quiet)

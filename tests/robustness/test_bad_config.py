@@ -66,6 +66,7 @@ CASES = [
     ("set-unknown-key", HEAD + MODELS, ["--set", "sede=4"], ["sede", "Did you mean 'seed'"]),
     ("set-unknown-param", HEAD + MODELS, ["--set", "models.0.sentnces=2"], ["models[0].sentnces", "Did you mean 'sentences'"]),
     ("set-bad-type", HEAD + MODELS, ["--set", "seed=many"], ["seed", "must be int"]),
+    ("cli-limit-negative", HEAD + MODELS, ["--limit", "-1"], ["--limit", "at least 1"]),
 ]
 
 

@@ -80,6 +80,7 @@ def test_bom_crlf_and_truncated_last_line_are_fine(cli, tmp_path, good_gold):
     assert [(p.line, p.severity) for p in problems] == [(4, "warning")]
     res = cli("score", "--gold", good_gold, "--summaries", path, "--out", tmp_path / "out", "--quiet")
     assert res.rc == 0, res
+    assert f"{path}:4: warning: last line is cut short" in res.err
     scored = (tmp_path / "out" / "scores.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(scored) == 3
 
