@@ -55,10 +55,25 @@ def cli(capsys):
     return run
 
 
-def run_subprocess(*argv: object, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    """``python -m harness ...`` in a real process (bytes out, so ESC bytes can be checked)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "harness", *map(str, argv)], cwd=cwd, env=env,
+@pytest.fixture
+def stub_scorers(monkeypatch):
+    """Instant, deterministic scorers in place of the real ones (for plumbing tests)."""
+    from harness import scorers
+
+    from .stubs import STUBS
+
+    for name, target in STUBS.items():
+        monkeypatch.setitem(scorers._REGISTRY, name, target)
+
+
+def run_subprocess(*argv: object, cwd: Path | None = None, timeout: float = 120,
+                   stubs: bool = False) -> subprocess.CompletedProcess:
+    """``python -m harness ...`` in a real process (bytes out, so ESC bytes can be checked);
+    ``stubs``: with the stub scorers of :mod:`.stubs`."""
+    tests_dir = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(tests_dir), os.environ.get("PYTHONPATH", "")])}
+    module = [f"{__package__}.stubs"] if stubs else ["harness"]
+    return subprocess.run([sys.executable, "-m", *module, *map(str, argv)], cwd=cwd, env=env,
                           capture_output=True, timeout=timeout)
 
 

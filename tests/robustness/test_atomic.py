@@ -72,8 +72,8 @@ def test_failure_mid_write_leaves_old_file_intact(tmp_path, monkeypatch, fail_at
 
 
 @pytest.fixture
-def run_dir(tmp_path, cli, monkeypatch):
-    """A finished run of the good config (lead + reference, 2 articles each)."""
+def run_dir(tmp_path, cli, monkeypatch, stub_scorers):
+    """A finished run of the good config (lead + reference, 2 articles each; stub scorers)."""
     monkeypatch.chdir(tmp_path)
     for name in ("good.jsonl", "good.yaml"):
         shutil.copy(DATA / name, tmp_path / name)

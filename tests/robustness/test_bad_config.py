@@ -91,14 +91,14 @@ def test_bad_config(cli, work, name, text, argv, places):
     assert not (work.parent / "escaped").exists() and not (work.parent.parent / "escaped").exists()
 
 
-def test_good_config_still_runs(cli, work):
+def test_good_config_still_runs(cli, work, stub_scorers):
     cfg = write_config(work, HEAD + MODELS + "run_id: ok\n", "ok.yaml")
     res = cli("eval", "--config", cfg, "--quiet", "--set", "models.0.sentences=2", "--set", "seed=3")
     assert res.rc == 0, res
     assert (work / "results" / "ok" / "run.json").is_file()
 
 
-def test_default_run_name_from_an_odd_file_name_stays_inside(cli, work):
+def test_default_run_name_from_an_odd_file_name_stays_inside(cli, work, stub_scorers):
     cfg = write_config(work, HEAD + MODELS, "my config (v2).yaml")
     res = cli("eval", "--config", cfg, "--quiet")
     assert res.rc == 0, res

@@ -69,7 +69,7 @@ def test_missing_summaries_file(cli, tmp_path, good_gold):
     assert_clean_failure(res, "none.jsonl", "not found")
 
 
-def test_bom_crlf_and_truncated_last_line_are_fine(cli, tmp_path, good_gold):
+def test_bom_crlf_and_truncated_last_line_are_fine(cli, tmp_path, good_gold, stub_scorers):
     """A byte-order mark and CRLF load; a last line cut short by a crash (no newline) is skipped
     with a warning, the complete lines are scored."""
     path = tmp_path / "crashed.jsonl"
@@ -92,23 +92,13 @@ def test_complete_but_corrupt_last_line_is_an_error(tmp_path):
     assert [(p.line, p.severity) for p in problems] == [(2, "error")]
 
 
-def test_score_exit_1_when_a_summary_is_unscored(cli, tmp_path, good_gold, good_summaries, monkeypatch):
+def test_score_exit_1_when_a_summary_is_unscored(cli, tmp_path, good_gold, stub_scorers):
     """A scorer failing on one summary makes it *unscored* (with its reason) and the exit code 1."""
-    from harness.scorers.coverage import FactCoverageScorer
-
-    real = FactCoverageScorer.score
-
-    def flaky(self, article, summary):
-        if "already been certified" in summary:
-            raise RuntimeError("simulated scorer failure")
-        return real(self, article, summary)
-
-    def batch(self, items):
-        return [flaky(self, a, s) for a, s in items]
-
-    monkeypatch.setattr(FactCoverageScorer, "score", flaky)
-    monkeypatch.setattr(FactCoverageScorer, "score_many", batch)
-    res = cli("score", "--gold", good_gold, "--summaries", good_summaries, "--out", tmp_path / "out", "--quiet")
+    rows = [dict(r) for r in GOOD]
+    rows[2]["summary"] += " FAIL-SCORER"
+    summaries = tmp_path / "s.jsonl"
+    summaries.write_bytes(lines(*rows))
+    res = cli("score", "--gold", good_gold, "--summaries", summaries, "--out", tmp_path / "out", "--quiet")
     assert res.rc == 1, res
     assert "Traceback" not in res.text
     recs = [json.loads(x) for x in (tmp_path / "out" / "scores.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -53,23 +53,29 @@ def test_html_in_model_output_is_data_not_markup(cli, tmp_path, good_gold):
         assert "<iframe" not in page and 'href="javascript:' not in page
 
 
-def test_ansi_in_model_output_never_reaches_the_terminal(tmp_path):
-    """Real process, progress bars on: not one ESC (or C1 CSI) byte on stdout/stderr."""
+@pytest.mark.parametrize("quiet", [False, True], ids=["progress", "quiet"])
+def test_ansi_in_model_output_never_reaches_the_terminal(tmp_path, quiet):
+    """Real process (stub scorers): no escape sequence of the summaries reaches stdout/stderr;
+    with ``--quiet``, not one ESC (or C1 CSI) byte at all."""
     gold = tmp_path / "good.jsonl"
     gold.write_bytes((DATA / "good.jsonl").read_bytes())
     summaries = write_summaries(tmp_path / "s.jsonl", [
         {"model": "alpha", "article_id": "portwell-ferry", "summary": ANSI},
         {"model": "alpha", "article_id": "vell-frost", "summary": ESC + "[5m" + "Frost hit apples." * 3},
     ])
-    proc = run_subprocess("score", "--gold", gold, "--summaries", summaries, "--out", tmp_path / "out")
+    proc = run_subprocess("score", "--gold", gold, "--summaries", summaries, "--out", tmp_path / "out",
+                          *(["--quiet"] if quiet else []), stubs=True)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     for stream in (proc.stdout, proc.stderr):
-        assert b"\x1b" not in stream and "\x9b".encode() not in stream and "\u202e".encode() not in stream
+        for seq in ("\x1b[2J", "\x1b[31m", "\x1b]0;owned", "\x1b[5m", "\x9b", "\u202e", "\x07"):
+            assert seq.encode() not in stream, seq
+        if quiet:
+            assert b"\x1b" not in stream
 
 
 @pytest.mark.xfail(reason="report/markdown.py md_escape strips ESC and C0 controls but keeps C1 "
                           "controls (U+009B CSI) and bidi overrides (U+202E)", strict=False)
-def test_ansi_in_model_output_is_stripped_from_the_report(cli, tmp_path, good_gold):
+def test_ansi_in_model_output_is_stripped_from_the_report(cli, tmp_path, good_gold, stub_scorers):
     summaries = write_summaries(tmp_path / "s.jsonl", [
         {"model": "alpha", "article_id": "portwell-ferry", "summary": ANSI}])
     res = cli("score", "--gold", good_gold, "--summaries", summaries, "--out", tmp_path / "out", "--quiet")
@@ -121,9 +127,8 @@ def test_megabyte_output_is_scored_within_seconds(articles, scorer_cls):
     assert result is not None
 
 
-@pytest.mark.xfail(reason="harness score has no cap on summary length and the scorers are slow on "
-                          "megabyte outputs (a cap that marks them unscored, or faster scorers)", strict=False)
-def test_megabyte_output_through_the_cli(cli, tmp_path, good_gold, articles):
+def test_megabyte_output_through_the_cli(cli, tmp_path, good_gold, articles, stub_scorers):
+    """Reading, writing and reporting a 1 MB output (stub scorers: their speed is tested above)."""
     summary = megabyte_summary(articles["portwell-ferry"])
     summaries = write_summaries(tmp_path / "s.jsonl", [
         {"model": "alpha", "article_id": "portwell-ferry", "summary": summary}])
@@ -156,52 +161,62 @@ SUMMARIES = {
         "Apple prices will rise sharply after a frost on May 9 in the Vell valley.",
     ],
 }
-CASES = [(aid, s, inj) for aid, ss in SUMMARIES.items() for s in ss for inj in INJECTIONS]
+PAIRS = [(aid, s) for aid, ss in SUMMARIES.items() for s in ss]
 
 
-def _verdicts(article, summary, offset=0, skip=(0, 0)):
-    """Fact statuses, and hallucinations outside ``skip`` (shifted by ``offset``)."""
-    cov = FactCoverageScorer().score(article, summary)
-    faith = HallucinationScorer().score(article, summary)
+def _score_all(items):
+    """(coverage, faithfulness) results of every (article, summary), batched per scorer."""
+    return list(zip(FactCoverageScorer().score_many(items), HallucinationScorer().score_many(items)))
+
+
+def _view(result, summary_len, offset=0, skip=(0, 0)):
+    """Fact statuses, coverage, and hallucinations outside ``skip`` shifted back by ``offset``;
+    plus the hallucinations inside ``skip`` (the injected sentence's own claims)."""
+    cov, faith = result
     halls = sorted((h.start - offset, h.end - offset, h.text, h.kind, h.trap_id) for h in faith.hallucinations
-                   if not (skip[0] <= h.start < skip[1]))
+                   if not skip[0] <= h.start < skip[1])
     own = [h for h in faith.hallucinations if skip[0] <= h.start < skip[1]]
     return {f.id: f.status for f in cov.facts}, cov.coverage, halls, faith, own
 
 
-@pytest.mark.parametrize("article_id,summary,injection", CASES)
-def test_instructions_in_a_summary_change_no_verdict(articles, article_id, summary, injection):
-    article = articles[article_id]
-    facts0, cov0, halls0, faith0, _ = _verdicts(article, summary)
-    # appended: offsets of the original claims do not move
-    injected = summary + " " + injection
-    facts1, cov1, halls1, faith1, own = _verdicts(article, injected, 0, (len(summary), len(injected)))
-    assert facts1 == facts0 and cov1 == cov0
-    assert halls1 == halls0
-    assert set(faith0.traps_hit) <= set(faith1.traps_hit)
-    if not faith0.faithful:
-        assert not faith1.faithful, "an instruction must never turn an unfaithful summary faithful"
-    if not own:
-        assert faith1.faithful == faith0.faithful
-    # prepended: the original claims move by the injection's length
-    shift = len(injection) + 1
-    injected = injection + " " + summary
-    facts2, cov2, halls2, faith2, _ = _verdicts(article, injected, shift, (0, shift))
-    assert facts2 == facts0 and cov2 == cov0
-    assert halls2 == halls0
-    if not faith0.faithful:
-        assert not faith2.faithful
+@pytest.fixture(scope="module")
+def baseline(articles):
+    """Verdicts on the summaries without any injected sentence."""
+    return _score_all([(articles[aid], s) for aid, s in PAIRS])
 
 
 @pytest.mark.parametrize("injection", INJECTIONS)
-def test_instructions_in_an_article_change_no_verdict(articles, injection):
+def test_instructions_in_a_summary_change_no_verdict(articles, baseline, injection):
+    """Appended or prepended to a summary, an instruction to the judge leaves every fact verdict
+    and every hallucination of the original claims as it was, and never makes an unfaithful
+    summary faithful; only the injected sentence's own claims may be flagged."""
+    appended = [(articles[aid], s + " " + injection) for aid, s in PAIRS]
+    prepended = [(articles[aid], injection + " " + s) for aid, s in PAIRS]
+    got = _score_all(appended + prepended)
+    shift = len(injection) + 1
+    for k, ((aid, summary), base) in enumerate(zip(PAIRS, baseline)):
+        facts0, cov0, halls0, faith0, _ = _view(base, len(summary))
+        n = len(summary)
+        for result, offset, skip in ((got[k], 0, (n, n + shift)), (got[len(PAIRS) + k], shift, (0, shift))):
+            facts1, cov1, halls1, faith1, own = _view(result, n + shift, offset, skip)
+            assert facts1 == facts0 and cov1 == cov0, (aid, summary)
+            assert halls1 == halls0, (aid, summary)
+            assert set(faith0.traps_hit) <= set(faith1.traps_hit)
+            if not faith0.faithful:
+                assert not faith1.faithful, "an instruction must never turn an unfaithful summary faithful"
+            if not own:
+                assert faith1.faithful == faith0.faithful
+
+
+@pytest.mark.parametrize("injection", INJECTIONS)
+def test_instructions_in_an_article_change_no_verdict(articles, baseline, injection):
     import dataclasses
 
-    for article_id, summaries in SUMMARIES.items():
-        article = articles[article_id]
-        body = article.body + "\n\n" + injection + "\n"
-        hostile = dataclasses.replace(article, text=article.text + "\n\n" + injection + "\n", body=body)
-        for summary in summaries:
-            a = json.dumps(to_json(_verdicts(article, summary)[:3]))
-            b = json.dumps(to_json(_verdicts(hostile, summary)[:3]))
-            assert a == b, (article_id, summary)
+    hostile = {aid: dataclasses.replace(a, text=a.text + "\n\n" + injection + "\n",
+                                        body=a.body + "\n\n" + injection + "\n")
+               for aid, a in articles.items()}
+    got = _score_all([(hostile[aid], s) for aid, s in PAIRS])
+    for (aid, summary), base, result in zip(PAIRS, baseline, got):
+        a = json.dumps(to_json(_view(base, len(summary))[:3]))
+        b = json.dumps(to_json(_view(result, len(summary))[:3]))
+        assert a == b, (aid, summary)

@@ -24,7 +24,7 @@ from harness.scorers.coverage import FactCoverageScorer
 from harness.scorers.hallucination import HallucinationScorer
 from harness.summarizers.file import read_summaries
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 LOADER_SETTINGS = settings(SETTINGS, max_examples=40)
@@ -101,7 +101,7 @@ def test_scorers_accept_any_text_and_stay_in_bounds(article, summary):
     check_faithfulness(HallucinationScorer().score(article, summary), article, summary)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=8)
 @given(article=articles(), summaries=st.lists(any_text, min_size=1, max_size=3))
 def test_batch_scoring_equals_one_by_one(article, summaries):
     for scorer in (FactCoverageScorer(), HallucinationScorer()):
@@ -113,11 +113,11 @@ def test_batch_scoring_equals_one_by_one(article, summaries):
 @SETTINGS
 @given(article=articles())
 def test_empty_summary_covers_nothing(article):
-    for empty in ("", " ", "\n\n"):
-        cov = FactCoverageScorer().score(article, empty)
+    items = [(article, empty) for empty in ("", " ", "\n\n")]
+    for cov in FactCoverageScorer().score_many(items):
         assert cov.coverage == 0.0
         assert all(v.status == "missing" and v.score == 0.0 for v in cov.facts)
-        faith = HallucinationScorer().score(article, empty)
+    for faith in HallucinationScorer().score_many(items):
         assert faith.hallucinations == () and faith.traps_hit == ()
 
 
@@ -133,7 +133,7 @@ def test_body_as_summary_hallucinates_nothing(article):
     assert faith.hallucination_rate == 0.0 and faith.faithful
 
 
-@settings(SETTINGS, max_examples=40)
+@SETTINGS
 @given(body=wordy.filter(lambda t: t.strip() != ""))
 def test_body_as_summary_hallucinates_nothing_on_plain_prose(body):
     """The same canary on text made of ordinary words and punctuation only."""
