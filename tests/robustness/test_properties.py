@@ -24,7 +24,7 @@ from harness.scorers.coverage import FactCoverageScorer
 from harness.scorers.hallucination import HallucinationScorer
 from harness.summarizers.file import read_summaries
 
-SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 LOADER_SETTINGS = settings(SETTINGS, max_examples=40)
@@ -144,7 +144,7 @@ def test_body_as_summary_hallucinates_nothing_on_plain_prose(body):
     assert faith.hallucinations == (), faith.hallucinations
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=8)
 @given(article=articles(), summary=any_text)
 def test_same_input_twice_gives_identical_output(article, summary):
     for cls in (FactCoverageScorer, HallucinationScorer):
