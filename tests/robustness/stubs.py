@@ -1,6 +1,7 @@
 """Stub scorers for CLI tests whose subject is the plumbing (loading, writing, printing), not
 the verdicts: deterministic, instant, no models. A summary containing ``FAIL-SCORER`` makes the
-coverage stub raise (to test *unscored* handling)."""
+coverage stub raise, one containing ``NAN-SCORE`` makes it return NaN (to test *unscored*
+handling)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class StubCoverage:
         if "FAIL-SCORER" in summary:
             raise RuntimeError("simulated scorer failure")
         facts = tuple(FactVerdict(f.id, "partial", 0.5, None, "stub") for f in article.facts)
+        if "NAN-SCORE" in summary:  # a scorer whose arithmetic went wrong
+            return CoverageResult(coverage=float("nan"), facts=facts)
         return CoverageResult(coverage=0.5 if facts else 0.0, facts=facts)
 
     def score_many(self, items: Sequence[tuple[Article, str]]) -> list[CoverageResult]:

@@ -126,3 +126,16 @@ def test_read_summaries_only_raises_input_error(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InputError):
         read_summaries(path)
+
+
+@pytest.mark.xfail(reason="pipeline.score_pairs keeps a NaN coverage; JsonlWriter (allow_nan=False) then "
+                          "raises ValueError mid-run instead of the pair being unscored (fail closed)", strict=False)
+def test_nan_from_a_scorer_is_unscored_not_a_crash(cli, tmp_path, good_gold, stub_scorers):
+    rows = [dict(r) for r in GOOD]
+    rows[1]["summary"] += " NAN-SCORE"
+    summaries = tmp_path / "s.jsonl"
+    summaries.write_bytes(lines(*rows))
+    res = cli("score", "--gold", good_gold, "--summaries", summaries, "--out", tmp_path / "out", "--quiet")
+    assert res.rc == 1, res
+    recs = [json.loads(x) for x in (tmp_path / "out" / "scores.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["article_id"] for r in recs if r["unscored"]] == [rows[1]["article_id"]]
