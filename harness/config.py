@@ -6,9 +6,12 @@ Keys equal the :class:`RunConfig` fields; unknown keys are errors naming the key
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import importlib
 import re
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,6 +240,7 @@ def check_components(config: RunConfig) -> None:
         cls = _import_component(summarizer_registry._load_class, backend, f"{where}.backend")
         params = {k: v for k, v in spec.items() if k != "backend"}
         summarizer_registry.check_params(cls, params, where)
+        check_param_types(cls, params, where)
     for name, params in config.scorers.items():
         where = f"{src}: scorers.{name}"
         if name not in scorer_registry.available():
@@ -244,6 +248,48 @@ def check_components(config: RunConfig) -> None:
         module, _, cls_name = scorer_registry._REGISTRY[name].partition(":")
         cls = _import_component(lambda _: getattr(importlib.import_module(module), cls_name), name, where)
         summarizer_registry.check_params(cls, dict(params), where)
+        check_param_types(cls, dict(params), where)
+
+
+def check_param_types(cls: Any, params: dict[str, Any], where: str) -> None:
+    """Refuse a parameter whose value does not fit the constructor's simple annotation
+    (``int``, ``float``, ``str``, ``bool``, ``None``, lists, mappings, ``Literal`` and unions of
+    these); other annotations are not checked."""
+    try:
+        hints = typing.get_type_hints(cls.__init__ if isinstance(cls, type) else cls)
+    except Exception:  # noqa: BLE001 - an annotation we cannot resolve is simply not checked
+        return
+    for key, value in params.items():
+        hint = hints.get(key)
+        if hint is not None and not _fits(value, hint):
+            shown = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+            raise ConfigError(f"{where}.{key}: must be {shown}, got {type(value).__name__} {value!r}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is Any or isinstance(hint, (typing.TypeVar, str)):
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    base = origin or hint
+    if base in (list, tuple, set, frozenset, collections.abc.Sequence):
+        return isinstance(value, (list, tuple))
+    if base in (dict, collections.abc.Mapping):
+        return isinstance(value, dict)
+    return True
 
 
 def _import_component(load: Any, name: str, where: str) -> Any:
