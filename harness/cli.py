@@ -42,16 +42,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except HarnessError as exc:
-        print(f"harness {args.command}: error: {_clean(str(exc))}", file=sys.stderr)
+        print(f"harness {args.command}: error: {clean(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a path the user gave cannot be read or written: not a bug
+        if exc.errno is None:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"harness {args.command}: error: {clean(where + (exc.strerror or str(exc)))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)
         return 130
 
 
-def _clean(text: str) -> str:
-    """Strip terminal control characters from a message (it may quote untrusted input)."""
-    return "".join(ch if ch in "\n\t" or ch.isprintable() else "?" for ch in text)
+def clean(text: str) -> str:
+    """Terminal control characters (ESC, C1 controls, bidi overrides...) replaced by ``?``:
+    messages and tables may quote untrusted input (ids, model names, summaries)."""
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else "?" for ch in str(text))
+
+
+_clean = clean
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,8 +6,12 @@ Keys equal the :class:`RunConfig` fields; unknown keys are errors naming the key
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
+import importlib
 import re
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,53 +60,104 @@ class RunConfig:
 _FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig) if f.name != "source")
 
 
+class _StrictSafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (plain data only: tags that would construct objects are refused)
+    that also refuses duplicate keys, which plain YAML loading silently collapses."""
+
+
+def _mapping_no_duplicates(loader: _StrictSafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key: let the constructor report it
+            break
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_no_duplicates)
+
+
+def _yaml_load(text: str) -> Any:
+    return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
-    """Read ``path`` (YAML, safe loading only), apply ``key=value`` overrides, validate."""
+    """Read ``path`` (YAML, safe loading only), apply ``key=value`` overrides, validate
+    (keys, types, backends and scorers with their parameters, the dataset's existence)."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"{p}: config file not found")
+        what = "is a folder, not a config file" if p.is_dir() else "config file not found"
+        raise ConfigError(f"{p}: {what}")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = _yaml_load(p.read_bytes().decode("utf-8-sig"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise ConfigError(f"{where}: invalid YAML (only plain YAML is accepted, no tags): "
-                          f"{getattr(exc, 'problem', None) or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not valid UTF-8") from None
+        hint = " (only plain YAML is accepted: no tags)" if isinstance(exc, yaml.constructor.ConstructorError) else ""
+        raise ConfigError(f"{where}: invalid YAML{hint}: {getattr(exc, 'problem', None) or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not valid UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: invalid YAML: nesting too deep") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: the top level must be a mapping of keys, got {type(raw).__name__}")
     for item in overrides or []:
         _apply_override(raw, item)
-    raw.setdefault("name", p.stem)
-    return from_mapping(raw, str(p))
+    raw.setdefault("name", re.sub(r"[^A-Za-z0-9._-]+", "-", p.stem).strip("-") or "run")
+    config = from_mapping(raw, str(p))
+    check_components(config)
+    if not config.dataset.startswith("hf:") and not resolve_path(config.dataset, config.source).exists():
+        raise ConfigError(f"{p}: dataset: no such file or folder: {config.dataset!r} (relative paths are "
+                          f"taken from the current folder, else from the config's folder)")
+    return config
 
 
 def _apply_override(raw: dict[str, Any], item: str) -> None:
     key, sep, value = item.partition("=")
-    if not sep or not key:
-        raise ConfigError(f"--set {item!r}: expected key=value")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE (e.g. seed=1 or models.0.sentences=2)")
     try:
-        parsed = yaml.safe_load(value) if value else ""
+        parsed = _yaml_load(value) if value else ""
     except yaml.YAMLError:
         parsed = value
-    target = raw
+    except RecursionError:
+        raise ConfigError(f"--set {key}: value nested too deep") from None
+    target: Any = raw
     parts = key.split(".")
+    if any(not part for part in parts):
+        raise ConfigError(f"--set {key}: empty part in the key path")
+    path = ""
     for part in parts[:-1]:
-        if isinstance(target, list) and part.isdigit() and int(part) < len(target):
+        if isinstance(target, list):
+            if not part.isdigit() or int(part) >= len(target):
+                raise ConfigError(f"--set {key}: {path or 'the top level'} is a list of {len(target)}; "
+                                  f"{part!r} is not an index in it")
             target = target[int(part)]
-            continue
-        if not isinstance(target, dict):
-            raise ConfigError(f"--set {key}: {part!r} is not a mapping")
-        target = target.setdefault(part, {})
-    if isinstance(target, list) and parts[-1].isdigit():
-        target[int(parts[-1])] = parsed
+        elif isinstance(target, dict):
+            target = target.setdefault(part, {})
+        else:
+            raise ConfigError(f"--set {key}: {path} is a {type(target).__name__}, not a mapping")
+        path = f"{path}.{part}" if path else part
+    last = parts[-1]
+    if isinstance(target, list):
+        if not last.isdigit() or int(last) >= len(target):
+            raise ConfigError(f"--set {key}: {path} is a list of {len(target)}; {last!r} is not an index in it")
+        target[int(last)] = parsed
     elif isinstance(target, dict):
-        target[parts[-1]] = parsed
+        target[last] = parsed
     else:
-        raise ConfigError(f"--set {key}: cannot set a key inside {type(target).__name__}")
+        raise ConfigError(f"--set {key}: {path} is a {type(target).__name__}, not a mapping")
 
 
 def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
@@ -122,7 +177,7 @@ def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
         if not isinstance(m, dict):
             raise ConfigError(f"{source}: models[{i}]: must be a mapping with 'name' and 'backend'")
         name = m.get("name")
-        if not isinstance(name, str) or not _SAFE_NAME.match(name):
+        if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
             raise ConfigError(f"{source}: models[{i}].name: required; letters, digits and ._- only, got {name!r}")
         if name in names:
             raise ConfigError(f"{source}: models[{i}].name: duplicate model name {name!r}")
@@ -132,15 +187,28 @@ def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
         scorers = {str(s): {} for s in scorers}
     if not isinstance(scorers, dict):
         raise ConfigError(f"{source}: scorers: must be a mapping of scorer name to parameters")
-    scorers = {k: (v or {}) for k, v in scorers.items()}
     for k, v in scorers.items():
-        if not isinstance(v, dict):
-            raise ConfigError(f"{source}: scorers.{k}: parameters must be a mapping")
+        if v is not None and not isinstance(v, dict):
+            raise ConfigError(f"{source}: scorers.{k}: parameters must be a mapping, got {type(v).__name__}")
+    scorers = {str(k): (v or {}) for k, v in scorers.items()}
+    if not scorers:
+        raise ConfigError(f"{source}: scorers: no scorer given")
     for key, typ in (("output_dir", str), ("name", str), ("input", str), ("seed", int),
                      ("bootstrap", int), ("cache", bool), ("executor", str), ("gate", dict)):
         _expect(raw, key, typ, source)
     if raw.get("limit") is not None:
         _expect(raw, "limit", int, source)
+    for key, low in (("limit", 1), ("seed", 0), ("bootstrap", 0)):
+        if raw.get(key) is not None and raw[key] < low:
+            raise ConfigError(f"{source}: {key}: must be at least {low}, got {raw[key]!r}")
+    output_dir = raw.get("output_dir", "results")
+    if not output_dir.strip() or ".." in Path(output_dir).parts or not output_dir.isprintable():
+        raise ConfigError(f"{source}: output_dir: must name a folder without '..' parts or control "
+                          f"characters, got {output_dir!r}")
+    name = raw.get("name", "run")
+    if not name.strip(". ") or "/" in name or "\\" in name or not name.isprintable():
+        raise ConfigError(f"{source}: name: names the run folder when run_id is not set, so no path "
+                          f"separators, control characters or dots only, got {name!r}")
     if raw.get("input", "body") not in ("body", "page"):
         raise ConfigError(f"{source}: input: must be 'body' or 'page', got {raw['input']!r}")
     from .executors import available as executors
@@ -149,7 +217,7 @@ def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
         raise ConfigError(f"{source}: executor: unknown executor {raw['executor']!r}." +
                           did_you_mean(str(raw["executor"]), executors()))
     run_id = raw.get("run_id")
-    if run_id is not None and (not isinstance(run_id, str) or not _SAFE_NAME.match(run_id)):
+    if run_id is not None and (not isinstance(run_id, str) or not _SAFE_NAME.fullmatch(run_id)):
         raise ConfigError(f"{source}: run_id: letters, digits and ._- only (no paths), got {run_id!r}")
     values = {k: v for k, v in raw.items() if k in _FIELDS}
     values["models"] = tuple(dict(m) for m in models)
@@ -157,7 +225,86 @@ def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
     return RunConfig(**values, source=source)
 
 
+def check_components(config: RunConfig) -> None:
+    """Every model's backend and every scorer exists and gets only parameters it accepts
+    (checked against the constructor's signature, before anything runs)."""
+    from . import scorers as scorer_registry, summarizers as summarizer_registry
+
+    src = config.source
+    for i, spec in enumerate(config.models):
+        where = f"{src}: models[{i}]"
+        backend = spec.get("backend")
+        if not isinstance(backend, str) or not backend:
+            raise ConfigError(f"{where}.backend: missing or not a string. "
+                              f"Available: {', '.join(summarizer_registry.available())}.")
+        if backend not in summarizer_registry.available():
+            raise ConfigError(f"{where}.backend: unknown summarizer backend {backend!r}."
+                              + did_you_mean(backend, summarizer_registry.available()))
+        cls = _import_component(summarizer_registry._load_class, backend, f"{where}.backend")
+        params = {k: v for k, v in spec.items() if k != "backend"}
+        summarizer_registry.check_params(cls, params, where)
+        check_param_types(cls, params, where)
+    for name, params in config.scorers.items():
+        where = f"{src}: scorers.{name}"
+        if name not in scorer_registry.available():
+            raise ConfigError(f"{src}: scorers: unknown scorer {name!r}." + did_you_mean(name, scorer_registry.available()))
+        module, _, cls_name = scorer_registry._REGISTRY[name].partition(":")
+        cls = _import_component(lambda _: getattr(importlib.import_module(module), cls_name), name, where)
+        summarizer_registry.check_params(cls, dict(params), where)
+        check_param_types(cls, dict(params), where)
+
+
+def check_param_types(cls: Any, params: dict[str, Any], where: str) -> None:
+    """Refuse a parameter whose value does not fit the constructor's simple annotation
+    (``int``, ``float``, ``str``, ``bool``, ``None``, lists, mappings, ``Literal`` and unions of
+    these); other annotations are not checked."""
+    try:
+        hints = typing.get_type_hints(cls.__init__ if isinstance(cls, type) else cls)
+    except Exception:  # noqa: BLE001 - an annotation we cannot resolve is simply not checked
+        return
+    for key, value in params.items():
+        hint = hints.get(key)
+        if hint is not None and not _fits(value, hint):
+            shown = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+            raise ConfigError(f"{where}.{key}: must be {shown}, got {type(value).__name__} {value!r}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is Any or isinstance(hint, (typing.TypeVar, str)):
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    base = origin or hint
+    if base in (list, tuple, set, frozenset, collections.abc.Sequence):
+        return isinstance(value, (list, tuple))
+    if base in (dict, collections.abc.Mapping):
+        return isinstance(value, dict)
+    return True
+
+
+def _import_component(load: Any, name: str, where: str) -> Any:
+    try:
+        return load(name)
+    except ImportError as exc:
+        raise ConfigError(f"{where}: {name!r} cannot be loaded: {exc}") from None
+
+
 def _expect(raw: dict[str, Any], key: str, typ: type, source: str) -> None:
+    if key in raw and raw[key] is None and key not in ("limit", "run_id"):
+        raise ConfigError(f"{source}: {key}: must be {typ.__name__}, got null (remove the key for the default)")
     if key in raw and raw[key] is not None:
         value = raw[key]
         ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))

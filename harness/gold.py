@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -21,6 +22,34 @@ from .text import fold, parse_iso_date
 _ARTICLE_KEYS = ("id", "title", "url", "published", "format", "text", "body", "facts", "traps", "references")
 _FACT_KEYS = ("id", "statement", "importance", "evidence", "any_of", "all_of", "pattern", "date", "number")
 _TRAP_KEYS = ("id", "statement", "kind", "evidence", "any_of", "all_of", "pattern", "date", "number")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` whose every failure is a :class:`json.JSONDecodeError`-like ``ValueError``:
+    too deep nesting (RecursionError) and over-long integers (ValueError) included."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nesting too deep") from None
+
+
+def json_error(exc: ValueError) -> str:
+    """A short message for a JSON parse failure (with its column when known)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+    return f"invalid JSON: {exc}"
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of a JSONL file: split on ``\\n`` only (JSON strings may hold U+2028 and other
+    characters :meth:`str.splitlines` breaks on), a trailing ``\\r`` dropped."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def has_control(value: str) -> bool:
+    """True when ``value`` holds a control or other non-printable character (ESC, NUL...)."""
+    return not value.isprintable()
 
 
 def resolve_gold_path(path: str | Path) -> Path:
@@ -41,12 +70,20 @@ def read_rows(path: Path) -> tuple[list[tuple[int | None, Any]], list[Problem]]:
     problems: list[Problem] = []
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".arrow"):
-        import datasets
+        try:
+            import datasets
 
-        ds = datasets.load_dataset("parquet" if suffix == ".parquet" else "arrow",
-                                   data_files=str(path), split="train")
-        return [(None, dict(r)) for r in ds], problems
-    data = path.read_bytes()
+            ds = datasets.load_dataset("parquet" if suffix == ".parquet" else "arrow",
+                                       data_files=str(path), split="train")
+            return [(None, dict(r)) for r in ds], problems
+        except ImportError as exc:
+            raise InputError(f"{path}: reading {suffix} files needs the 'datasets' package ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
+            raise InputError(f"{path}: cannot read as {suffix[1:]}: {type(exc).__name__}: {exc}") from None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -56,20 +93,21 @@ def read_rows(path: Path) -> tuple[list[tuple[int | None, Any]], list[Problem]]:
         return [], [Problem(str(path), line, None, f"not valid UTF-8 (byte {exc.start})")]
     if suffix == ".json":
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return [], [Problem(str(path), exc.lineno, None, f"invalid JSON: {exc.msg}")]
+            value = parse_json(text)
+        except ValueError as exc:
+            line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
+            return [], [Problem(str(path), line, None, json_error(exc))]
         if not isinstance(value, list):
             return [], [Problem(str(path), 1, None, "a .json gold file must hold a list of articles")]
         return [(None, v) for v in value], problems
     rows: list[tuple[int | None, Any]] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(split_lines(text), 1):
         if not line.strip():
             continue
         try:
-            rows.append((lineno, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            rows.append((lineno, parse_json(line)))
+        except ValueError as exc:
+            problems.append(Problem(str(path), lineno, None, json_error(exc)))
     if not rows and not problems:
         problems.append(Problem(str(path), None, None, "file holds no articles"))
     return rows, problems
@@ -81,14 +119,21 @@ def read_gold(path: str | Path) -> tuple[list[Article], list[Problem]]:
         return _read_hub(path[3:])
     p = resolve_gold_path(path)
     rows, problems = read_rows(p)
-    return _parse_rows(str(p), rows, problems)
+    articles, problems = _parse_rows(str(p), rows, problems)
+    return articles, sorted(problems, key=lambda pr: pr.line or 0)
 
 
 def _read_hub(name: str) -> tuple[list[Article], list[Problem]]:
-    import datasets
+    try:
+        import datasets
 
-    ds = datasets.load_dataset(name, split="train")
-    return _parse_rows(f"hf:{name}", [(None, dict(r)) for r in ds], [])
+        ds = datasets.load_dataset(name, split="train")
+        rows = [(None, dict(r)) for r in ds]
+    except ImportError as exc:
+        raise InputError(f"hf:{name}: reading a Hub dataset needs the 'datasets' package ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - any loader failure is an unusable dataset name
+        raise InputError(f"hf:{name}: cannot load the dataset: {type(exc).__name__}: {exc}") from None
+    return _parse_rows(f"hf:{name}", rows, [])
 
 
 def _parse_rows(src: str, rows: list[tuple[int | None, Any]], problems: list[Problem]) -> tuple[list[Article], list[Problem]]:
@@ -135,31 +180,33 @@ def _parse_article(row: Any, where: _Where, problems: list[Problem]) -> Article 
         if key not in _ARTICLE_KEYS:
             problems.append(where.problem(key, "unknown field." + did_you_mean(key, _ARTICLE_KEYS)))
     art_id = _string(row, "id", where, problems, required=True)
+    if art_id is not None and has_control(art_id):
+        problems.append(where.problem("id", f"must not hold control characters: {art_id!r}"))
     text = _string(row, "text", where, problems, required=True)
-    if text is not None and not text.strip():
-        problems.append(where.problem("text", "article text is empty"))
     body = _string(row, "body", where, problems)
     if body is not None and not body.strip():
         problems.append(where.problem("body", "article body is empty"))
     fmt = _string(row, "format", where, problems) or "text"
     if fmt not in ("text", "html"):
         problems.append(where.problem("format", f"must be 'text' or 'html', got {fmt!r}"))
+    title = _string(row, "title", where, problems)
+    url = _string(row, "url", where, problems)
     published = _string(row, "published", where, problems)
-    if published:
-        try:
-            parse_iso_date(published[:10])
-        except ValueError:
-            problems.append(where.problem("published", f"not a valid ISO date: {published!r}"))
+    if published is not None and not published.strip():
+        published = None  # "" means unknown
+    if published is not None and not _valid_date(published[:10], published[10:11] in ("", "T", " ")):
+        problems.append(where.problem("published", f"not a valid ISO date (YYYY-MM-DD): {published!r}"))
     references = _string_list(row, "references", where, problems)
     facts = _parse_items(row, "facts", GoldFact, _FACT_KEYS, where, problems, text or "")
     traps = _parse_items(row, "traps", Trap, _TRAP_KEYS, where, problems, text or "")
     ids = [i.id for i in (*facts, *traps)]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(where.problem("facts/traps", f"duplicate fact/trap id {dup!r}"))
+    if not row.get("facts") and art_id is not None:
+        problems.append(where.problem("facts", "article has no facts: its coverage is meaningless", "warning"))
     if any(p.severity == "error" for p in problems[before:]) or art_id is None or text is None:
         return None
-    return Article(id=art_id, text=text, title=_string(row, "title", where, []) or "",
-                   url=_string(row, "url", where, []) or "", published=published, format=fmt,
+    return Article(id=art_id, text=text, title=title or "", url=url or "", published=published, format=fmt,
                    body=body, facts=tuple(facts), traps=tuple(traps), references=tuple(references))
 
 
@@ -172,7 +219,7 @@ def _parse_items(row: dict, key: str, cls: type, keys: tuple[str, ...], where: _
         problems.append(where.problem(key, f"must be a list, got {type(value).__name__}"))
         return []
     items = []
-    folded_text = fold(text)
+    folded: list[str] = []  # fold(text), computed once and only when a hint needs it
     for i, item in enumerate(value):
         sub = _Where(where.path, where.line, f"{where.prefix}{'.' if where.prefix else ''}{key}[{i}]")
         if not isinstance(item, dict):
@@ -190,9 +237,17 @@ def _parse_items(row: dict, key: str, cls: type, keys: tuple[str, ...], where: _
             "pattern": _string(item, "pattern", sub, problems),
             "date": _string(item, "date", sub, problems),
         }
+        if fields["id"] is not None and has_control(fields["id"]):
+            problems.append(sub.problem("id", f"must not hold control characters: {fields['id']!r}"))
+        for hint in ("any_of", "all_of"):
+            for j, alias in enumerate(fields[hint]):
+                if not any(ch.isalnum() for ch in alias):
+                    problems.append(sub.problem(f"{hint}[{j}]", f"holds no word, can never match: {alias!r}"))
         number = item.get("number")
         if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
             problems.append(sub.problem("number", f"must be a number, got {number!r}"))
+        elif number is not None and not math.isfinite(number):
+            problems.append(sub.problem("number", f"must be a finite number, got {number!r}"))
         fields["number"] = number
         evidence = _string(item, "evidence", sub, problems)
         if cls is GoldFact:
@@ -206,27 +261,52 @@ def _parse_items(row: dict, key: str, cls: type, keys: tuple[str, ...], where: _
             if kind not in TRAP_KINDS:
                 problems.append(sub.problem("kind", f"unknown trap kind {kind!r}." + did_you_mean(str(kind), TRAP_KINDS)))
             fields["kind"] = kind
-        if evidence and evidence not in text:
+        if evidence is not None and not evidence.strip():
+            problems.append(sub.problem("evidence", "must not be empty"))
+        elif evidence and evidence not in text:
             problems.append(sub.problem("evidence", f"quote not found in the article text: {evidence[:80]!r}"))
-        if fields["pattern"]:
-            try:
-                re.compile(fields["pattern"])
-            except re.error as exc:
-                problems.append(sub.problem("pattern", f"regular expression does not compile: {exc}"))
-        if fields["date"]:
-            try:
-                parse_iso_date(fields["date"])
-            except ValueError:
-                problems.append(sub.problem("date", f"not a valid ISO date (YYYY-MM-DD): {fields['date']!r}"))
+        if fields["pattern"] is not None:
+            _check_pattern(fields["pattern"], sub, problems)
+        if fields["date"] is not None and not _valid_date(fields["date"]):
+            problems.append(sub.problem("date", f"not a valid ISO date (YYYY-MM-DD): {fields['date']!r}"))
         if cls is GoldFact:
             for hint in ("any_of", "all_of"):
                 for alias in fields[hint]:
-                    if fold(alias) not in folded_text:
+                    if not folded:  # fold() is per character: ASCII text folds by lower()
+                        folded.append(text.lower() if text.isascii() else fold(text))
+                    if (alias.lower() if alias.isascii() and text.isascii() else fold(alias)) not in folded[0]:
                         problems.append(sub.problem(hint, f"{alias!r} does not appear in the article", "warning"))
         if any(p.severity == "error" for p in problems[before:]) or not fields["id"] or not fields["statement"]:
             continue
         items.append(cls(**fields))
     return items
+
+
+def _valid_date(value: str, rest_ok: bool = True) -> bool:
+    """True for an existing calendar date written exactly ``YYYY-MM-DD``."""
+    if not rest_ok or not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        parse_iso_date(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_pattern(pattern: str, where: _Where, problems: list[Problem]) -> None:
+    """A hint pattern must compile and must not match the empty string (it would match every
+    summary, the empty one included)."""
+    if not pattern.strip():
+        problems.append(where.problem("pattern", "must not be empty"))
+        return
+    try:
+        rx = re.compile(pattern, re.IGNORECASE)
+    except (re.error, OverflowError, RecursionError, ValueError) as exc:
+        problems.append(where.problem("pattern", f"regular expression does not compile: {exc}"))
+        return
+    if rx.search("") is not None:
+        problems.append(where.problem("pattern", f"regular expression matches the empty string "
+                                                 f"(so it matches every summary): {pattern!r}"))
 
 
 def _string(row: dict, key: str, where: _Where, problems: list[Problem], required: bool = False) -> str | None:

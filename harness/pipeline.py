@@ -205,8 +205,9 @@ def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
             problems.append(Problem(str(summaries_path), line, "article_id",
                                     f"duplicate summary for model {s.model!r} and article {s.article_id!r}"))
         seen.add((s.model, s.article_id))
-    if problems:
-        raise InputError(f"{summaries_path}: {len(problems)} problem(s) in the summaries file", problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InputError(f"{summaries_path}: {len(errors)} problem(s) in the summaries file", errors)
     summaries = [s for _, s in rows]
     run_dir = Path(out_dir)
     with JsonlWriter(run_dir / "summaries.jsonl") as out:

@@ -61,18 +61,41 @@ class JsonlWriter:
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) of each line; a truncated last line (a crash) is skipped."""
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    """(line number, object) of each line. A last line cut short by a crash (no trailing
+    newline, not valid JSON) is skipped; any other unreadable line is an :class:`InputError`
+    naming every bad line of the file at once (raised before anything is yielded)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}: not valid UTF-8",
+                         [Problem(str(path), line, None, f"invalid byte at offset {exc.start}")]) from None
+    lines = text.split("\n")
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[Problem] = []
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            yield i, json.loads(line)
-        except json.JSONDecodeError as exc:
-            if i >= len(lines) - 1:
-                continue
-            raise InputError(f"{path}:{i}: invalid JSON: {exc.msg}") from None
+            obj = json.loads(line)
+        except RecursionError:
+            obj, error = None, "invalid JSON: nesting too deep"
+        except ValueError as exc:  # JSONDecodeError, or an over-long integer
+            obj, error = None, f"invalid JSON: {getattr(exc, 'msg', exc)}"
+        else:
+            error = None if isinstance(obj, dict) else f"expected a JSON object, got {type(obj).__name__}"
+        if error is None:
+            rows.append((i, obj))
+        elif not (i == len(lines) and obj is None):  # the last line, with no newline: a crash
+            problems.append(Problem(str(path), i, None, error))
+    if problems:
+        raise InputError(f"{path}: {len(problems)} unreadable line(s)", problems)
+    yield from rows
 
 
 def load_run(run_dir: str | Path) -> tuple[dict[str, Any], list[ScoreRecord]]:
@@ -83,16 +106,24 @@ def load_run(run_dir: str | Path) -> tuple[dict[str, Any], list[ScoreRecord]]:
         if not p.is_file():
             raise HarnessError(f"{d}: not a complete run folder ({p.name} is missing)")
     try:
-        run = json.loads(run_path.read_text(encoding="utf-8"))
+        run = json.loads(run_path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{run_path}: not valid UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"{run_path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        raise InputError(f"{run_path}:{exc.lineno}: invalid JSON (a half-written file?): {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{run_path}: invalid JSON: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{run_path}: cannot read: {exc.strerror or exc}") from None
+    if not isinstance(run, dict) or not isinstance(run.get("models"), dict):
+        raise InputError(f"{run_path}: not a run file (expected an object with 'models')")
     records = []
     problems = []
     for line, obj in read_jsonl(scores_path):
         try:
             records.append(score_record_from_json(obj))
-        except (TypeError, KeyError) as exc:
-            problems.append(Problem(str(scores_path), line, None, f"not a score record: {exc}"))
+        except (TypeError, KeyError, AttributeError, ValueError) as exc:
+            problems.append(Problem(str(scores_path), line, None, f"not a score record: {type(exc).__name__}: {exc}"))
     if problems:
         raise InputError(f"{scores_path}: unusable score records", problems)
     return run, records

@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the config; print where the results are and the headline."""
+    if args.limit is not None and args.limit < 1:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"--limit: must be at least 1, got {args.limit}")
     config = load_config(args.config, args.overrides)
     executor, options = executor_choice(args, config.executor)
     config = dataclasses.replace(config, executor=executor)  # run.json says where it ran
@@ -53,10 +57,12 @@ def print_headline(run_dir) -> None:
     """Print the headline table of a finished run and where its files are."""
     import json
 
+    from ..cli import clean
+
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    print(f"results: {run_dir}")
+    print(f"results: {clean(str(run_dir))}")
     for name, info in run["models"].items():
         m = info["metrics"]
         cov, hal = m["coverage"], m["hallucination_rate"]
         fmt = lambda x: "n/a" if x.get("mean") is None else f"{x['mean']:.3f} [{x['ci_low']:.3f}, {x['ci_high']:.3f}]"
-        print(f"  {name:<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={cov['n']} unscored={cov['n_unscored']}")
+        print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={cov['n']} unscored={cov['n_unscored']}")

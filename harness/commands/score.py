@@ -20,7 +20,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """0 when every summary was scored, 1 when any is unscored."""
+    """0 when every summary was scored, 1 when any is unscored (2 on bad input)."""
+    import sys
+
+    from ..cli import clean
+    from ..summarizers.file import read_summaries
+
+    _, problems = read_summaries(args.summaries)  # warnings (a last line cut short) are shown here
+    for problem in problems:
+        if problem.severity == "warning":
+            print(f"harness score: {clean(str(problem))}", file=sys.stderr)
     run_dir, records = run_score(args.gold, args.summaries, Path(args.out), progress=not args.quiet)
     print_headline(run_dir)
     return 1 if any(r.unscored for r in records) else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..cli import clean
 from ..errors import HarnessError
 from ..gold import read_gold
 
@@ -23,16 +24,16 @@ def run(args: argparse.Namespace) -> int:
         try:
             articles, problems = read_gold(path)
         except HarnessError as exc:
-            print(f"{exc}", file=sys.stderr)
+            print(f"harness validate: error: {clean(str(exc))}", file=sys.stderr)
             failed = True
             continue
         errors = [p for p in problems if p.severity == "error"]
         for p in problems:
-            print(str(p), file=sys.stderr)
+            print(clean(str(p)), file=sys.stderr)
         n_facts = sum(len(a.facts) for a in articles)
         n_traps = sum(len(a.traps) for a in articles)
         status = "FAILED" if errors else "OK"
-        print(f"{path}: {status}: {len(articles)} articles, {n_facts} facts, {n_traps} traps, "
+        print(f"{clean(path)}: {status}: {len(articles)} articles, {n_facts} facts, {n_traps} traps, "
               f"{len(errors)} errors, {len(problems) - len(errors)} warnings")
         failed = failed or bool(errors)
     return 2 if failed else 0

@@ -1,22 +1,32 @@
-"""``file``: saved outputs from a JSONL file of ``{"model", "article_id", "summary"}`` lines."""
+"""``file``: saved outputs from a JSONL file of ``{"model", "article_id", "summary"}`` lines.
+
+Every problem of the file is reported at once, naming its line and field. A last line cut short
+(no trailing newline and not valid JSON: a writer killed mid-line) is skipped with a warning.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, did_you_mean
+from ..gold import has_control, json_error, parse_json, split_lines
 from ..records import Article, Summary
+
+_KEYS = ("model", "article_id", "summary", "meta")
 
 
 def read_summaries(path: str | Path) -> tuple[list[tuple[int, Summary]], list[Problem]]:
-    """(line number, Summary) for every valid line, and every problem of the file."""
+    """(line number, Summary) for every valid line, and every problem of the file (errors and
+    warnings: check ``Problem.severity``)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: summaries file not found")
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -26,32 +36,50 @@ def read_summaries(path: str | Path) -> tuple[list[tuple[int, Summary]], list[Pr
         raise InputError(f"{p}: not valid UTF-8", [Problem(str(p), line, None, f"invalid byte at offset {exc.start}")]) from None
     rows: list[tuple[int, Summary]] = []
     problems: list[Problem] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    lines = split_lines(text)
+    for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(p), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            obj = parse_json(line)
+        except ValueError as exc:
+            if lineno == len(lines) and not text.endswith("\n"):
+                problems.append(Problem(str(p), lineno, None, "last line is cut short (an interrupted "
+                                        f"write?), skipped: {json_error(exc)}", "warning"))
+            else:
+                problems.append(Problem(str(p), lineno, None, json_error(exc)))
             continue
         if not isinstance(obj, dict):
-            problems.append(Problem(str(p), lineno, None, "expected a JSON object"))
+            problems.append(Problem(str(p), lineno, None, f"expected a JSON object, got {type(obj).__name__}"))
             continue
         bad = False
         for key in ("model", "article_id", "summary"):
-            if not isinstance(obj.get(key), str):
-                what = "missing" if key not in obj else f"must be a string, got {type(obj[key]).__name__}"
+            value = obj.get(key)
+            if not isinstance(value, str):
+                what = "missing required field" if key not in obj else f"must be a string, got {type(value).__name__}"
                 problems.append(Problem(str(p), lineno, key, what))
                 bad = True
-        for key in obj:
-            if key not in ("model", "article_id", "summary", "meta"):
-                problems.append(Problem(str(p), lineno, key, "unknown field (expected model, article_id, summary)"))
+            elif key != "summary" and (not value.strip() or has_control(value)):
+                problems.append(Problem(str(p), lineno, key, f"must be a non-empty name without control "
+                                        f"characters, got {value!r}"))
                 bad = True
+        for key in obj:
+            if key not in _KEYS:
+                problems.append(Problem(str(p), lineno, key, "unknown field." + did_you_mean(key, _KEYS)))
+                bad = True
+        if "meta" in obj and not isinstance(obj["meta"], (dict, type(None))):
+            problems.append(Problem(str(p), lineno, "meta", f"must be an object, got {type(obj['meta']).__name__}"))
+            bad = True
         if not bad:
             rows.append((lineno, Summary(obj["model"], obj["article_id"], obj["summary"])))
-    if not rows and not problems:
+    if not rows and not any(pr.severity == "error" for pr in problems):
         problems.append(Problem(str(p), None, None, "file holds no summaries"))
     return rows, problems
+
+
+def errors_only(problems: list[Problem]) -> list[Problem]:
+    """The problems that stop loading (warnings dropped)."""
+    return [p for p in problems if p.severity == "error"]
 
 
 class FileSummarizer:
@@ -62,12 +90,14 @@ class FileSummarizer:
         self.path = path
         self.model = model or name
         rows, problems = read_summaries(path)
-        if problems:
-            raise InputError(f"{path}: {len(problems)} problem(s) in the summaries file", problems)
+        errors = errors_only(problems)
+        if errors:
+            raise InputError(f"{path}: {len(errors)} problem(s) in the summaries file", errors)
         self._by_id = {s.article_id: s.text for _, s in rows if s.model == self.model}
         if not self._by_id:
             models = sorted({s.model for _, s in rows})
-            raise InputError(f"{path}: no summaries for model {self.model!r}; the file has: {', '.join(models)}")
+            raise InputError(f"{path}: model: no summaries for model {self.model!r}; the file has: "
+                             f"{', '.join(map(repr, models))}")
         self._sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
     def identity(self) -> dict[str, Any]:
