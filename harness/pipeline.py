@@ -74,7 +74,7 @@ def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any]
     for i, (article, summary) in enumerate(pairs):
         cov = results.get("coverage", [None] * len(pairs))[i]
         faith = results.get("faithfulness", [None] * len(pairs))[i]
-        unscored = summary.meta.get("error") or errors.get(i)
+        unscored = summary.meta.get("error") or errors.get(i) or _invalid_numbers(cov, faith)
         if not unscored and cov is None and faith is None:
             unscored = "no scorer produced a result"
         records.append(ScoreRecord(
@@ -92,6 +92,21 @@ def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any]
             generation=_generation_info(article, summary),
         ))
     return records
+
+
+def _invalid_numbers(cov: Any, faith: Any) -> str | None:
+    """Fail closed: a NaN or out-of-range number from a scorer makes the pair unscored."""
+    values = {}
+    if cov is not None:
+        values["coverage"] = cov.coverage
+        values.update({f"fact {f.id} score": f.score for f in cov.facts})
+    if faith is not None:
+        values["hallucination_rate"] = faith.hallucination_rate
+        values["faithfulness probability"] = faith.probability
+    for name, v in values.items():
+        if not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:  # NaN fails both comparisons
+            return f"scorer returned an invalid {name}: {v!r}"
+    return None
 
 
 def _generation_info(article: Article, summary: Summary) -> dict[str, Any]:

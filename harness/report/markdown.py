@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from ..records import Article, ScoreRecord
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def md_escape(text: str, limit: int | None = 300) -> str:

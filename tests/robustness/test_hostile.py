@@ -73,8 +73,6 @@ def test_ansi_in_model_output_never_reaches_the_terminal(tmp_path, quiet):
             assert b"\x1b" not in stream
 
 
-@pytest.mark.xfail(reason="report/markdown.py md_escape strips ESC and C0 controls but keeps C1 "
-                          "controls (U+009B CSI) and bidi overrides (U+202E)", strict=False)
 def test_ansi_in_model_output_is_stripped_from_the_report(cli, tmp_path, good_gold, stub_scorers):
     summaries = write_summaries(tmp_path / "s.jsonl", [
         {"model": "alpha", "article_id": "portwell-ferry", "summary": ANSI}])
