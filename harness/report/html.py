@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..records import Article, ScoreRecord
+from .markdown import strip_controls
 
 if TYPE_CHECKING:
     from ..compare import Comparison
@@ -58,7 +59,7 @@ nav a{margin-right:.8rem}
 
 def esc(value: Any) -> str:
     """HTML-escape any value (quotes too, so it is safe in attributes)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape(strip_controls("" if value is None else str(value)), quote=True)
 
 
 def _num(x: Any, fmt: str = ".3f") -> str:

@@ -13,6 +13,12 @@ from ..records import Article, ScoreRecord
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def strip_controls(text: str) -> str:
+    """Remove terminal escape sequences, C0/C1 control characters and bidi overrides
+    (untrusted text must not steer a terminal or reorder what a reader sees)."""
+    return _ANSI.sub("", text)
+
+
 def md_escape(text: str, limit: int | None = 300) -> str:
     """Untrusted text made safe for a Markdown table cell: HTML-escaped, control characters,
     pipes, backticks and line breaks neutralised, cut to ``limit`` characters."""
