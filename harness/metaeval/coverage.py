@@ -137,11 +137,11 @@ def evaluate_docs(docs: Sequence[RealsummDoc], scorer: Any = None) -> dict[str, 
             counts[v.status] += 1
             y.append(s.labels[f.id])
             pred.append(1 if v.status == "covered" else 0)
-            r1_fact.append(rs.score(s.text, f.statement)["rouge1"].recall)
+            r1_fact.append(rs.score(f.statement, s.text)["rouge1"].recall)  # (target, prediction)
         cov = sum(verdicts[f.id].score for f in labelled) / len(labelled)
         hum = sum(s.labels[f.id] for f in labelled) / len(labelled)
         ref = article.references[0] if article.references else ""
-        r1 = rs.score(s.text, ref)["rouge1"].recall if ref else 0.0
+        r1 = rs.score(ref, s.text)["rouge1"].recall if ref else 0.0
         ours_sum.append((article.id, s.system, cov))
         human_sum.append(hum)
         rouge_sum.append(r1)

@@ -23,7 +23,7 @@ from ..checkers.hints import match_hints
 from ..checkers.statement import LexicalAlignment, SummaryView, article_idf, clean, lexical_signals, view
 from ..errors import ConfigError
 from ..records import Article, CoverageResult, FactVerdict, GoldFact
-from ..text import dates
+from ..text import dates, tokens
 
 
 class FactCoverageScorer:
@@ -110,14 +110,41 @@ class FactCoverageScorer:
         if la.context_recall < self.contradiction_context or la.best_unit is None:
             return False
         i = la.best_unit
-        if la.signals["number_agree"] < 0 and sv.unit_numbers[i]:
-            return True  # the aligned sentence states other numbers, none of the fact's
+        allnums = set().union(*sv.unit_numbers)
+        kinds = {_is_year(v) for v in la.fact_numbers}
+        same_kind = {v for v in sv.unit_numbers[i] if _is_year(v) in kinds}
+        if (la.fact_numbers and same_kind and not (la.fact_numbers & allnums)
+                and la.context_recall >= 0.8):
+            return True  # the aligned sentence states other numbers, the summary none of the fact's
         fact_dates = [d for d in dates(statement) if d.day is not None]
         unit_dates = [d for d in dates(sv.units[i].text) if d.day is not None]
         if fact_dates and unit_dates and not any(
                 u.agrees(f.year or u.year or 0, f.month, f.day) for f in fact_dates for u in unit_dates):
             return True
-        return la.fact_negated != sv.unit_negated[i] and la.context_recall >= 0.8
+        if la.context_recall < 0.8:
+            return False
+        near = _negated_near(statement, sv.units[i].text)
+        return near is not None and la.fact_negated != near
+
+
+def _is_year(v: float) -> bool:
+    return float(v).is_integer() and 1900 <= v <= 2099
+
+
+def _negated_near(statement: str, sentence: str) -> bool | None:
+    """Whether the compact stretch of ``sentence`` that carries the fact's words is negated
+    (None when the fact's words are absent or spread over a long stretch: no verdict)."""
+    from ..checkers.statement import NEGATIONS, fact_slots
+
+    slots = fact_slots(statement)
+    toks = tokens(sentence)
+    hits = [k for k, t in enumerate(toks) if any(t.stem in s for s in slots)]
+    if not hits:
+        return None
+    lo, hi = max(0, hits[0] - 2), hits[-1] + 1
+    if hi - lo > 2 * len(slots) + 4:
+        return None
+    return any(t.norm in NEGATIONS or t.norm.endswith("n't") for t in toks[lo:hi])
 
 
 def statement_similarities(items: Sequence[tuple[Article, str]], views: list[SummaryView]
