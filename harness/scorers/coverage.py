@@ -73,7 +73,7 @@ class FactCoverageScorer:
             idf = article_idf(clean(article.body if article.body is not None else article.text))
             verdicts = []
             for fact in article.facts:
-                extra = {"emb_sent": sims[(k, fact.statement)]} if sims is not None else {}
+                extra = {"emb_sent": sims.get((k, fact.statement), 0.0)} if sims is not None else {}
                 verdicts.append(self._fact(fact, summary, sv, idf, extra))
             weight = sum(f.importance for f in article.facts)
             cov = (sum(f.importance * v.score for f, v in zip(article.facts, verdicts)) / weight
