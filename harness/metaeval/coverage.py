@@ -106,27 +106,26 @@ def load_files(paths: Sequence[str], limit: int | None = None) -> list[RealsummD
     return docs
 
 
-def evaluate_docs(docs: Sequence[RealsummDoc], scorer: Any = None) -> dict[str, Any]:
-    """Score every labelled summary and compute the figures (see the module docstring)."""
+def score_docs(docs: Sequence[RealsummDoc], scorer: Any, timing: dict[str, float] | None = None
+               ) -> tuple[list[tuple], list[tuple]]:
+    """Score every labelled summary. Returns pair rows ``(label, covered 0/1, ROUGE-1 recall of
+    the fact, status)`` and summary rows ``(doc_id, system, coverage, human fraction, summary,
+    reference)``; ``timing["scoring_seconds"]`` gets the scorer's own time."""
     from rouge_score import rouge_scorer
 
-    from ..scorers.coverage import FactCoverageScorer
-
-    scorer = scorer or FactCoverageScorer()
-    t0 = time.perf_counter()
     items = [(d.article, s) for d in docs for s in d.summaries]
     results = []
     bar = _progress(len(items), "coverage")
+    t0 = time.perf_counter()
     for i in range(0, len(items), CHUNK):
         chunk = items[i:i + CHUNK]
         results.extend(scorer.score_many([(a, s.text) for a, s in chunk]))
         bar.update(len(chunk))
     bar.close()
-    scored_s = time.perf_counter() - t0
+    if timing is not None:
+        timing["scoring_seconds"] = time.perf_counter() - t0
     rs = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
-    y, pred, r1_fact = [], [], []
-    ours_sum, human_sum, rouge_sum = [], [], []
-    counts: dict[str, int] = defaultdict(int)
+    pairs, summaries = [], []
     for (article, s), res in zip(items, results):
         verdicts = {v.id: v for v in res.facts}
         labelled = [f for f in article.facts if f.id in s.labels]
@@ -134,37 +133,91 @@ def evaluate_docs(docs: Sequence[RealsummDoc], scorer: Any = None) -> dict[str, 
             continue
         for f in labelled:
             v = verdicts[f.id]
-            counts[v.status] += 1
-            y.append(s.labels[f.id])
-            pred.append(1 if v.status == "covered" else 0)
-            r1_fact.append(rs.score(f.statement, s.text)["rouge1"].recall)  # (target, prediction)
+            r1 = rs.score(f.statement, s.text)["rouge1"].recall  # (target, prediction)
+            pairs.append((s.labels[f.id], 1 if v.status == "covered" else 0, r1, v.status))
         cov = sum(verdicts[f.id].score for f in labelled) / len(labelled)
         hum = sum(s.labels[f.id] for f in labelled) / len(labelled)
-        ref = article.references[0] if article.references else ""
-        r1 = rs.score(ref, s.text)["rouge1"].recall if ref else 0.0
-        ours_sum.append((article.id, s.system, cov))
-        human_sum.append(hum)
-        rouge_sum.append(r1)
+        summaries.append((article.id, s.system, cov, hum, s.text, article.references[0] if article.references else ""))
+    return pairs, summaries
+
+
+def figures(pairs: Sequence[tuple], summaries: Sequence[tuple]) -> dict[str, Any]:
+    """The figures of the module docstring from :func:`score_docs` rows."""
+    from rouge_score import rouge_scorer
+
+    rs = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+    y = [p[0] for p in pairs]
+    pred = [p[1] for p in pairs]
+    r1_fact = [p[2] for p in pairs]
+    counts: dict[str, int] = defaultdict(int)
+    for p in pairs:
+        counts[p[3]] += 1
+    r1_sum = [rs.score(ref, text)["rouge1"].recall if ref else 0.0 for *_, text, ref in summaries]
     cut, r1_acc = best_threshold_accuracy(y, r1_fact)
     return {
         "fact_balanced_accuracy": _r(balanced_accuracy(y, pred)),
-        "summary_pearson": _r(summary_pearson((d, c, h) for (d, _, c), h in zip(ours_sum, human_sum))),
-        "system_kendall": _r(system_kendall((s, c, h) for (_, s, c), h in zip(ours_sum, human_sum))),
+        "summary_pearson": _r(summary_pearson((d, c, h) for d, _, c, h, *_ in summaries)),
+        "system_kendall": _r(system_kendall((s, c, h) for _, s, c, h, *_ in summaries)),
         "n_pairs": len(y),
-        "n_summaries": len(ours_sum),
-        "n_documents": len(docs),
+        "n_summaries": len(summaries),
+        "n_documents": len({row[0] for row in summaries}),
         "status_counts": dict(sorted(counts.items())),
         "rouge1_recall": {
             "fact_balanced_accuracy": _r(r1_acc),
             "fact_threshold": _r(cut),
-            "summary_pearson": _r(summary_pearson((d, r, h) for (d, _, _), r, h in zip(ours_sum, rouge_sum, human_sum))),
-            "system_kendall": _r(system_kendall((s, r, h) for (_, s, _), r, h in zip(ours_sum, rouge_sum, human_sum))),
+            "summary_pearson": _r(summary_pearson((row[0], r, row[3]) for row, r in zip(summaries, r1_sum))),
+            "system_kendall": _r(system_kendall((row[1], r, row[3]) for row, r in zip(summaries, r1_sum))),
             "n_pairs": len(y),
         },
-        "signature": scorer.signature(),
-        "scoring_seconds": round(scored_s, 2),
-        "pairs_per_second": round(len(y) / scored_s, 1) if scored_s > 0 else None,
     }
+
+
+def evaluate_docs(docs: Sequence[RealsummDoc], scorer: Any = None) -> dict[str, Any]:
+    """Score every labelled summary and compute the figures (see the module docstring)."""
+    from ..scorers.coverage import FactCoverageScorer
+
+    scorer = scorer or FactCoverageScorer()
+    timing: dict[str, float] = {}
+    pairs, summaries = score_docs(docs, scorer, timing)
+    scored_s = timing["scoring_seconds"]
+    fig = figures(pairs, summaries)
+    fig["signature"] = scorer.signature()
+    fig["scoring_seconds"] = round(scored_s, 2)
+    fig["pairs_per_second"] = round(len(pairs) / scored_s, 1) if scored_s > 0 else None
+    fig["summaries_per_second"] = round(len(summaries) / scored_s, 1) if scored_s > 0 else None
+    return fig
+
+
+def cross_validated_figures(docs: Sequence[RealsummDoc], folds: int = 5, embeddings: bool = False,
+                            **scorer_params: Any) -> dict[str, Any]:
+    """Document-level k-fold CV of the whole shipped pipeline: refit the coefficients on the
+    other folds' documents, score each fold's documents with the real scorer (statuses,
+    contradiction rules, partial credit), then compute the figures over all folds at once."""
+    import tempfile
+
+    from ..checkers.coverage_model import VARIANTS, fit_variant
+    from ..scorers.coverage import FactCoverageScorer
+
+    variant = "embedding" if embeddings else "lexical"
+    rows, labels, groups = pair_signals(docs, embeddings=embeddings)
+    ids = sorted({d.article.id for d in docs})
+    fold_of = {doc_id: i % folds for i, doc_id in enumerate(ids)}
+    pairs: list = []
+    summaries: list = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(folds):
+            train = [i for i, g in enumerate(groups) if fold_of[g] != k]
+            v = fit_variant([rows[i] for i in train], [labels[i] for i in train], VARIANTS[variant])
+            path = f"{tmp}/fold{k}.json"
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump({"format": "cv", "variants": {variant: v}}, fh)
+            scorer = FactCoverageScorer(model=path, embeddings=embeddings, **scorer_params)
+            p, s = score_docs([d for d in docs if fold_of[d.article.id] == k], scorer)
+            pairs += p
+            summaries += s
+    fig = figures(pairs, summaries)
+    fig["folds"] = folds
+    return fig
 
 
 def _r(x: float) -> float | None:
