@@ -153,9 +153,16 @@ def view(summary: str) -> SummaryView:
 def article_idf(body: str) -> dict[str, float]:
     """Inverse sentence frequency of stems in the article body: ``log((n+1)/(df+1)) + 1``."""
     sents = units(body)
+    toks = tokens(body)  # once for the whole body (folding is the slow part), then bucketed
     df: dict[str, int] = {}
+    k = 0
     for s in sents:
-        for st in {t.stem for t in tokens(s.text) if _content(t.norm)}:
+        seen = set()
+        while k < len(toks) and toks[k].start < s.end:
+            if toks[k].start >= s.start and _content(toks[k].norm):
+                seen.add(toks[k].stem)
+            k += 1
+        for st in seen:
             df[st] = df.get(st, 0) + 1
     n = len(sents)
     return {k: math.log((n + 1) / (v + 1)) + 1.0 for k, v in df.items()}
