@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..records import Span
@@ -130,6 +130,8 @@ class SummaryView:
     unit_numbers: list[set[float]]
     unit_negated: list[bool]
     windows: list[Span]
+    near: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Cache of :func:`near_stems` lookups against :attr:`all_stems`."""
 
 
 def view(summary: str) -> SummaryView:
@@ -185,6 +187,7 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
                     slots: tuple[frozenset[str], ...] | None = None) -> LexicalAlignment:
     """The model-free signals of ``statement`` on the prepared summary ``sv``."""
     slots = fact_slots(statement) if slots is None else slots
+    slots = tuple(s if s & sv.all_stems else s | near_stems(s, sv) for s in slots)
     idf = idf or {}
     n = len(slots)
     best, best_i = 0.0, None
@@ -217,6 +220,42 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
          "number_agree": num},
         best_i, fact_nums, negated, ctx,
     )
+
+
+FUZZY_PREFIX = 7
+"""Stems sharing this many leading letters are the same word ("announc"/"announcement")."""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def near_stems(slot: frozenset[str], sv: SummaryView) -> frozenset[str]:
+    """Summary stems that fuzzily fill ``slot``: one edit away (a misspelt name: "heffernen" /
+    "heffernan"; words of 5+ letters) or sharing the first :data:`FUZZY_PREFIX` letters
+    (derivations the light stemmer keeps apart). Measured on REALSumm dev (5-fold CV by
+    document): +0.009 balanced accuracy over exact stems."""
+    out: set[str] = set()
+    for x in slot:
+        if x not in sv.near:
+            found = set()
+            if len(x) >= 5 and not x[:1].isdigit():
+                for h in sv.all_stems:
+                    if len(h) >= 5 and ((len(x) >= FUZZY_PREFIX and h[:FUZZY_PREFIX] == x[:FUZZY_PREFIX])
+                                        or _one_edit(x, h)):
+                        found.add(h)
+            sv.near[x] = frozenset(found)
+        out |= sv.near[x]
+    return frozenset(out)
 
 
 def _default_idf(idf: dict[str, float]) -> float:
