@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..records import GoldFact, Span, Trap
-from ..text import NUMBER_WORDS, dates, fold, numbers, parse_iso_date, tokens
+from ..text import NUMBER_WORDS, STOPWORDS, dates, fold, numbers, parse_iso_date, sentences, stem, tokens
 
 
 @dataclass(frozen=True)
@@ -27,20 +27,66 @@ class HintMatch:
     """Which hint decided (``any_of``, ``all_of``, ``pattern``, ``date``, ``number``)."""
 
 
+# Demonyms that name one country unambiguously (folded stems -> the country's stem).
+# Left out on purpose: American, Indian, Korean, Georgian, Dominican, Guinean, Congolese.
+DEMONYMS: dict[str, str] = {
+    "afghan": "afghanistan", "albanian": "albania", "algerian": "algeria", "argentine": "argentina",
+    "argentinian": "argentina", "armenian": "armenia", "australian": "australia",
+    "austrian": "austria", "azerbaijani": "azerbaijan", "bangladeshi": "bangladesh",
+    "belarusian": "belarus", "belgian": "belgium", "bolivian": "bolivia", "bosnian": "bosnia",
+    "brazilian": "brazil", "british": "britain", "bulgarian": "bulgaria", "cambodian": "cambodia",
+    "canadian": "canada", "chilean": "chile", "chinese": "china", "colombian": "colombia",
+    "croatian": "croatia", "cuban": "cuba", "cypriot": "cyprus", "czech": "czechia",
+    "danish": "denmark", "dutch": "netherland", "ecuadorian": "ecuador", "egyptian": "egypt",
+    "english": "england", "eritrean": "eritrea", "estonian": "estonia", "ethiopian": "ethiopia",
+    "filipino": "philippin", "finnish": "finland", "french": "france", "german": "germany",
+    "ghanaian": "ghana", "greek": "greece", "hungarian": "hungary", "icelandic": "iceland",
+    "indonesian": "indonesia", "iranian": "iran", "iraqi": "iraq", "irish": "ireland",
+    "israeli": "israel", "italian": "italy", "jamaican": "jamaica", "japanese": "japan",
+    "jordanian": "jordan", "kazakh": "kazakhstan", "kenyan": "kenya", "kuwaiti": "kuwait",
+    "latvian": "latvia", "lebanese": "lebanon", "libyan": "libya", "lithuanian": "lithuania",
+    "malaysian": "malaysia", "maltese": "malta", "mexican": "mexico", "moldovan": "moldova",
+    "mongolian": "mongolia", "moroccan": "morocco", "nepalese": "nepal", "nigerian": "nigeria",
+    "norwegian": "norway", "pakistani": "pakistan", "palestinian": "palestine",
+    "peruvian": "peru", "polish": "poland", "portuguese": "portugal", "qatari": "qatar",
+    "romanian": "romania", "russian": "russia", "saudi": "saudi", "scottish": "scotland",
+    "serbian": "serbia", "singaporean": "singapore", "slovak": "slovakia",
+    "slovenian": "slovenia", "somali": "somalia", "spanish": "spain", "swedish": "sweden",
+    "swiss": "switzerland", "syrian": "syria", "taiwanese": "taiwan", "thai": "thailand",
+    "tunisian": "tunisia", "turkish": "turkey", "ukrainian": "ukraine", "uruguayan": "uruguay",
+    "venezuelan": "venezuela", "vietnamese": "vietnam", "welsh": "wale", "yemeni": "yemen",
+    "zimbabwean": "zimbabwe",
+}
+_DEMONYM_KEYS = {stem(k): stem(v) for k, v in DEMONYMS.items()}
+
+
+def word_key(norm: str) -> str:
+    """What two words must share to count as the same word in a hint: the light stem, with
+    number words as digits ("four" -> "4", "4,000" -> "4000") and demonyms as their country
+    ("Lithuanian" -> "lithuania")."""
+    if norm in NUMBER_WORDS:
+        return str(NUMBER_WORDS[norm])
+    if norm[:1].isdigit():
+        v = norm.replace(",", "")
+        return v[:-2] if v.endswith(".0") else v
+    st = stem(norm)
+    return _DEMONYM_KEYS.get(st, st)
+
+
 def find_phrase(phrase: str, text: str) -> Span | None:
-    """First occurrence of ``phrase`` in ``text`` comparing word stems (so case, diacritics,
-    possessives and plurals do not matter); None when absent."""
-    want = [t.stem for t in tokens(phrase)]
+    """First occurrence of ``phrase`` in ``text`` comparing word keys (see :func:`word_key`: so
+    case, diacritics, possessives, plurals, "four"/"4" and unambiguous demonyms do not
+    matter); None when absent."""
+    want = [word_key(t.norm) for t in tokens(phrase)]
     if not want:
         return None
     have = tokens(text)
+    keys = [word_key(t.norm) for t in have]
     n = len(want)
     for i in range(len(have) - n + 1):
-        if all(have[i + k].stem == want[k] for k in range(n)):
+        if keys[i:i + n] == want:
             s, e = have[i].start, have[i + n - 1].end
             return Span(s, e, text[s:e])
-    if len(want) == 1 and want[0] in NUMBER_WORDS:
-        return None
     return None
 
 
@@ -66,7 +112,7 @@ def match_hints(item: GoldFact | Trap, summary: str) -> HintMatch | None:
     if item.date:
         results.append(_date(item.date, summary))
     if item.number is not None:
-        results.append(_number(float(item.number), summary))
+        results.append(_number(float(item.number), summary, item.statement))
     order = {"covered": 3, "partial": 2, "contradicted": 1, "missing": 0}
     return max(results, key=lambda r: (r.score, order[r.status]))
 
@@ -90,6 +136,8 @@ def _all_of(parts: tuple[str, ...], summary: str) -> HintMatch:
 
 
 def _date(iso: str, summary: str) -> HintMatch:
+    """``covered``: the same day in any form; ``contradicted``: another day (same or no year);
+    ``partial`` (0.5): only the month (and year) of the right date; else ``missing``."""
     y, m, d = parse_iso_date(iso)
     mentions = dates(summary)
     for mention in mentions:
@@ -98,11 +146,27 @@ def _date(iso: str, summary: str) -> HintMatch:
     for mention in mentions:
         if mention.day is not None and mention.year in (None, y) and not mention.agrees(y, m, d):
             return HintMatch("contradicted", 0.0, Span(mention.start, mention.end, mention.text), "date")
+    for mention in mentions:
+        if mention.day is None and mention.year == y and mention.month == m:
+            return HintMatch("partial", 0.5, Span(mention.start, mention.end, mention.text), "date")
     return HintMatch("missing", 0.0, None, "date")
 
 
-def _number(value: float, summary: str) -> HintMatch:
+def _number(value: float, summary: str, statement: str = "") -> HintMatch:
+    """``covered`` when the summary states ``value`` (digits or words, scaled or not);
+    ``contradicted`` when a sentence carrying at least half of the statement's other content
+    words states a different number instead; else ``missing``."""
     for n in numbers(summary):
         if abs(n.value - value) < 1e-9 or abs(n.raw - value) < 1e-9:
             return HintMatch("covered", 1.0, Span(n.start, n.end, n.text), "number")
+    want = {word_key(t.norm) for t in tokens(statement)
+            if t.norm not in STOPWORDS and not t.norm[:1].isdigit() and t.norm not in NUMBER_WORDS}
+    if want:
+        for sent in sentences(summary):
+            have = {word_key(t.norm) for t in tokens(sent.text)}
+            nums = [n for n in numbers(sent.text) if not (1900 <= n.raw <= 2099) or 1900 <= value <= 2099]
+            if nums and len(want & have) >= 0.5 * len(want):
+                n = nums[0]
+                s = sent.start + n.start
+                return HintMatch("contradicted", 0.0, Span(s, s + len(n.text), n.text), "number")
     return HintMatch("missing", 0.0, None, "number")

@@ -1,16 +1,29 @@
 """Fact coverage: for every gold fact, is it carried by the summary?
 
-Hints decide exactly where given (:mod:`harness.checkers.hints`); otherwise the statement is
-aligned to the summary sentence with the highest recall of its content words.
+Hints decide exactly where given (:mod:`harness.checkers.hints`). A fact without hints is
+aligned to the summary's sentences (:mod:`harness.checkers.statement`): lexical signals
+(content-word slot recall per sentence and over the summary, article-idf-weighted recall,
+bigram recall, number agreement) and optionally a MiniLM sentence similarity are combined by a
+small logistic model fitted on REALSumm dev (:mod:`harness.checkers.coverage_model`, shipped in
+``harness/data/coverage_model.json``) into P(carried). Then:
+
+- ``contradicted`` (score 0): the best-aligned sentence carries the fact's context but states a
+  different number or date, or the opposite polarity (negation);
+- ``covered`` (score 1): P >= ``covered_threshold``;
+- ``partial`` (score = P): ``partial_threshold`` <= P < ``covered_threshold``;
+- ``missing`` (score 0) otherwise.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from ..checkers.coverage_model import load_model
 from ..checkers.hints import match_hints
+from ..checkers.statement import LexicalAlignment, SummaryView, article_idf, clean, lexical_signals, view
+from ..errors import ConfigError
 from ..records import Article, CoverageResult, FactVerdict, GoldFact
-from ..text import content_stems, sentences
+from ..text import dates, tokens
 
 
 class FactCoverageScorer:
@@ -18,40 +31,141 @@ class FactCoverageScorer:
 
     role = "coverage"
 
-    def __init__(self, covered_threshold: float = 0.6, partial_threshold: float = 0.4):
-        """``covered_threshold``/``partial_threshold``: content-word recall of a statement
-        needed in one summary sentence for ``covered``/``partial`` (facts without hints)."""
+    def __init__(self, covered_threshold: float = 0.5, partial_threshold: float = 0.2,
+                 embeddings: bool = False, model: str | None = None,
+                 contradiction_context: float = 0.6):
+        """
+        ``covered_threshold``/``partial_threshold``: P(carried) needed for ``covered``/``partial``
+        (facts without hints; the shipped model is class-balanced, so 0.5 is its natural cut).
+        ``embeddings``: add the MiniLM sentence-similarity signal (the ``embedding`` variant of
+        the model; slower, and on REALSumm dev it adds little). ``model``: path of a
+        coefficients file (None: the shipped one). ``contradiction_context``: share of a fact's
+        non-number words the aligned sentence must carry before a different number/date or a
+        flipped negation counts as ``contradicted``.
+        """
+        if not 0.0 <= partial_threshold <= covered_threshold <= 1.0:
+            raise ConfigError("scorers.coverage: need 0 <= partial_threshold <= covered_threshold <= 1")
         self.covered_threshold = covered_threshold
         self.partial_threshold = partial_threshold
+        self.embeddings = embeddings
+        self.model = model
+        self.contradiction_context = contradiction_context
+        self._model = load_model(model, "embedding" if embeddings else "lexical")
 
     def signature(self) -> str:
-        """Settings that affect the numbers."""
-        return f"coverage:hints+lexical:cov={self.covered_threshold}:part={self.partial_threshold}"
+        """Settings that affect the numbers (the coefficients by their digest)."""
+        variant = "embedding" if self.embeddings else "lexical"
+        return (f"coverage:hints+statement-{variant}:model={self._model.digest}"
+                f":cov={self.covered_threshold}:part={self.partial_threshold}"
+                f":ctx={self.contradiction_context}")
 
+    # ------------------------------------------------------------------ public API
     def score(self, article: Article, summary: str) -> CoverageResult:
         """Verdict for each of ``article.facts`` on ``summary``."""
-        verdicts = tuple(self._fact(f, summary) for f in article.facts)
-        weight = sum(f.importance for f in article.facts)
-        cov = sum(f.importance * v.score for f, v in zip(article.facts, verdicts)) / weight if weight else 0.0
-        return CoverageResult(coverage=round(cov, 6), facts=verdicts)
+        return self.score_many([(article, summary)])[0]
 
     def score_many(self, items: Sequence[tuple[Article, str]]) -> list[CoverageResult]:
-        """:meth:`score` for each (article, summary)."""
-        return [self.score(a, s) for a, s in items]
+        """:meth:`score` for each (article, summary), with one batched embedding call."""
+        views = [view(clean(s)) for _, s in items]
+        sims = self._similarities(items, views) if self.embeddings else None
+        out = []
+        for k, ((article, summary), sv) in enumerate(zip(items, views)):
+            idf = article_idf(clean(article.body if article.body is not None else article.text))
+            verdicts = []
+            for fact in article.facts:
+                extra = {"emb_sent": sims.get((k, fact.statement), 0.0)} if sims is not None else {}
+                verdicts.append(self._fact(fact, summary, sv, idf, extra))
+            weight = sum(f.importance for f in article.facts)
+            cov = (sum(f.importance * v.score for f, v in zip(article.facts, verdicts)) / weight
+                   if weight else 0.0)
+            out.append(CoverageResult(coverage=round(cov, 6), facts=tuple(verdicts)))
+        return out
 
-    def _fact(self, fact: GoldFact, summary: str) -> FactVerdict:
+    def probability(self, signals: dict[str, float]) -> float:
+        """P(carried) of the shipped/loaded model for one fact's signals."""
+        return self._model.probability(signals)
+
+    # ------------------------------------------------------------------ internals
+    def _similarities(self, items: Sequence[tuple[Article, str]], views: list[SummaryView]
+                      ) -> dict[tuple[int, str], float]:
+        return statement_similarities(items, views)
+
+    def _fact(self, fact: GoldFact, summary: str, sv: SummaryView, idf: dict[str, float],
+              extra: dict[str, float]) -> FactVerdict:
         hit = match_hints(fact, summary)
         if hit is not None:
             return FactVerdict(fact.id, hit.status, round(hit.score, 6), hit.span, hit.method)
-        want = set(content_stems(fact.statement))
-        best, best_span = 0.0, None
-        for sent in sentences(summary):
-            have = set(content_stems(sent.text))
-            recall = len(want & have) / len(want) if want else 0.0
-            if recall > best:
-                best, best_span = recall, sent
-        if best >= self.covered_threshold:
-            return FactVerdict(fact.id, "covered", 1.0, best_span, "statement")
-        if best >= self.partial_threshold:
-            return FactVerdict(fact.id, "partial", 0.5, best_span, "statement")
+        la = lexical_signals(fact.statement, sv, idf)
+        unit = sv.units[la.best_unit] if la.best_unit is not None else None
+        if unit is not None and self._contradicts(fact.statement, la, sv):
+            return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement")
+        p = self._model.probability({**la.signals, **extra})
+        if p >= self.covered_threshold:
+            return FactVerdict(fact.id, "covered", 1.0, unit, "statement")
+        if p >= self.partial_threshold:
+            return FactVerdict(fact.id, "partial", round(p, 6), unit, "statement")
         return FactVerdict(fact.id, "missing", 0.0, None, "statement")
+
+    def _contradicts(self, statement: str, la: LexicalAlignment, sv: SummaryView) -> bool:
+        if la.context_recall < self.contradiction_context or la.best_unit is None:
+            return False
+        i = la.best_unit
+        allnums = set().union(*sv.unit_numbers)
+        kinds = {_is_year(v) for v in la.fact_numbers}
+        same_kind = {v for v in sv.unit_numbers[i] if _is_year(v) in kinds}
+        if (la.fact_numbers and same_kind and not (la.fact_numbers & allnums)
+                and la.context_recall >= 0.8):
+            return True  # the aligned sentence states other numbers, the summary none of the fact's
+        fact_dates = [d for d in dates(statement) if d.day is not None]
+        unit_dates = [d for d in dates(sv.units[i].text) if d.day is not None]
+        if fact_dates and unit_dates and not any(
+                u.agrees(f.year or u.year or 0, f.month, f.day) for f in fact_dates for u in unit_dates):
+            return True
+        if la.context_recall < 0.8:
+            return False
+        near = _negated_near(statement, sv.units[i].text)
+        return near is not None and la.fact_negated != near
+
+
+def _is_year(v: float) -> bool:
+    return float(v).is_integer() and 1900 <= v <= 2099
+
+
+def _negated_near(statement: str, sentence: str) -> bool | None:
+    """Whether the compact stretch of ``sentence`` that carries the fact's words is negated
+    (None when the fact's words are absent or spread over a long stretch: no verdict)."""
+    from ..checkers.statement import NEGATIONS, fact_slots
+
+    slots = fact_slots(statement)
+    toks = tokens(sentence)
+    hits = [k for k, t in enumerate(toks) if any(t.stem in s for s in slots)]
+    if not hits:
+        return None
+    lo, hi = max(0, hits[0] - 2), hits[-1] + 1
+    if hi - lo > 2 * len(slots) + 4:
+        return None
+    return any(t.norm in NEGATIONS or t.norm.endswith("n't") for t in toks[lo:hi])
+
+
+def statement_similarities(items: Sequence[tuple[Article, str]], views: list[SummaryView]
+                           ) -> dict[tuple[int, str], float]:
+    """Best MiniLM cosine of each hint-less fact statement with a unit of each summary, keyed
+    by (item index, statement); one batched embedding call over the unique texts."""
+    from ..resources import embed
+
+    texts: dict[str, int] = {}
+    for (article, _), sv in zip(items, views):
+        for f in article.facts:
+            if not f.has_hints:
+                texts.setdefault(f.statement, len(texts))
+        for u in sv.units:
+            texts.setdefault(u.text, len(texts))
+    vecs = embed(list(texts))
+    sims: dict[tuple[int, str], float] = {}
+    for k, ((article, _), sv) in enumerate(zip(items, views)):
+        rows = [texts[u.text] for u in sv.units]
+        for f in article.facts:
+            if f.has_hints:
+                continue
+            sims[(k, f.statement)] = float((vecs[rows] @ vecs[texts[f.statement]]).max()) if rows else 0.0
+    return sims

@@ -1,0 +1,268 @@
+"""Alignment of a fact *statement* (no hints) to a summary: the signals a calibrated model
+combines into "is this fact carried by the summary?".
+
+Everything here is deterministic and model-free except the embedding similarities, which the
+caller computes in batches (see :class:`harness.scorers.coverage.FactCoverageScorer`) and
+passes in. Units of alignment are the summary's sentences and short word windows inside them
+(a short fact is often carried by one clause of a long sentence).
+
+Signals (one float each, names in :data:`SIGNALS`):
+- ``recall_sent``: share of the fact's content-word *slots* found in the best summary sentence
+  (a slot is a word, or the alternatives of ``a / b`` written with a slash).
+- ``recall_all``: the same share over the whole summary.
+- ``idf_recall``: ``recall_all`` with each slot weighted by its rarity among the article's
+  sentences (words every sentence repeats, like the main name, count less).
+- ``bigram``: share of the fact's adjacent content-word pairs found adjacent in the summary.
+- ``number_agree``: +1 when the fact's numbers all appear, -1 when the fact has a number and the
+  best-aligned sentence states none of them, 0 when the fact has no number.
+- ``emb_sent``, ``emb_win``: best cosine (MiniLM) of the fact with a summary sentence / window.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..records import Span
+from ..text import NUMBER_WORDS, STOPWORDS, fold, number_values, sentences, stem, tokens
+
+SIGNALS: tuple[str, ...] = (
+    "recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "emb_sent", "emb_win",
+)
+"""Names of every signal :func:`lexical_signals` and the embedding step can produce."""
+
+NEGATIONS = frozenset({"not", "no", "never", "n't", "nt", "none", "nobody", "nothing", "neither", "nor",
+                       "without", "denied", "denies", "deny", "refused", "refuses", "fails", "failed"})
+_TOKENIZED_STOP = re.compile(r"(?<=\s)[.!?](?=\s+\S)")
+_BRACKETS = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}"}
+WINDOW = 8
+"""Words per alignment window (stride half of it)."""
+
+
+def units(text: str) -> list[Span]:
+    """Sentences of ``text`` with offsets, also splitting pre-tokenized lower-case text
+    ("... the lead . the 23-year-old ...") where :func:`harness.text.sentences` keeps going."""
+    out: list[Span] = []
+    for sent in sentences(text):
+        start = 0
+        for m in _TOKENIZED_STOP.finditer(sent.text):
+            _push(out, sent, start, m.end())
+            start = m.end()
+        _push(out, sent, start, len(sent.text))
+    return out
+
+
+def _push(out: list[Span], sent: Span, s: int, e: int) -> None:
+    piece = sent.text[s:e]
+    lead = len(piece) - len(piece.lstrip())
+    trail = len(piece) - len(piece.rstrip())
+    s, e = s + lead, e - trail
+    if e > s:
+        out.append(Span(sent.start + s, sent.start + e, sent.text[s:e]))
+
+
+def windows(text: str, sent: Span, size: int = WINDOW) -> list[Span]:
+    """Word windows of ``size`` words (stride ``size // 2``) inside one sentence span of ``text``;
+    a sentence no longer than ``size`` words gives no window (the sentence itself is a unit)."""
+    toks = tokens(sent.text)
+    if len(toks) <= size:
+        return []
+    out = []
+    step = max(1, size // 2)
+    for i in range(0, len(toks) - size + step, step):
+        j = min(i + size, len(toks)) - 1
+        s, e = sent.start + toks[i].start, sent.start + toks[j].end
+        out.append(Span(s, e, text[s:e]))
+        if j == len(toks) - 1:
+            break
+    return out
+
+
+def clean(text: str) -> str:
+    """Undo PTB bracket tokens (``-lrb-`` -> ``(``) found in tokenized corpora."""
+    for k, v in _BRACKETS.items():
+        text = text.replace(k, v)
+    return text
+
+
+def _content(norm: str) -> bool:
+    return norm not in STOPWORDS and (len(norm) > 1 or norm.isdigit())
+
+
+@lru_cache(maxsize=65536)
+def fact_slots(statement: str) -> tuple[frozenset[str], ...]:
+    """Content-word slots of a fact: each slot is the set of stems that can fill it
+    (``"goal/goals"`` and ``"mother / wife"`` are one slot each)."""
+    text = fold(statement)
+    toks = [t for t in tokens(text)]
+    slots: list[set[str]] = []
+    prev_end = None
+    for t in toks:
+        gap = text[prev_end:t.start] if prev_end is not None else ""
+        joined = "/" in gap and slots
+        if _content(t.norm):
+            if joined:
+                slots[-1].add(t.stem)
+            else:
+                slots.append({t.stem})
+        prev_end = t.end
+    # merge duplicates, keep order
+    seen: list[frozenset[str]] = []
+    for s in slots:
+        fs = frozenset(s)
+        if fs not in seen:
+            seen.append(fs)
+    return tuple(seen)
+
+
+@dataclass
+class SummaryView:
+    """A summary prepared once for many facts: units, their stems and numbers."""
+
+    text: str
+    units: list[Span]
+    unit_stems: list[set[str]]
+    unit_seq: list[list[str]]
+    all_stems: set[str]
+    bigrams: set[tuple[str, str]]
+    unit_numbers: list[set[float]]
+    unit_negated: list[bool]
+    windows: list[Span]
+    near: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Cache of :func:`near_stems` lookups against :attr:`all_stems`."""
+
+
+def view(summary: str) -> SummaryView:
+    """Prepare ``summary`` for alignment."""
+    us = units(summary)
+    stems, seqs, nums, negs, wins = [], [], [], [], []
+    for u in us:
+        toks = tokens(u.text)
+        seq = [t.stem for t in toks if _content(t.norm)]
+        seqs.append(seq)
+        stems.append(set(seq))
+        nums.append(number_values(u.text))
+        negs.append(any(t.norm in NEGATIONS or t.norm.endswith("n't") for t in toks))
+        wins.extend(windows(summary, u))
+    all_stems = set().union(*stems) if stems else set()
+    bigrams = {(a, b) for seq in seqs for a, b in zip(seq, seq[1:])}
+    return SummaryView(summary, us, stems, seqs, all_stems, bigrams, nums, negs, wins)
+
+
+@lru_cache(maxsize=256)
+def article_idf(body: str) -> dict[str, float]:
+    """Inverse sentence frequency of stems in the article body: ``log((n+1)/(df+1)) + 1``."""
+    sents = units(body)
+    toks = tokens(body)  # once for the whole body (folding is the slow part), then bucketed
+    df: dict[str, int] = {}
+    k = 0
+    for s in sents:
+        seen = set()
+        while k < len(toks) and toks[k].start < s.end:
+            if toks[k].start >= s.start and _content(toks[k].norm):
+                seen.add(toks[k].stem)
+            k += 1
+        for st in seen:
+            df[st] = df.get(st, 0) + 1
+    n = len(sents)
+    return {k: math.log((n + 1) / (v + 1)) + 1.0 for k, v in df.items()}
+
+
+@dataclass
+class LexicalAlignment:
+    """Lexical signals of one fact on one summary, and the best-aligned unit."""
+
+    signals: dict[str, float]
+    best_unit: int | None
+    """Index into :attr:`SummaryView.units` of the sentence with the highest slot recall."""
+    fact_numbers: set[float]
+    fact_negated: bool
+    context_recall: float
+    """Share of the fact's non-number slots found in the best unit (for contradiction checks)."""
+
+
+def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | None = None,
+                    slots: tuple[frozenset[str], ...] | None = None) -> LexicalAlignment:
+    """The model-free signals of ``statement`` on the prepared summary ``sv``."""
+    slots = fact_slots(statement) if slots is None else slots
+    slots = tuple(s if s & sv.all_stems else s | near_stems(s, sv) for s in slots)
+    idf = idf or {}
+    n = len(slots)
+    best, best_i = 0.0, None
+    for i, have in enumerate(sv.unit_stems):
+        r = sum(1 for s in slots if s & have) / n if n else 0.0
+        if r > best or best_i is None and r == best and sv.units:
+            best, best_i = r, i
+    found = [bool(s & sv.all_stems) for s in slots]
+    rec_all = sum(found) / n if n else 0.0
+    weights = [max(idf.get(st, _default_idf(idf)) for st in s) for s in slots]
+    wsum = sum(weights)
+    idf_rec = sum(w for w, f in zip(weights, found) if f) / wsum if wsum else 0.0
+    seq = [next(iter(sorted(s))) if len(s) == 1 else None for s in slots]
+    pairs = [(a, b) for a, b in zip(seq, seq[1:]) if a and b]
+    bigram = sum(1 for p in pairs if p in sv.bigrams) / len(pairs) if pairs else rec_all
+    fact_nums = {v for v in number_values(statement) if not (1900 <= v <= 2099)} or number_values(statement)
+    if not fact_nums:
+        num = 0.0
+    else:
+        where = sv.unit_numbers[best_i] if best_i is not None else set()
+        allnums = set().union(*sv.unit_numbers) if sv.unit_numbers else set()
+        num = 1.0 if fact_nums <= allnums else (-1.0 if not (fact_nums & where) else 0.0)
+    ftoks = tokens(statement)
+    negated = any(t.norm in NEGATIONS or t.norm.endswith("n't") for t in ftoks)
+    words = [s for s in slots if not any(x[:1].isdigit() or x in NUMBER_WORDS for x in s)]
+    have = sv.unit_stems[best_i] if best_i is not None else set()
+    ctx = sum(1 for s in words if s & have) / len(words) if words else 0.0
+    return LexicalAlignment(
+        {"recall_sent": best, "recall_all": rec_all, "idf_recall": idf_rec, "bigram": bigram,
+         "number_agree": num},
+        best_i, fact_nums, negated, ctx,
+    )
+
+
+FUZZY_PREFIX = 7
+"""Stems sharing this many leading letters are the same word ("announc"/"announcement")."""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def near_stems(slot: frozenset[str], sv: SummaryView) -> frozenset[str]:
+    """Summary stems that fuzzily fill ``slot``: one edit away (a misspelt name: "heffernen" /
+    "heffernan"; words of 5+ letters) or sharing the first :data:`FUZZY_PREFIX` letters
+    (derivations the light stemmer keeps apart). Measured on REALSumm dev (5-fold CV by
+    document): +0.009 balanced accuracy over exact stems."""
+    out: set[str] = set()
+    for x in slot:
+        if x not in sv.near:
+            found = set()
+            if len(x) >= 5 and not x[:1].isdigit():
+                for h in sv.all_stems:
+                    if len(h) >= 5 and ((len(x) >= FUZZY_PREFIX and h[:FUZZY_PREFIX] == x[:FUZZY_PREFIX])
+                                        or _one_edit(x, h)):
+                        found.add(h)
+            sv.near[x] = frozenset(found)
+        out |= sv.near[x]
+    return frozenset(out)
+
+
+def _default_idf(idf: dict[str, float]) -> float:
+    """Weight of a stem the article never uses (the rarest possible)."""
+    return max(idf.values()) if idf else 1.0
+
+
+def stem_set(text: str) -> set[str]:
+    """Content stems of ``text`` as a set."""
+    return {stem(t.norm) for t in tokens(text) if _content(t.norm)}

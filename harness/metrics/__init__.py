@@ -1,0 +1,1 @@
+"""Metrics for other ecosystems (``evaluate`` modules loadable by path)."""

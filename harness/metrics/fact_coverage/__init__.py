@@ -1,0 +1,1 @@
+"""The fact-coverage metric as an ``evaluate`` module: ``evaluate.load("<this folder>")``."""

@@ -1,0 +1,135 @@
+"""FactCoverageScorer on statements without hints: statuses, evidence, canaries, units."""
+
+import json
+
+import pytest
+
+from harness.checkers.coverage_model import SHIPPED, load_model
+from harness.checkers.statement import fact_slots, lexical_signals, units, view
+from harness.records import Article, GoldFact
+from harness.scorers.coverage import FactCoverageScorer
+
+BODY = ("Estonia, Latvia, Lithuania and Poland announced on March 18, 2025 that they will withdraw "
+        "from the Ottawa Convention. The decision still requires approval by the parliaments. "
+        "The defense ministers cited the security situation.")
+FACTS = (
+    GoldFact("countries", "Estonia, Latvia, Lithuania and Poland announced they will withdraw."),
+    GoldFact("parliaments", "The decision requires approval by the parliaments."),
+    GoldFact("ministers", "Four defense ministers signed the statement.", importance=2),
+)
+ART = Article(id="a", text=BODY, body=BODY, facts=FACTS)
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return FactCoverageScorer()
+
+
+def verdicts(scorer, summary, article=ART):
+    return {v.id: v for v in scorer.score(article, summary).facts}
+
+
+def test_source_as_summary_covers_and_empty_covers_nothing(scorer):
+    src = verdicts(scorer, BODY)
+    assert src["countries"].status == src["parliaments"].status == "covered"
+    empty = scorer.score(ART, "")
+    assert empty.coverage == 0.0 and all(v.status == "missing" for v in empty.facts)
+
+
+def test_evidence_is_the_aligned_summary_sentence(scorer):
+    summary = "Markets were calm. The decision still requires approval by the parliaments."
+    v = verdicts(scorer, summary)["parliaments"]
+    assert v.status == "covered" and v.method == "statement"
+    assert v.evidence.text == "The decision still requires approval by the parliaments."
+    assert summary[v.evidence.start:v.evidence.end] == v.evidence.text
+
+
+def test_partial_when_part_of_a_compound_fact(scorer):
+    # Slots of the fact: estonia latvia lithuania poland announc withdraw (6). The shipped model
+    # (P(carried) from slot recall, idf recall, bigrams) puts 3/6 and 2/6 in the partial band
+    # [0.2, 0.5) and 1/6 below it; partial credit is P itself, so it grows with the share found.
+    three = verdicts(scorer, "Estonia and Latvia announced it.")["countries"]
+    two = verdicts(scorer, "Latvia and Lithuania spoke.")["countries"]
+    one = verdicts(scorer, "Latvia spoke.")["countries"]
+    assert three.status == two.status == "partial" and 0.2 <= two.score < three.score < 0.5
+    assert one.status == "missing" and one.score == 0.0 and one.evidence is None
+
+
+def test_contradicted_number_and_negation(scorer):
+    v = verdicts(scorer, "Three defense ministers signed the statement.")["ministers"]
+    assert v.status == "contradicted" and v.score == 0.0 and v.evidence.text.startswith("Three")
+    neg = verdicts(scorer, "The decision does not require approval by the parliaments.")["parliaments"]
+    assert neg.status == "contradicted"
+
+
+def test_coverage_is_importance_weighted(scorer):
+    res = scorer.score(ART, "The decision requires approval by the parliaments. "
+                            "Four defense ministers signed the statement.")
+    by = {v.id: v.score for v in res.facts}
+    expect = (1 * by["countries"] + 1 * by["parliaments"] + 2 * by["ministers"]) / 4
+    assert res.coverage == pytest.approx(expect, abs=1e-6)
+
+
+def test_score_many_equals_score(scorer):
+    items = [(ART, "The parliaments must approve."), (ART, BODY), (ART, "")]
+    assert scorer.score_many(items) == [scorer.score(a, s) for a, s in items]
+
+
+def test_signature_names_the_shipped_coefficients(scorer):
+    assert load_model().digest in scorer.signature()
+    assert "cov=0.5" in scorer.signature()
+
+
+def test_shipped_model_has_provenance():
+    data = json.loads(SHIPPED.read_text())
+    prov = data["provenance"]
+    assert prov["data"][0]["path"].endswith("realsumm.dev.jsonl") and len(prov["data"][0]["sha256"]) == 64
+    for variant in data["variants"].values():
+        assert len(variant["coef"]) == len(variant["features"]) and "cv" in variant
+
+
+def test_tokenized_lowercase_text_is_split_into_sentences():
+    # REALSumm text: lower-cased, " . " between sentences; harness.text.sentences keeps it whole.
+    us = units("the lead was short-lived . united levelled two minutes later .")
+    assert [u.text for u in us] == ["the lead was short-lived .", "united levelled two minutes later ."]
+
+
+def test_slash_alternatives_are_one_slot():
+    assert fact_slots("Greg Stewart scored goal/goals.") == (
+        frozenset({"greg"}), frozenset({"stewart"}), frozenset({"scor"}), frozenset({"goal"}))
+    sig = lexical_signals("Sandra / mother was found dead.", view("His mother was found dead.")).signals
+    # slots: {sandra, mother}, {found}, {dead}: all three found -> recall 1.
+    assert sig["recall_all"] == 1.0 and sig["recall_sent"] == 1.0
+
+
+def test_hints_decide_when_given(scorer):
+    f = GoldFact("d", "The announcement was made on March 18, 2025.", date="2025-03-18")
+    art = Article(id="b", text=BODY, body=BODY, facts=(f,))
+    assert verdicts(scorer, "They spoke on 18 March.", art)["d"].method == "date"
+    assert verdicts(scorer, "They spoke on 19 March.", art)["d"].status == "contradicted"
+
+
+def test_bad_thresholds_are_config_errors():
+    from harness.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        FactCoverageScorer(covered_threshold=0.2, partial_threshold=0.5)
+
+
+@pytest.mark.slow
+def test_embedding_variant_runs():  # loads MiniLM (a few seconds)
+    s = FactCoverageScorer(embeddings=True)
+    assert "embedding" in s.signature()
+    assert verdicts(s, BODY)["parliaments"].status == "covered"
+
+
+def test_fuzzy_slots_misspelt_names_and_derivations():
+    from harness.checkers.statement import _one_edit
+
+    # one edit: substitution / insertion; "polic" vs "polish" is two edits -> no.
+    assert _one_edit("heffernen", "heffernan") and _one_edit("carri", "carrie")
+    assert not _one_edit("police", "polish")
+    sig = lexical_signals("Paul Heffernen scored.", view("Paul Heffernan scored.")).signals
+    assert sig["recall_all"] == 1.0  # slots paul, heffernen~heffernan, scor
+    # "announcement" shares 7 leading letters with the stem "announc" of "announced".
+    assert lexical_signals("It was announced.", view("The announcement came.")).signals["recall_all"] == 1.0

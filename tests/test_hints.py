@@ -1,0 +1,70 @@
+"""Hint matching: every expected value is hand-computable from the strings in the test."""
+
+from harness.checkers.hints import find_phrase, match_hints, word_key
+from harness.records import GoldFact, Span, Trap
+
+
+def fact(**kw):
+    return GoldFact(id="f", statement=kw.pop("statement", "x"), **kw)
+
+
+def test_find_phrase_case_diacritics_possessive_plural():
+    # "Zürich's" folds to "zurich's", stems to "zurich"; "banks" stems to "bank".
+    assert find_phrase("zurich bank", "Zürich's Banks fell.") == Span(0, 14, "Zürich's Banks")
+    assert find_phrase("Ottawa Convention", "nothing here") is None
+
+
+def test_number_words_and_digits_are_the_same_word():
+    assert word_key("four") == "4" and word_key("4") == "4" and word_key("4,000") == "4000"
+    assert find_phrase("4 countries", "Four countries said").text == "Four countries"
+    assert find_phrase("four countries", "the 4 countries").text == "4 countries"
+
+
+def test_unambiguous_demonym_matches_country_but_ambiguous_does_not():
+    assert find_phrase("Lithuania", "the Lithuanian Defense Ministry").text == "Lithuanian"
+    assert find_phrase("India", "an Indian company") is None  # left out: ambiguous
+
+
+def test_any_of_all_of_partial_credit():
+    f = fact(all_of=("Estonia", "Latvia", "Lithuania", "Poland"))
+    hit = match_hints(f, "Latvia, Lithuania and Poland announced")
+    # 3 of 4 parts -> partial, score 3/4; span from "Latvia" (0) to end of "Poland" (6+2+9+5+6 = 28).
+    assert (hit.status, hit.score, hit.method) == ("partial", 0.75, "all_of")
+    assert hit.span == Span(0, 28, "Latvia, Lithuania and Poland")
+    full = match_hints(f, "Estonia, Latvia, Lithuania and Poland")
+    assert (full.status, full.score) == ("covered", 1.0)
+    assert match_hints(fact(any_of=("quit the treaty", "leave the convention")),
+                       "They will leave the Convention.").status == "covered"
+    assert match_hints(fact(statement="no hints"), "anything") is None
+
+
+def test_pattern_is_case_insensitive_on_folded_text():
+    hit = match_hints(fact(pattern=r"ottawa\s+convention"), "the OTTAWA Convention")
+    assert hit.status == "covered" and hit.span.text == "OTTAWA Convention"
+
+
+def test_dates_in_common_english_forms():
+    f = fact(date="2025-03-18")
+    for text in ("on March 18, 2025", "on 18 March 2025", "on the 18th of March", "on 2025-03-18",
+                 "on Mar. 18"):
+        assert match_hints(f, text).status == "covered", text
+    assert match_hints(f, "on March 19").status == "contradicted"  # another day, same month
+    part = match_hints(f, "in March 2025")  # right month, no day -> partial 0.5
+    assert (part.status, part.score) == ("partial", 0.5)
+    assert match_hints(f, "last year").status == "missing"
+
+
+def test_number_hint_covered_contradicted_missing():
+    f = fact(statement="The budget passed on a 6-3 vote with four abstentions.", number=4)
+    assert match_hints(f, "There were 4 abstentions.").status == "covered"
+    # Same context ("abstentions", "vote", ...) with another number -> contradicted.
+    bad = match_hints(f, "It passed on a vote with five abstentions.")
+    assert bad.status == "contradicted" and bad.span.text == "five"
+    assert match_hints(f, "The mayor spoke.").status == "missing"
+    assert match_hints(fact(number=1.5e9), "a 1.5 billion deal").status == "covered"
+
+
+def test_trap_hints_use_the_same_matching():
+    trap = Trap(id="t", statement="Ukraine is withdrawing.", any_of=("Ukraine",))
+    hit = match_hints(trap, "Estonia and Ukraine's leaders")
+    assert hit.status == "covered" and hit.span.text == "Ukraine's"
