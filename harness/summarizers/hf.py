@@ -61,6 +61,22 @@ def _version(pkg: str) -> str | None:
         return None
 
 
+def _as_plain_model(model: Any) -> bool:
+    """Detach the GGUF quantizer from a model whose weights were fully de-quantized (so that
+    ``save_pretrained`` writes ordinary safetensors); False when weights stayed packed (GGUF
+    kernels installed), which cannot be saved and load fast anyway."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is None:
+        return True
+    config = getattr(quantizer, "quantization_config", None)
+    if getattr(quantizer, "packed_modules", None) or not getattr(config, "dequantize", True):
+        return False
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    return True
+
+
 class HFSummarizer:
     """Summaries from a local Hugging Face ``transformers`` model, batched and truncation-aware."""
 
@@ -251,7 +267,7 @@ class HFSummarizer:
         elif gguf is not None:
             model = cls.from_pretrained(str(folder), gguf_file=gguf,
                                         **{**kwargs, "dtype": torch.float32})
-            if key is not None:
+            if key is not None and _as_plain_model(model):
                 with publish_dir(weights_dir(key)) as tmp:
                     model.save_pretrained(str(tmp), safe_serialization=True)
                     tok.save_pretrained(str(tmp))
