@@ -8,6 +8,7 @@ determinism, identity, the chat template, and the weight cache for GGUF-style lo
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -188,3 +189,101 @@ def test_config_errors(causal_dir, tmp_path):
         HFSummarizer(name="m", preset="smollm3")
     with pytest.raises(HarnessError, match="not a model folder"):
         HFSummarizer(name="m", model=str(tmp_path / "nope")).identity()
+
+
+# ---------------------------------------------------------------- a tiny GGUF file
+# Written with the ``gguf`` package (llama.cpp's writer): a 2-layer Llama with float32 tensors and a
+# byte-level BPE vocabulary (the 256 byte symbols of GPT-2 + 2 merges), so the real GGUF path of
+# ``transformers`` (metadata -> config, vocabulary -> tokenizer, tensors -> weights) is exercised.
+def bytes_to_unicode():
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b); cs.append(256 + n); n += 1
+    return [chr(c) for c in cs]
+
+def write_tiny_gguf(path, chat_template=None, hidden=32, layers=2, heads=4, kv=2, ffn=64, ctx=256, seed=0):
+    import gguf
+
+    rng = np.random.default_rng(seed)
+    tokens = ["<pad>", "<s>", "</s>"] + bytes_to_unicode() + ["\u0120t", "he"]
+    merges = ["\u0120 t", "h e"]
+    V = len(tokens)
+    w = gguf.GGUFWriter(str(path), "llama")
+    w.add_context_length(ctx); w.add_embedding_length(hidden); w.add_block_count(layers)
+    w.add_feed_forward_length(ffn); w.add_head_count(heads); w.add_head_count_kv(kv)
+    w.add_layer_norm_rms_eps(1e-6); w.add_rope_freq_base(10000.0); w.add_vocab_size(V)
+    w.add_rope_dimension_count(hidden // heads)
+    w.add_tokenizer_model("gpt2"); w.add_tokenizer_pre("default")
+    w.add_token_list(tokens); w.add_token_merges(merges)
+    w.add_token_types([3, 3, 3] + [1] * (V - 3))
+    w.add_bos_token_id(1); w.add_eos_token_id(2); w.add_pad_token_id(0)
+    w.add_add_bos_token(True)
+    if chat_template:
+        w.add_chat_template(chat_template)
+    f = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)
+    hd = hidden // heads
+    w.add_tensor("token_embd.weight", f(V, hidden))
+    w.add_tensor("output_norm.weight", np.ones(hidden, np.float32))
+    w.add_tensor("output.weight", f(V, hidden))
+    for i in range(layers):
+        w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, np.float32))
+        w.add_tensor(f"blk.{i}.attn_q.weight", f(hidden, hidden))
+        w.add_tensor(f"blk.{i}.attn_k.weight", f(kv * hd, hidden))
+        w.add_tensor(f"blk.{i}.attn_v.weight", f(kv * hd, hidden))
+        w.add_tensor(f"blk.{i}.attn_output.weight", f(hidden, hidden))
+        w.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(hidden, np.float32))
+        w.add_tensor(f"blk.{i}.ffn_gate.weight", f(ffn, hidden))
+        w.add_tensor(f"blk.{i}.ffn_up.weight", f(ffn, hidden))
+        w.add_tensor(f"blk.{i}.ffn_down.weight", f(hidden, ffn))
+    w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+
+
+def test_gguf_load_uses_weight_cache_second_time(tmp_path, monkeypatch):
+    pytest.importorskip("gguf")
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "gguf"
+    folder.mkdir()
+    write_tiny_gguf(folder / "tiny.Q8_0.gguf", chat_template=CHAT_TEMPLATE)
+    arts = [article(0, 6), article(1, 12)]
+    first = HFSummarizer(name="g", model=str(folder / "tiny.Q8_0.gguf"), max_new_tokens=4,
+                         batch_size=2, generation={"min_new_tokens": 4, "suppress_tokens": [0, 1, 2]})
+    out1 = first.summarize(arts)
+    assert first.loaded_from_weight_cache is False
+    saved = list((tmp_path / "cache" / "weights").iterdir())
+    assert len(saved) == 1 and (saved[0] / ".complete").exists()
+    assert (saved[0] / "model.safetensors").exists()
+    ident = first.identity()
+    assert ident["model"]["gguf_file"] == "tiny.Q8_0.gguf" and ident["model"]["quantization"] == "Q8_0"
+    assert ident["prompt_mode"] == "chat" and len(ident["model"]["sha256"]) == 64
+    second = HFSummarizer(name="g", model=str(folder), gguf_file="tiny.Q8_0.gguf", max_new_tokens=4,
+                          batch_size=2, generation={"min_new_tokens": 4, "suppress_tokens": [0, 1, 2]})
+    out2 = second.summarize(arts)
+    assert second.loaded_from_weight_cache is True
+    # The converted copy behaves exactly like the GGUF it came from.
+    assert [s.text for s in out2] == [s.text for s in out1] and all(s.text for s in out1)
+    assert second.identity()["chat_template_sha256"] == ident["chat_template_sha256"]
+    assert {k: v for k, v in second.identity().items() if k != "model"} == \
+        {k: v for k, v in ident.items() if k != "model"}
+
+
+@pytest.mark.slow
+def test_smollm2_preset_writes_a_real_summary():
+    """The real SmolLM2-135M-Instruct GGUF from its package, through the preset (minutes the first
+    time: de-quantizing; seconds later: the weight cache in ``~/.cache/harness`` is used)."""
+    body = ("Estonia, Latvia, Lithuania and Poland announced on Tuesday that they intend to withdraw "
+            "from the Ottawa Convention banning anti-personnel mines, citing the military threat "
+            "from Russia. The decision must still be approved by their parliaments.")
+    art = Article(id="ottawa", text=body, title="Four countries to leave the mine treaty", body=body)
+    summ = HFSummarizer(name="smollm2", preset="smollm2-135m-instruct", max_new_tokens=48)
+    out = summ.summarize([art])[0]
+    assert out.text and "error" not in out.meta, out.meta
+    assert any(c in out.text for c in ("Estonia", "Latvia", "Lithuania", "Poland", "mine"))
+    ident = summ.identity()
+    assert ident["prompt_mode"] == "chat" and ident["model"]["quantization"] == "Q4_1"
+    again = HFSummarizer(name="smollm2", preset="smollm2-135m-instruct", max_new_tokens=48)
+    again._load()
+    assert again.loaded_from_weight_cache is True
+    assert again.summarize([art])[0].text == out.text

@@ -68,8 +68,8 @@ def _as_plain_model(model: Any) -> bool:
     quantizer = getattr(model, "hf_quantizer", None)
     if quantizer is None:
         return True
-    config = getattr(quantizer, "quantization_config", None)
-    if getattr(quantizer, "packed_modules", None) or not getattr(config, "dequantize", True):
+    if getattr(quantizer, "packed_modules", None) or any(
+            "gguf" in type(m).__name__.lower() for m in model.modules()):
         return False
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
