@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--cache-dir", default=None, help="default: a fresh temporary folder")
     parser.add_argument("--plain-load", action="store_true", help="also time a load without weight cache")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
     parser.add_argument("--json", default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
 
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["HARNESS_CACHE_DIR"] = cache
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from harness.records import Article
     from harness.summarizers.hf import HFSummarizer
 
@@ -114,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(text + "\n")
     print(f"\n{args.preset} on {result['device']} ({result['dtype']}, {result['torch_threads']} threads)")
-    print(f"load: first {result['load']['first_load_s']} s (GGUF de-quantize + save), "
+    how = "from the weight cache" if result["load"]["first_from_weight_cache"] else "GGUF de-quantize + save"
+    print(f"load: first {result['load']['first_load_s']} s ({how}), "
           f"cached {result['load']['cached_load_s']} s"
           + (f", plain GGUF {result['load']['plain_gguf_load_s']} s" if args.plain_load else ""))
     print("batch  prompt_tok  new_tok  seconds  tokens/s")
