@@ -184,3 +184,9 @@ def test_config_checks():
         build({"backend": "openai", "name": "x", "model": "m", "api_key": "sk-123"})
     assert _retry_after("2") == 2.0 and _retry_after(None) is None
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_secrets_refused_in_extra():
+    with pytest.raises(ConfigError, match="secrets"):
+        OpenAISummarizer(name="x", model="m", extra={"api_key": "sk-1"})
+    assert OpenAISummarizer(name="x", model="m", extra={"top_p": 0.9}).identity()["extra"] == {"top_p": 0.9}

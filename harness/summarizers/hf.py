@@ -34,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import ConfigError, HarnessError
+from ..errors import ConfigError, HarnessError, did_you_mean
 from ..records import Article, Summary
 from . import presets
 
@@ -302,6 +302,13 @@ class HFSummarizer:
         return [] if self._resolved_kind() == "seq2seq" or self._chat_mode() else ["\n\n"]
 
     def _generation(self) -> dict[str, Any]:
+        from transformers import GenerationConfig
+
+        known = set(vars(GenerationConfig()))
+        for key in self.generation:
+            if key not in known or key.startswith("_"):
+                raise ConfigError(f"models.{self.name}.generation.{key}: not a generation setting."
+                                  + did_you_mean(key, sorted(k for k in known if not k.startswith("_"))))
         settings = {"do_sample": False, "num_beams": 1}
         settings.update(self.generation)
         settings["max_new_tokens"] = self.max_new_tokens
@@ -341,7 +348,9 @@ class HFSummarizer:
             "seed": self.seed,
             "device": self._resolved_device().split(":")[0],
             "dtype": self._resolved_dtype(),
-            "versions": {"transformers": _version("transformers"), "torch": _version("torch")},
+            "trust_remote_code": self.trust_remote_code,
+            "versions": {"transformers": _version("transformers"), "torch": _version("torch"),
+                         **({"gguf": _version("gguf")} if gguf is not None else {})},
         }
         return self._identity
 

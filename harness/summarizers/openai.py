@@ -26,6 +26,7 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -76,6 +77,10 @@ class OpenAISummarizer:
         if api_key_env is not None and not str(api_key_env).replace("_", "").isalnum():
             raise ConfigError(f"models.{name}.api_key_env: give the NAME of an environment variable, "
                               "not the key itself")
+        for key in extra or {}:
+            if re.search(r"api[_-]?key|authori[sz]ation|secret|password", str(key), re.I):
+                raise ConfigError(f"models.{name}.extra.{key}: secrets do not belong in the config "
+                                  "(they would be written to results); use api_key_env")
         self.name = name
         self.model = model
         self.base_url = base_url.rstrip("/")
