@@ -193,6 +193,23 @@ def test_config_errors(causal_dir, tmp_path):
         HFSummarizer(name="m", model=str(tmp_path / "nope")).identity()
 
 
+def test_cached_rerun_does_not_load_the_model(causal_dir, tmp_path):
+    from harness.cache import CachedSummarizer, GenerationCache
+
+    cache = GenerationCache(tmp_path / "g.sqlite")
+    arts = [article(i, 5 + i) for i in range(3)]
+    first = CachedSummarizer(HFSummarizer(name="m", model=str(causal_dir), max_new_tokens=4,
+                                          generation=GEN), cache)
+    out1 = first.summarize(arts)
+    inner = HFSummarizer(name="m", model=str(causal_dir), max_new_tokens=4, generation=GEN)
+    second = CachedSummarizer(inner, cache)
+    out2 = second.summarize(arts)
+    assert [s.text for s in out2] == [s.text for s in out1]
+    assert (second.reused, second.generated) == (3, 0)
+    assert inner._model is None  # identity needs the tokenizer only, never the weights
+    assert out2[0].meta["prompt_tokens"] == out1[0].meta["prompt_tokens"]
+
+
 # ---------------------------------------------------------------- a tiny GGUF file
 # Written with the ``gguf`` package (llama.cpp's writer): a 2-layer Llama with float32 tensors and a
 # byte-level BPE vocabulary (the 256 byte symbols of GPT-2 + 2 merges), so the real GGUF path of
