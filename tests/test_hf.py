@@ -206,7 +206,7 @@ def test_cached_rerun_does_not_load_the_model(causal_dir, tmp_path):
     out2 = second.summarize(arts)
     assert [s.text for s in out2] == [s.text for s in out1]
     assert (second.reused, second.generated) == (3, 0)
-    assert inner._model is None  # identity needs the tokenizer only, never the weights
+    assert inner._model is None and inner._tok is None  # identity reads files, loads nothing
     assert out2[0].meta["prompt_tokens"] == out1[0].meta["prompt_tokens"]
 
 
@@ -284,6 +284,9 @@ def test_gguf_load_uses_weight_cache_second_time(tmp_path, monkeypatch):
     # The converted copy behaves exactly like the GGUF it came from.
     assert [s.text for s in out2] == [s.text for s in out1] and all(s.text for s in out1)
     assert second.identity()["chat_template_sha256"] == ident["chat_template_sha256"]
+    third = HFSummarizer(name="g", model=str(folder / "tiny.Q8_0.gguf"), weight_cache=False)
+    assert third.identity()["chat_template_sha256"] == ident["chat_template_sha256"]  # from GGUF metadata
+    assert third._tok is None
     assert {k: v for k, v in second.identity().items() if k != "model"} == \
         {k: v for k, v in ident.items() if k != "model"}
 

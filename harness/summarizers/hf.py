@@ -281,10 +281,36 @@ class HFSummarizer:
         return model
 
     # ------------------------------------------------------------ identity
+    def _chat_template(self) -> str | None:
+        """The tokenizer's chat template, read from the files when the tokenizer is not loaded
+        (so that a fully cached run never builds a tokenizer)."""
+        if self._tok is not None:
+            template = getattr(self._tok, "chat_template", None)
+            return None if not template else str(template)
+        folder, gguf = self._resolve()
+        key = self._weights_key() if self.weight_cache else None
+        from ..cache import weights_dir, weights_ready
+
+        if key is not None and weights_ready(weights_dir(key)):
+            folder, gguf = weights_dir(key), None
+        if gguf is not None:
+            from gguf import GGUFReader
+
+            field = GGUFReader(str(folder / gguf)).get_field("tokenizer.chat_template")
+            return None if field is None else str(field.contents())
+        if (folder / "chat_template.jinja").exists():
+            return (folder / "chat_template.jinja").read_text(encoding="utf-8")
+        for name in ("tokenizer_config.json", "chat_template.json"):
+            if (folder / name).exists():
+                template = json.loads((folder / name).read_text(encoding="utf-8")).get("chat_template")
+                if template:
+                    return str(template)
+        return None
+
     def _chat_mode(self) -> bool:
         if self._resolved_kind() == "seq2seq":
             return False
-        has_template = bool(getattr(self._tokenizer(), "chat_template", None))
+        has_template = bool(self._chat_template())
         if self.chat and not has_template:
             raise ConfigError(f"models.{self.name}.chat: the tokenizer has no chat template")
         return has_template if self.chat is None else bool(self.chat)
@@ -331,8 +357,7 @@ class HFSummarizer:
             model_id["quantization"] = gguf.rsplit(".", 2)[-2] if gguf.count(".") >= 2 else None
         else:
             model_id["sha256"] = dir_sha256(folder)
-        tok = self._tokenizer()
-        template = getattr(tok, "chat_template", None)
+        template = self._chat_template()
         chat = self._chat_mode()
         self._identity = {
             "backend": "hf",
