@@ -61,6 +61,20 @@ def _version(pkg: str) -> str | None:
         return None
 
 
+def _gguf_quantization(path: Path) -> str | None:
+    """The GGUF file's quantization as llama.cpp names it (``Q4_1``, ``Q4_K_M``), from its metadata."""
+    try:
+        import gguf
+
+        field = gguf.GGUFReader(str(path)).get_field("general.file_type")
+        if field is not None:
+            return gguf.LlamaFileType(int(field.contents())).name.removeprefix("MOSTLY_")
+    except (ImportError, ValueError, KeyError):
+        pass
+    parts = path.name.split(".")
+    return parts[-2] if len(parts) >= 3 else None
+
+
 def _as_plain_model(model: Any) -> bool:
     """Detach the GGUF quantizer from a model whose weights were fully de-quantized (so that
     ``save_pretrained`` writes ordinary safetensors); False when weights stayed packed (GGUF
@@ -354,7 +368,7 @@ class HFSummarizer:
         model_id: dict[str, Any] = {"source": source, "gguf_file": gguf, "revision": self.revision}
         if gguf is not None:
             model_id["sha256"] = file_sha256(folder / gguf)
-            model_id["quantization"] = gguf.rsplit(".", 2)[-2] if gguf.count(".") >= 2 else None
+            model_id["quantization"] = _gguf_quantization(folder / gguf)
         else:
             model_id["sha256"] = dir_sha256(folder)
         template = self._chat_template()
