@@ -284,6 +284,13 @@ def test_gguf_load_uses_weight_cache_second_time(tmp_path, monkeypatch):
     # The converted copy behaves exactly like the GGUF it came from.
     assert [s.text for s in out2] == [s.text for s in out1] and all(s.text for s in out1)
     assert second.identity()["chat_template_sha256"] == ident["chat_template_sha256"]
+    from harness.summarizers.gguf_meta import read_metadata
+
+    meta = read_metadata(folder / "tiny.Q8_0.gguf")
+    assert meta["general.architecture"] == "llama" and meta["llama.block_count"] == 2
+    assert meta["tokenizer.chat_template"] == CHAT_TEMPLATE and "tokenizer.ggml.tokens" not in meta
+    with pytest.raises(ValueError, match="not a GGUF"):
+        read_metadata(saved[0] / "model.safetensors")
     third = HFSummarizer(name="g", model=str(folder / "tiny.Q8_0.gguf"), weight_cache=False)
     assert third.identity()["chat_template_sha256"] == ident["chat_template_sha256"]  # from GGUF metadata
     assert third._tok is None
