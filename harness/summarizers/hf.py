@@ -28,16 +28,14 @@ takes seconds (``weight_cache: false`` turns this off).
 
 from __future__ import annotations
 
-import json
 import time
 from importlib import metadata
-from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import ConfigError, HarnessError, did_you_mean
+from ..errors import ConfigError, did_you_mean
 from ..records import Article, Summary
 from . import presets
-from .gguf_meta import read_metadata
+from .hf_files import ModelFiles, locate
 
 CHAT_PROMPT = (
     "Summarize the following news article in two or three sentences. Keep the key facts (who, "
@@ -60,37 +58,6 @@ def _version(pkg: str) -> str | None:
         return metadata.version(pkg)
     except metadata.PackageNotFoundError:
         return None
-
-
-def _gguf_quantization(path: Path) -> str | None:
-    """The GGUF file's quantization as llama.cpp names it (``Q4_1``, ``Q4_K_M``), from its metadata
-    (the file name when the metadata does not say)."""
-    value = read_metadata(path, {"general.file_type"}).get("general.file_type")
-    if value is not None:
-        try:
-            import gguf
-
-            return gguf.LlamaFileType(int(value)).name.removeprefix("MOSTLY_")
-        except (ImportError, ValueError):
-            return f"file_type={value}"
-    parts = path.name.split(".")
-    return parts[-2] if len(parts) >= 3 else None
-
-
-def _as_plain_model(model: Any) -> bool:
-    """Detach the GGUF quantizer from a model whose weights were fully de-quantized (so that
-    ``save_pretrained`` writes ordinary safetensors); False when weights stayed packed (GGUF
-    kernels installed), which cannot be saved and load fast anyway."""
-    quantizer = getattr(model, "hf_quantizer", None)
-    if quantizer is None:
-        return True
-    if getattr(quantizer, "packed_modules", None) or any(
-            "gguf" in type(m).__name__.lower() for m in model.modules()):
-        return False
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    return True
 
 
 class HFSummarizer:
@@ -158,56 +125,22 @@ class HFSummarizer:
         self.trust_remote_code = trust_remote_code
         self.local_files_only = local_files_only
         self.weight_cache = weight_cache
-        self._source: tuple[Path, str | None] | None = None
+        self._source: ModelFiles | None = None
         self._tok: Any = None
-        self._tok_dir: Path | None = None
         self._model: Any = None
         self._identity: dict[str, Any] | None = None
         self.load_seconds: float | None = None
         """Seconds the last model load took (None before the first load)."""
         self.loaded_from_weight_cache: bool | None = None
 
-    # ------------------------------------------------------------ resolution
-    def _resolve(self) -> tuple[Path, str | None]:
-        """(folder, gguf file name or None) of the weights, found locally (never downloaded
-        unless ``local_files_only`` is false)."""
-        if self._source is not None:
-            return self._source
-        if self.preset is not None:
-            self._source = presets.get(self.preset).locate()
-            return self._source
-        p = Path(str(self.model)).expanduser()
-        if p.is_file() and p.suffix == ".gguf":
-            self._source = (p.parent, p.name)
-        elif p.is_dir():
-            if self.gguf_file and not (p / self.gguf_file).is_file():
-                raise HarnessError(f"models.{self.name}: {p / self.gguf_file} does not exist")
-            self._source = (p, self.gguf_file)
-        elif p.exists() or str(self.model).startswith((".", "/", "~")) or str(self.model).count("/") != 1:
-            raise HarnessError(f"models.{self.name}: model {self.model!r} is not a model folder "
-                               "or a .gguf file")
-        else:
-            try:
-                from huggingface_hub import snapshot_download
-
-                allow = [self.gguf_file, "*.json", "*.jinja", "*.txt", "*.model"] if self.gguf_file else None
-                folder = snapshot_download(str(self.model), revision=self.revision,
-                                           local_files_only=self.local_files_only, allow_patterns=allow)
-            except Exception as exc:  # noqa: BLE001 - many hub error types; all mean "not here"
-                raise HarnessError(
-                    f"models.{self.name}: {self.model!r} is not a local path and is not in the local "
-                    f"Hugging Face cache ({type(exc).__name__}); give a folder, or set "
-                    "local_files_only: false on a machine with hub access") from exc
-            self._source = (Path(folder), self.gguf_file)
+    # ------------------------------------------------------------ files and loading
+    def _files(self) -> ModelFiles:
+        """The model's files, located once (never downloaded unless ``local_files_only`` is false)."""
+        if self._source is None:
+            folder, gguf = locate(self.name, self.model, self.preset, self.gguf_file, self.revision,
+                                  self.local_files_only)
+            self._source = ModelFiles(folder, gguf, self.weight_cache, self.trust_remote_code)
         return self._source
-
-    def _weights_key(self) -> str | None:
-        folder, gguf = self._resolve()
-        if gguf is None:
-            return None
-        from ..cache import file_sha256
-
-        return "gguf-" + file_sha256(folder / gguf)[:40]
 
     def _resolved_device(self) -> str:
         import torch
@@ -228,97 +161,37 @@ class HFSummarizer:
     def _resolved_kind(self) -> str:
         if self.kind != "auto":
             return self.kind
-        folder, gguf = self._resolve()
-        if gguf is not None:
-            return "causal"
-        cfg_path = folder / "config.json"
-        if cfg_path.exists():
-            cfg = json.loads(cfg_path.read_text())
-            if cfg.get("is_encoder_decoder"):
-                return "seq2seq"
-        return "causal"
+        return "seq2seq" if self._files().is_seq2seq() else "causal"
 
-    # ------------------------------------------------------------ loading
     def _tokenizer(self) -> Any:
-        if self._tok is not None:
-            return self._tok
-        from transformers import AutoTokenizer
-
-        folder, gguf = self._resolve()
-        kwargs = {"trust_remote_code": self.trust_remote_code, "local_files_only": True}
-        key = self._weights_key() if self.weight_cache else None
-        from ..cache import weights_dir, weights_ready
-
-        if key is not None and weights_ready(weights_dir(key)):
-            self._tok = AutoTokenizer.from_pretrained(str(weights_dir(key)), **kwargs)
-        elif gguf is not None:
-            self._tok = AutoTokenizer.from_pretrained(str(folder), gguf_file=gguf, **kwargs)
-        else:
-            self._tok = AutoTokenizer.from_pretrained(str(folder), **kwargs)
-        if self._resolved_kind() == "causal":
-            self._tok.padding_side = "left"
-        if self._tok.pad_token_id is None:
-            self._tok.pad_token = self._tok.eos_token if self._tok.eos_token is not None else self._tok.unk_token
+        if self._tok is None:
+            tok = self._files().load_tokenizer()
+            if self._resolved_kind() == "causal":
+                tok.padding_side = "left"
+            if tok.pad_token_id is None:
+                tok.pad_token = tok.eos_token if tok.eos_token is not None else tok.unk_token
+            self._tok = tok
         return self._tok
 
     def _load(self) -> Any:
-        if self._model is not None:
-            return self._model
-        import torch
-        from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
-
-        from ..cache import publish_dir, weights_dir, weights_ready
-
-        tok = self._tokenizer()
-        folder, gguf = self._resolve()
-        cls = AutoModelForSeq2SeqLM if self._resolved_kind() == "seq2seq" else AutoModelForCausalLM
-        dtype = getattr(torch, self._resolved_dtype())
-        kwargs = {"trust_remote_code": self.trust_remote_code, "local_files_only": True, "dtype": dtype}
-        start = time.perf_counter()
-        key = self._weights_key() if self.weight_cache else None
-        self.loaded_from_weight_cache = False
-        if key is not None and weights_ready(weights_dir(key)):
-            model = cls.from_pretrained(str(weights_dir(key)), **kwargs)
-            self.loaded_from_weight_cache = True
-        elif gguf is not None:
-            model = cls.from_pretrained(str(folder), gguf_file=gguf,
-                                        **{**kwargs, "dtype": torch.float32})
-            if key is not None and _as_plain_model(model):
-                with publish_dir(weights_dir(key)) as tmp:
-                    model.save_pretrained(str(tmp), safe_serialization=True)
-                    tok.save_pretrained(str(tmp))
-            model = model.to(dtype)
-        else:
-            model = cls.from_pretrained(str(folder), **kwargs)
-        model.to(self._resolved_device())
-        model.eval()
-        self.load_seconds = time.perf_counter() - start
-        self._model = model
-        return model
+        if self._model is None:
+            tok = self._tokenizer()
+            start = time.perf_counter()
+            model, self.loaded_from_weight_cache = self._files().load_model(tok, self._resolved_dtype())
+            model.to(self._resolved_device())
+            model.eval()
+            self.load_seconds = time.perf_counter() - start
+            self._model = model
+        return self._model
 
     # ------------------------------------------------------------ identity
     def _chat_template(self) -> str | None:
-        """The tokenizer's chat template, read from the files when the tokenizer is not loaded
-        (so that a fully cached run never builds a tokenizer)."""
+        """The chat template, from the loaded tokenizer or else from the files (so that a fully
+        cached run never builds a tokenizer)."""
         if self._tok is not None:
             template = getattr(self._tok, "chat_template", None)
             return None if not template else str(template)
-        folder, gguf = self._resolve()
-        key = self._weights_key() if self.weight_cache else None
-        from ..cache import weights_dir, weights_ready
-
-        if key is not None and weights_ready(weights_dir(key)):
-            folder, gguf = weights_dir(key), None
-        if gguf is not None:
-            return read_metadata(folder / gguf, {"tokenizer.chat_template"}).get("tokenizer.chat_template")
-        if (folder / "chat_template.jinja").exists():
-            return (folder / "chat_template.jinja").read_text(encoding="utf-8")
-        for name in ("tokenizer_config.json", "chat_template.json"):
-            if (folder / name).exists():
-                template = json.loads((folder / name).read_text(encoding="utf-8")).get("chat_template")
-                if template:
-                    return str(template)
-        return None
+        return self._files().chat_template()
 
     def _chat_mode(self) -> bool:
         if self._resolved_kind() == "seq2seq":
@@ -360,16 +233,10 @@ class HFSummarizer:
             return self._identity
         import hashlib
 
-        from ..cache import dir_sha256, file_sha256
-
-        folder, gguf = self._resolve()
+        files = self._files()
         source = f"preset:{self.preset}" if self.preset else str(self.model)
-        model_id: dict[str, Any] = {"source": source, "gguf_file": gguf, "revision": self.revision}
-        if gguf is not None:
-            model_id["sha256"] = file_sha256(folder / gguf)
-            model_id["quantization"] = _gguf_quantization(folder / gguf)
-        else:
-            model_id["sha256"] = dir_sha256(folder)
+        model_id: dict[str, Any] = {"source": source, "gguf_file": files.gguf, "revision": self.revision,
+                                    "sha256": files.sha256(), "quantization": files.quantization()}
         template = self._chat_template()
         chat = self._chat_mode()
         self._identity = {
@@ -388,7 +255,7 @@ class HFSummarizer:
             "dtype": self._resolved_dtype(),
             "trust_remote_code": self.trust_remote_code,
             "versions": {"transformers": _version("transformers"), "torch": _version("torch"),
-                         **({"gguf": _version("gguf")} if gguf is not None else {})},
+                         **({"gguf": _version("gguf")} if files.gguf is not None else {})},
         }
         return self._identity
 
