@@ -189,6 +189,8 @@ def test_config_errors(causal_dir, tmp_path):
         HFSummarizer(name="m", preset="smollm3")
     with pytest.raises(ConfigError, match="generation.max_length_x"):
         HFSummarizer(name="m", model=str(causal_dir), generation={"max_length_x": 3}).identity()
+    with pytest.raises(ConfigError, match="max_new_tokens"):
+        HFSummarizer(name="m", model=str(causal_dir), generation={"max_new_tokens": 3}).identity()
     with pytest.raises(HarnessError, match="not a model folder"):
         HFSummarizer(name="m", model=str(tmp_path / "nope")).identity()
 

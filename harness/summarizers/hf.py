@@ -24,6 +24,12 @@ An empty output is returned with ``meta["error"]`` (never silently).
 GGUF files are de-quantized by ``transformers`` at every load (tens of seconds); the converted model
 and tokenizer are kept in ``cache_dir()/weights/gguf-<sha256>`` (safetensors), so the second load
 takes seconds (``weight_cache: false`` turns this off).
+
+Decoding is greedy unless ``generation`` says otherwise; ``seed`` is set before every batch.
+Batches of ``batch_size`` use left padding (causal models); a padded row generates what it
+generates alone up to floating-point rounding. :meth:`HFSummarizer.identity` reads only files
+(hashes memoized, the chat template from ``tokenizer_config.json``/``chat_template.jinja`` or the
+GGUF header), so a fully cached run never loads a tokenizer or weights.
 """
 
 from __future__ import annotations
@@ -221,6 +227,9 @@ class HFSummarizer:
             if key not in known or key.startswith("_"):
                 raise ConfigError(f"models.{self.name}.generation.{key}: not a generation setting."
                                   + did_you_mean(key, sorted(k for k in known if not k.startswith("_"))))
+        if "max_new_tokens" in self.generation or "max_length" in self.generation:
+            raise ConfigError(f"models.{self.name}.generation: set the length with the model's "
+                              "'max_new_tokens' key, not inside 'generation'")
         settings = {"do_sample": False, "num_beams": 1}
         settings.update(self.generation)
         settings["max_new_tokens"] = self.max_new_tokens
