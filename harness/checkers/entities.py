@@ -1,0 +1,91 @@
+"""Entities: names in a claim that the source never states.
+
+Names come from spaCy's NER on the summary (people, organisations, places, nationalities,
+events, works, laws, products) and from proper nouns the NER missed. A name is supported
+when every word of it occurs in the source (folded and stemmed, dots and hyphens ignored),
+so partial names ("Peacock" for "John Peacock") and re-cased text pass; ``extra_names``
+(the gold annotation's own names) count as source words too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..text import STOPWORDS, tokens
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART",
+                         "LAW", "PRODUCT", "LANGUAGE"})
+_SKIP = frozenset({"the", "mr", "mrs", "ms", "dr", "st"})
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    """A name in the claim (claim-relative offsets) the source does not support."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    missing: tuple[str, ...]
+    """Its words the source lacks."""
+
+
+def _forms(word: str) -> set[str]:
+    toks = tokens(word)
+    out: set[str] = set()
+    for t in toks:
+        out |= {t.stem, t.norm, t.norm.replace(".", "").replace("-", "")}
+    return out
+
+
+def novel_names(doc_tokens: Iterable[Any], offset: int, claim_text: str, source_stems: frozenset[str],
+                extra: frozenset[str] = frozenset()) -> list[NameSpan]:
+    """Names among spaCy ``doc_tokens`` (one claim's tokens; ``offset`` = the claim's start in
+    the parsed text) with a word the source lacks."""
+    toks = list(doc_tokens)
+    if not toks:
+        return []
+    known = source_stems | extra
+    found: list[NameSpan] = []
+    covered: set[int] = set()
+    groups: list[tuple[list[Any], str]] = []
+    ents = {id(t.doc): t.doc.ents for t in toks}
+    idx = {t.i for t in toks}
+    for ents_of_doc in ents.values():
+        for ent in ents_of_doc:
+            if ent.label_ in NAME_LABELS and ent.start in idx and (ent.end - 1) in idx:
+                groups.append((list(ent), ent.label_))
+                covered.update(t.i for t in ent)
+    run: list[Any] = []
+    for t in toks + [None]:
+        if t is not None and t.i not in covered and t.pos_ == "PROPN" and t.text[:1].isupper():
+            run.append(t)
+            continue
+        if run:
+            groups.append((run, "PROPN"))
+            run = []
+    for group, label in groups:
+        missing = []
+        for t in group:
+            norm = t.text.lower()
+            if norm in STOPWORDS or norm in _SKIP or not any(c.isalnum() for c in norm):
+                continue
+            forms = _forms(t.text)
+            if forms and not (forms & known):
+                missing.append(t.text)
+        if missing:
+            s = group[0].idx - offset
+            e = group[-1].idx + len(group[-1].text) - offset
+            if 0 <= s < e <= len(claim_text):
+                found.append(NameSpan(s, e, claim_text[s:e], label, tuple(missing)))
+    found.sort(key=lambda n: n.start)
+    return found
+
+
+def name_words(names: Iterable[str]) -> frozenset[str]:
+    """Stems and folded forms of every word of ``names`` (to extend a source's vocabulary)."""
+    out: set[str] = set()
+    for n in names:
+        out |= _forms(n)
+    return frozenset(out)
