@@ -13,9 +13,8 @@ from typing import Any, Iterable
 
 from ..text import STOPWORDS, tokens
 
-SPEECH = frozenset({"say", "tell", "claim", "state", "announce", "add", "warn", "insist", "accuse", "deny",
-                    "admit", "confirm", "report", "argue", "explain", "reveal", "describe", "call", "write",
-                    "suggest", "believe", "urge", "criticise", "criticize", "praise"})
+SPEECH = frozenset({"say", "tell", "claim", "state", "add", "warn", "insist", "accuse", "deny", "admit",
+                    "confirm", "argue", "explain", "reveal", "write", "suggest", "urge"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you", "who", "which", "that", "this", "one"})
 
 
@@ -55,4 +54,6 @@ def wrong_speakers(claim_speakers: list[Speaker], source_speakers: list[Speaker]
     (only when those sentences name a speaker at all)."""
     if not source_speakers:
         return []
-    return [c for c in claim_speakers if not any(c.words & s.words for s in source_speakers)]
+    claim_words = frozenset().union(*(c.words for c in claim_speakers)) if claim_speakers else frozenset()
+    return [c for c in claim_speakers if not any(c.words & s.words for s in source_speakers)
+            and not any(s.words <= claim_words for s in source_speakers)]

@@ -39,24 +39,19 @@ def _forms(word: str) -> set[str]:
     return out
 
 
-def novel_names(doc_tokens: Iterable[Any], offset: int, claim_text: str, source_stems: frozenset[str],
-                extra: frozenset[str] = frozenset()) -> list[NameSpan]:
-    """Names among spaCy ``doc_tokens`` (one claim's tokens; ``offset`` = the claim's start in
-    the parsed text) with a word the source lacks."""
+def name_groups(doc_tokens: Iterable[Any]) -> list[tuple[list[Any], str]]:
+    """Names among spaCy tokens (one claim's): NER entities of the name labels, then runs of
+    capitalised proper nouns the NER missed; each as (tokens, label)."""
     toks = list(doc_tokens)
     if not toks:
         return []
-    known = source_stems | extra
-    found: list[NameSpan] = []
     covered: set[int] = set()
     groups: list[tuple[list[Any], str]] = []
-    ents = {id(t.doc): t.doc.ents for t in toks}
     idx = {t.i for t in toks}
-    for ents_of_doc in ents.values():
-        for ent in ents_of_doc:
-            if ent.label_ in NAME_LABELS and ent.start in idx and (ent.end - 1) in idx:
-                groups.append((list(ent), ent.label_))
-                covered.update(t.i for t in ent)
+    for ent in toks[0].doc.ents:
+        if ent.label_ in NAME_LABELS and ent.start in idx and (ent.end - 1) in idx:
+            groups.append((list(ent), ent.label_))
+            covered.update(t.i for t in ent)
     run: list[Any] = []
     for t in toks + [None]:
         if t is not None and t.i not in covered and t.pos_ == "PROPN" and t.text[:1].isupper():
@@ -65,15 +60,33 @@ def novel_names(doc_tokens: Iterable[Any], offset: int, claim_text: str, source_
         if run:
             groups.append((run, "PROPN"))
             run = []
-    for group, label in groups:
-        missing = []
-        for t in group:
-            norm = t.text.lower()
-            if norm in STOPWORDS or norm in _SKIP or not any(c.isalnum() for c in norm):
-                continue
-            forms = _forms(t.text)
-            if forms and not (forms & known):
-                missing.append(t.text)
+    return groups
+
+
+def missing_words(group: list[Any], known: frozenset[str] | set[str]) -> list[str]:
+    """Words of a name group (stopwords and titles aside) with no form in ``known``."""
+    missing = []
+    for t in group:
+        norm = t.text.lower()
+        if norm in STOPWORDS or norm in _SKIP or not any(c.isalnum() for c in norm) or norm[:1] in "'’":
+            continue
+        forms = _forms(t.text)
+        if forms and not (forms & known):
+            missing.append(t.text)
+    return missing
+
+
+def novel_names(doc_tokens: Iterable[Any], offset: int, claim_text: str, source_stems: frozenset[str],
+                extra: frozenset[str] = frozenset()) -> list[NameSpan]:
+    """Names among spaCy ``doc_tokens`` (one claim's tokens; ``offset`` = the claim's start in
+    the parsed text) with a word the source lacks."""
+    known = source_stems | extra
+    found: list[NameSpan] = []
+    for group, label in name_groups(doc_tokens):
+        missing = missing_words(group, known)
+        words = [t for t in group if t.text[:1].isalnum()]
+        if missing and label == "PERSON" and len(words) >= 2 and not missing_words(words[-1:], known):
+            continue  # a first name added to a surname the source gives
         if missing:
             s = group[0].idx - offset
             e = group[-1].idx + len(group[-1].text) - offset

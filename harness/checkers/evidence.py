@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..records import Article
+from ..text import STOPWORDS, numbers
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims
-from .entities import name_words, novel_names
+from .entities import missing_words, name_groups, name_words, novel_names
 from .polarity import flips, predicates
 from .quantities import novel_quantities
-from .support import Alignment, Source, align, build_source, candidates
+from .support import Alignment, Source, align, build_source, candidates, context_support, word_forms
 
 FEATURES: tuple[str, ...] = (
     "min_cos", "mean_cos", "min_lex_window", "min_lex_doc", "max_novel_bigrams", "mean_novel_bigrams",
     "novel_words", "names", "numbers", "dates", "negation", "modality", "attribution", "log_claims",
+    "names_elsewhere", "numbers_elsewhere", "min_name_context", "min_number_context",
 )
 """Summary-level features, in the order the logistic model's weights use."""
 
@@ -129,7 +131,30 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             for n in novel_names(ctoks, c.start, c.text, src.stems, extra):
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))
-            for q in novel_quantities(c.text, src.numbers, src.dates):
+            groups = name_groups(ctoks)
+            first = src.sent_stems[a.best[0]] if a.best else frozenset()
+            chk.features["names_elsewhere"] = float(sum(
+                1 for g, _ in groups if not missing_words(g, src.stems | extra) and missing_words(g, first)))
+            near = src.sent_numbers[a.best[0]] if a.best else frozenset()
+            nums = [n for n in numbers(c.text) if not (n.raw == 1 and not n.text[:1].isdigit())]
+            chk.features["numbers_elsewhere"] = float(sum(
+                1 for n in nums if round(n.value, 6) in src.numbers and round(n.value, 6) not in near
+                and round(n.raw, 6) not in near))
+            ctx = [1.0]
+            for g, _ in groups:
+                if missing_words(g, src.stems):
+                    continue
+                forms = [word_forms(t.text) for t in g if any(ch.isalnum() for ch in t.text)
+                         and t.text.lower() not in STOPWORDS]
+                where = [i for i, st in enumerate(src.sent_stems) if forms and all(f & st for f in forms)]
+                ctx.append(context_support(c.text, src, where, set().union(*forms) if forms else set()))
+            chk.features["name_context"] = min(ctx)
+            ctx = [1.0]
+            for n in nums:
+                where = [i for i, sn in enumerate(src.sent_numbers) if round(n.value, 6) in sn]
+                ctx.append(context_support(c.text, src, where, word_forms(n.text)))
+            chk.features["number_context"] = min(ctx)
+            for q in novel_quantities(c.text, src.numbers, src.dates, src.units):
                 chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
                                             f"{q.text!r} not in the article"))
             stoks = [t for i in a.best for t in ndocs[src.sentence(i)]]
@@ -145,7 +170,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
                 fscore, bscore = fa.cos + fa.lex_window, a.cos + a.lex_window
                 if fa.lex_window >= 0.6 and fscore > bscore + 0.15 and (chk.furniture is None or fscore > chk.furniture[0]):
                     chk.furniture = (fscore, text)
-            chk.features = _claim_features(chk)
+            chk.features.update(_claim_features(chk))
             checks.append(chk)
         out.append(Analysis(summary, checks, summary_features(checks)))
         if progress is not None:
@@ -176,7 +201,8 @@ def summary_features(checks: list[ClaimCheck]) -> dict[str, float]:
     """Aggregate claim features to the summary level (weakest claim, sums of typed problems)."""
     if not checks:
         return {name: 0.0 for name in FEATURES} | {"min_cos": 1.0, "mean_cos": 1.0,
-                                                   "min_lex_window": 1.0, "min_lex_doc": 1.0}
+                                                   "min_lex_window": 1.0, "min_lex_doc": 1.0,
+                                                   "min_name_context": 1.0, "min_number_context": 1.0}
     fs = [c.features for c in checks]
     total = lambda key: float(sum(f[key] for f in fs))  # noqa: E731
     return {
@@ -191,4 +217,8 @@ def summary_features(checks: list[ClaimCheck]) -> dict[str, float]:
         "dates": min(total("dates"), 3.0), "negation": min(total("negation"), 3.0),
         "modality": min(total("modality"), 3.0), "attribution": min(total("attribution"), 3.0),
         "log_claims": math.log(len(fs)),
+        "names_elsewhere": min(total("names_elsewhere"), 3.0),
+        "numbers_elsewhere": min(total("numbers_elsewhere"), 3.0),
+        "min_name_context": min(f["name_context"] for f in fs),
+        "min_number_context": min(f["number_context"] for f in fs),
     }

@@ -29,6 +29,8 @@ class Predicate:
     """``done`` (past/perfect), ``irrealis`` (future, modal, intended) or ``plain``."""
     start: int
     end: int
+    args: frozenset[str] = frozenset()
+    """Lemmas of its subject/object/complement heads (what it is about)."""
 
 
 def predicates(toks: Iterable[Any]) -> list[Predicate]:
@@ -41,6 +43,14 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
             continue
         kids = list(t.children)
         neg = any(k.dep_ == "neg" or k.lower_ in _NEG_WORDS for k in kids)
+        neg = neg or any(k.dep_ in ("dobj", "attr") and any(d.lower_ in ("no", "none") and d.dep_ == "det"
+                                                              for d in k.children) for k in kids)
+        args = set()
+        for k in kids:
+            if k.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "xcomp", "ccomp", "oprd", "acomp"):
+                args.add(k.lemma_.lower())
+            elif k.dep_ == "prep":
+                args.update(g.lemma_.lower() for g in k.children if g.dep_ == "pobj")
         aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
         if any(a in _MODALS for a in aux) or (t.dep_ == "xcomp" and t.head.lemma_ in _INTENT):
             mode = "irrealis"
@@ -51,7 +61,8 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
         head = t.head
         if t.dep_ == "xcomp" and any(k.dep_ == "neg" for k in head.children):
             neg = True
-        out.append(Predicate(t.lemma_.lower(), neg, mode, t.idx, t.idx + len(t.text)))
+        out.append(Predicate(t.lemma_.lower(), neg, mode, t.idx, t.idx + len(t.text),
+                             frozenset(a for a in args if a.isalpha() and len(a) > 2)))
     return out
 
 
@@ -70,7 +81,7 @@ def flips(claim_preds: list[Predicate], source_preds: list[Predicate]) -> list[P
     """Disagreements between claim predicates and the supporting sentences' predicates."""
     out = []
     for p in claim_preds:
-        same = [q for q in source_preds if q.lemma == p.lemma]
+        same = [q for q in source_preds if q.lemma == p.lemma and (not p.args or not q.args or p.args & q.args)]
         if not same or p.lemma in ("be", "have", "do", "say"):
             continue
         if all(q.negated != p.negated for q in same):

@@ -7,6 +7,7 @@ the word "one" (mostly a pronoun), are not checked as numbers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,31 @@ class QuantitySpan:
     """``number`` or ``date``."""
 
 
-def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates: list[Any]) -> list[QuantitySpan]:
-    """Numbers and dates in ``claim`` that the source does not state."""
+UNITS = frozenset("""second minute hour day week month year decade century percent per cent
+mile kilometre kilometer km metre meter foot feet inch pound kilogram kg ton tonne dollar euro
+pound yuan yen point goal run time vote seat""".split())
+
+
+def number_units(text: str) -> dict[float, set[str]]:
+    """For each number value in ``text``: the unit words that follow it ("30 days" -> {"day"})."""
+    out: dict[float, set[str]] = {}
+    for n in numbers(text):
+        out.setdefault(round(n.value, 6), set()).add(_unit_after(text, n.end))
+    return out
+
+
+def _unit_after(text: str, end: int) -> str:
+    m = re.match(r"[\s-]*([A-Za-z]+)", text[end:end + 24])
+    word = m.group(1).lower() if m else ""
+    word = word[:-1] if word.endswith("s") and len(word) > 3 else word
+    return word if word in UNITS else ""
+
+
+def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates: list[Any],
+                     source_units: dict[float, set[str]] | None = None) -> list[QuantitySpan]:
+    """Numbers and dates in ``claim`` that the source does not state. A scaled number
+    ("2 million") must match by its scaled value; a number followed by a unit ("30 minutes")
+    must occur with that unit when the source gives the same number a different unit."""
     out: list[QuantitySpan] = []
     ds = dates(claim)
     for d in ds:
@@ -36,8 +60,12 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
             continue
         if n.text.lower() in ("one", "a", "an") or (n.raw == 1 and not n.text[:1].isdigit()):
             continue
-        if round(n.value, 6) in source_numbers or round(n.raw, 6) in source_numbers:
-            continue
+        scaled = abs(n.value - n.raw) > 1e-9
+        if round(n.value, 6) in source_numbers or (not scaled and round(n.raw, 6) in source_numbers):
+            unit = _unit_after(claim, n.end)
+            have = (source_units or {}).get(round(n.value, 6), set())
+            if not unit or not have or unit in have:
+                continue
         if 1900 <= n.raw <= 2100 and n.text.isdigit() and any(b.year == int(n.raw) for b in source_dates):
             continue
         out.append(QuantitySpan(n.start, n.end, n.text, "number"))

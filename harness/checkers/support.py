@@ -49,6 +49,9 @@ class Source:
     numbers: frozenset[float]
     dates: list[Any]
     bigrams: frozenset[tuple[str, str]]
+    units: dict[float, set[str]]
+    """Unit words following each number value ("30 days" -> {30.0: {"day"}})."""
+    sent_numbers: list[frozenset[float]]
 
     def sentence(self, i: int) -> str:
         s, e = self.spans[i]
@@ -70,8 +73,11 @@ def build_source(text: str) -> Source:
         stems |= st
         for a, b in zip(toks, toks[1:]):
             bigrams.add((a.stem, b.stem))
+    from .quantities import number_units
+
     return Source(text, spans, sent_stems, frozenset(stems), frozenset(number_values(text)),
-                  dates(text), frozenset(bigrams))
+                  dates(text), frozenset(bigrams), number_units(text),
+                  [frozenset(number_values(text[s:e])) for s, e in spans])
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,26 @@ class Alignment:
     novel_bigrams: float
     """Share of the claim's word bigrams that do not occur in the source."""
     n_content: int
+
+
+def context_support(claim: str, src: Source, anchor_sentences: list[int], exclude: set[str], near: int = 1) -> float:
+    """Share of ``claim``'s content words (other than ``exclude`` forms) found in the source
+    sentences around ``anchor_sentences`` (each +-``near``): do the claim's other words occur
+    where the source mentions this name / number? 1.0 when there is nothing to check."""
+    toks = [t for t in content_tokens(claim) if not (_variants(t) & exclude)]
+    if not toks or not anchor_sentences:
+        return 1.0
+    ids = {j for i in anchor_sentences for j in range(i - near, i + near + 1) if 0 <= j < len(src.spans)}
+    have: set[str] = set().union(*(src.sent_stems[j] for j in ids))
+    return sum(1 for t in toks if _variants(t) & have) / len(toks)
+
+
+def word_forms(text: str) -> set[str]:
+    """Every form a word of ``text`` can be matched by."""
+    out: set[str] = set()
+    for t in tokens(text):
+        out |= _variants(t)
+    return out
 
 
 def candidates(claim: str, src: Source, k: int = 4) -> list[int]:

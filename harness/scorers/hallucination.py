@@ -68,6 +68,8 @@ def claim_features(chk: ClaimCheck, summary_features: dict[str, float]) -> dict[
         "names": f["names"], "numbers": f["numbers"], "dates": f["dates"], "negation": f["negation"],
         "modality": f["modality"], "attribution": f["attribution"],
         "log_claims": summary_features["log_claims"],
+        "names_elsewhere": f["names_elsewhere"], "numbers_elsewhere": f["numbers_elsewhere"],
+        "min_name_context": f["name_context"], "min_number_context": f["number_context"],
     }
 
 
