@@ -3,7 +3,9 @@
 Names come from spaCy's NER on the summary (people, organisations, places, nationalities,
 events, works, laws, products) and from proper nouns the NER missed. A name is supported
 when every word of it occurs in the source (folded and stemmed, dots and hyphens ignored),
-so partial names ("Peacock" for "John Peacock") and re-cased text pass; ``extra_names``
+so partial names ("Peacock" for "John Peacock") and re-cased text pass (an added first
+name does not: "James Tremlett" for "Chris Tremlett" is a classic error); in all-lower-case text
+proper nouns are taken as the tagger finds them; ``extra_names``
 (the gold annotation's own names) count as source words too.
 """
 
@@ -52,9 +54,10 @@ def name_groups(doc_tokens: Iterable[Any]) -> list[tuple[list[Any], str]]:
         if ent.label_ in NAME_LABELS and ent.start in idx and (ent.end - 1) in idx:
             groups.append((list(ent), ent.label_))
             covered.update(t.i for t in ent)
+    lowercased = not any(ch.isupper() for t in toks[1:] for ch in t.text)
     run: list[Any] = []
     for t in toks + [None]:
-        if t is not None and t.i not in covered and t.pos_ == "PROPN" and t.text[:1].isupper():
+        if t is not None and t.i not in covered and t.pos_ == "PROPN" and (t.text[:1].isupper() or lowercased):
             run.append(t)
             continue
         if run:
@@ -84,9 +87,6 @@ def novel_names(doc_tokens: Iterable[Any], offset: int, claim_text: str, source_
     found: list[NameSpan] = []
     for group, label in name_groups(doc_tokens):
         missing = missing_words(group, known)
-        words = [t for t in group if t.text[:1].isalnum()]
-        if missing and label == "PERSON" and len(words) >= 2 and not missing_words(words[-1:], known):
-            continue  # a first name added to a surname the source gives
         if missing:
             s = group[0].idx - offset
             e = group[-1].idx + len(group[-1].text) - offset

@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "min_cos", "mean_cos", "min_lex_window", "min_lex_doc", "max_novel_bigrams", "mean_novel_bigrams",
     "novel_words", "names", "numbers", "dates", "negation", "modality", "attribution", "log_claims",
     "names_elsewhere", "numbers_elsewhere", "min_name_context", "min_number_context",
+    "mean_lex_window", "mean_lex_doc",
 )
 """Summary-level features, in the order the logistic model's weights use."""
 
@@ -202,7 +203,8 @@ def summary_features(checks: list[ClaimCheck]) -> dict[str, float]:
     if not checks:
         return {name: 0.0 for name in FEATURES} | {"min_cos": 1.0, "mean_cos": 1.0,
                                                    "min_lex_window": 1.0, "min_lex_doc": 1.0,
-                                                   "min_name_context": 1.0, "min_number_context": 1.0}
+                                                   "min_name_context": 1.0, "min_number_context": 1.0,
+                                                   "mean_lex_window": 1.0, "mean_lex_doc": 1.0}
     fs = [c.features for c in checks]
     total = lambda key: float(sum(f[key] for f in fs))  # noqa: E731
     return {
@@ -221,4 +223,6 @@ def summary_features(checks: list[ClaimCheck]) -> dict[str, float]:
         "numbers_elsewhere": min(total("numbers_elsewhere"), 3.0),
         "min_name_context": min(f["name_context"] for f in fs),
         "min_number_context": min(f["number_context"] for f in fs),
+        "mean_lex_window": sum(f["lex_window"] for f in fs) / len(fs),
+        "mean_lex_doc": sum(f["lex_doc"] for f in fs) / len(fs),
     }

@@ -171,36 +171,57 @@ def main(args: Any) -> int:
     return 0
 
 
-def refit_main(args: Any) -> int:
-    """``harness refit faithfulness``: fit weights + threshold on the given files, write them."""
-    from ..scorers.hallucination import HallucinationScorer, shipped_model_path
-    from .faithfulness_fit import cross_validate, fit
+AUX_PREFIX = "aux:"
 
-    rows = load_all(args.data)
+
+def refit_main(args: Any) -> int:
+    """``harness refit faithfulness``: fit weights + threshold on the given files, write them.
+
+    Files given as ``aux:PATH`` in ``--data`` (or in ``args.aux``) are auxiliary, other-domain
+    data: their rows join the weight fit as one pooled group (weighted like one dataset), and
+    take no part in choosing the threshold or in the cross-validation figures."""
+    from ..scorers.hallucination import HallucinationScorer, shipped_model_path
+    from .faithfulness_fit import choose_threshold, cross_validate, fit
+
+    main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
+    aux_paths = [p[len(AUX_PREFIX):] for p in args.data if p.startswith(AUX_PREFIX)]
+    aux_paths += list(getattr(args, "aux", None) or [])
+    rows = load_all(main_paths)
+    aux_rows = load_all(aux_paths) if aux_paths else []
     scorer = HallucinationScorer()
-    analyses = analyse(rows, scorer)
-    X = [a.features for a in analyses]
+    analyses = analyse(rows + aux_rows, scorer)
+    X = [a.features for a in analyses[:len(rows)]]
+    AX = [a.features for a in analyses[len(rows):]]
     y = [r["label"] for r in rows]
+    ay = [r["label"] for r in aux_rows]
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
-    cv = cross_validate(X, y, ds, groups)
-    model = fit(X, y, ds)
+    cv = cross_validate(X, y, ds, groups, aux=(AX, ay))
+    model = fit(X + AX, y + ay, ds + ["(aux)"] * len(AX))
+    model["threshold"] = choose_threshold([predict_row(model, x) for x in X], y, ds)
     model["provenance"] = {
         "fitted": datetime.date.today().isoformat(),
-        "command": "harness refit faithfulness --data " + " ".join(Path(p).name for p in args.data),
-        "files": [{"name": Path(p).name, "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()}
-                  for p in args.data],
-        "n": len(rows), "analysis": scorer.signature().split("|weights=")[0],
+        "command": "harness refit faithfulness --data " + " ".join(
+            Path(p).name for p in main_paths) + "".join(f" aux:{Path(p).name}" for p in aux_paths),
+        "files": [{"name": Path(p).name, "sha256": _sha256(p), "role": "dev"} for p in main_paths]
+        + [{"name": Path(p).name, "sha256": _sha256(p), "role": "aux"} for p in aux_paths],
+        "n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.signature().split("|weights=")[0],
+        "weighting": "each dev dataset equal, classes equal within each; all aux rows pooled as one more dataset",
+        "threshold": "one shared threshold maximising mean balanced accuracy over the dev datasets",
         "cv_by_document": cv,
         "fit_on_train": figures(rows, [predict_row(model, x) >= model["threshold"] for x in X],
                                 [predict_row(model, x) for x in X]),
     }
     out = Path(args.out) if getattr(args, "out", None) else shipped_model_path()
     out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
-    print("cross-validation by document (5 folds):")
+    print("cross-validation by document (5 folds, dev datasets):")
     print(table(cv))
     print(f"wrote {out}")
     return 0
+
+
+def _sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def predict_row(model: dict[str, Any], x: dict[str, float]) -> float:

@@ -74,9 +74,11 @@ def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
 
 
 def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str], groups: Sequence[str],
-                   names: Sequence[str] = FEATURES, folds: int = 5, C: float = 1.0) -> dict[str, Any]:
+                   names: Sequence[str] = FEATURES, folds: int = 5, C: float = 1.0,
+                   aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None) -> dict[str, Any]:
     """Out-of-fold figures (split by document, so no document is in train and test), each
-    fold fitting its own weights and threshold."""
+    fold fitting its own weights and threshold; ``aux`` (features, labels) joins every
+    training fold as one pooled dataset and never the test folds or the threshold choice."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
@@ -86,8 +88,14 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
     y = list(y)
     prob = np.zeros(len(y))
     faithful = np.zeros(len(y), dtype=bool)
-    for train, test in GroupKFold(n_splits=folds).split(np.zeros(len(y)), y, list(groups)):
-        model = fit([X[i] for i in train], [y[i] for i in train], [ds[i] for i in train], names, C)
+    AX, ay = aux if aux else ([], [])
+    n_folds = min(folds, len(set(groups)))
+    for train, test in GroupKFold(n_splits=n_folds).split(np.zeros(len(y)), y, list(groups)):
+        model = fit([X[i] for i in train] + list(AX), [y[i] for i in train] + list(ay),
+                    [ds[i] for i in train] + ["(aux)"] * len(AX), names, C)
+        if AX:
+            model["threshold"] = choose_threshold(np.array([predict(model, X[i]) for i in train]),
+                                                  [y[i] for i in train], [ds[i] for i in train])
         for i in test:
             prob[i] = predict(model, X[i])
             faithful[i] = prob[i] >= model["threshold"]

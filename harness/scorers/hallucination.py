@@ -70,6 +70,7 @@ def claim_features(chk: ClaimCheck, summary_features: dict[str, float]) -> dict[
         "log_claims": summary_features["log_claims"],
         "names_elsewhere": f["names_elsewhere"], "numbers_elsewhere": f["numbers_elsewhere"],
         "min_name_context": f["name_context"], "min_number_context": f["number_context"],
+        "mean_lex_window": f["lex_window"], "mean_lex_doc": f["lex_doc"],
     }
 
 
