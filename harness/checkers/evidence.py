@@ -132,29 +132,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             for n in novel_names(ctoks, c.start, c.text, src.stems, extra):
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))
-            groups = name_groups(ctoks)
-            first = src.sent_stems[a.best[0]] if a.best else frozenset()
-            chk.features["names_elsewhere"] = float(sum(
-                1 for g, _ in groups if not missing_words(g, src.stems | extra) and missing_words(g, first)))
-            near = src.sent_numbers[a.best[0]] if a.best else frozenset()
-            nums = [n for n in numbers(c.text) if not (n.raw == 1 and not n.text[:1].isdigit())]
-            chk.features["numbers_elsewhere"] = float(sum(
-                1 for n in nums if round(n.value, 6) in src.numbers and round(n.value, 6) not in near
-                and round(n.raw, 6) not in near))
-            ctx = [1.0]
-            for g, _ in groups:
-                if missing_words(g, src.stems):
-                    continue
-                forms = [word_forms(t.text) for t in g if any(ch.isalnum() for ch in t.text)
-                         and t.text.lower() not in STOPWORDS]
-                where = [i for i, st in enumerate(src.sent_stems) if forms and all(f & st for f in forms)]
-                ctx.append(context_support(c.text, src, where, set().union(*forms) if forms else set()))
-            chk.features["name_context"] = min(ctx)
-            ctx = [1.0]
-            for n in nums:
-                where = [i for i, sn in enumerate(src.sent_numbers) if round(n.value, 6) in sn]
-                ctx.append(context_support(c.text, src, where, word_forms(n.text)))
-            chk.features["number_context"] = min(ctx)
+            chk.features.update(_context_features(c, ctoks, a, src, extra))
             for q in novel_quantities(c.text, src.numbers, src.dates, src.units):
                 chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
                                             f"{q.text!r} not in the article"))
@@ -176,6 +154,38 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
         out.append(Analysis(summary, checks, summary_features(checks)))
         if progress is not None:
             progress.update(1)
+    return out
+
+
+def _context_features(c: Claim, ctoks: list[Any], a: Alignment, src: Source, extra: frozenset[str]) -> dict[str, float]:
+    """Names and numbers the source states, but not where the claim's other words are:
+    ``names_elsewhere`` / ``numbers_elsewhere`` (not in the best-supporting sentence) and
+    ``name_context`` / ``number_context`` (lowest share of the claim's other content words
+    found around the source sentences that mention the name / number; 1.0 = nothing to check)."""
+    groups = name_groups(ctoks)
+    first = src.sent_stems[a.best[0]] if a.best else frozenset()
+    near = src.sent_numbers[a.best[0]] if a.best else frozenset()
+    nums = [n for n in numbers(c.text) if not (n.raw == 1 and not n.text[:1].isdigit())]
+    out = {
+        "names_elsewhere": float(sum(1 for g, _ in groups
+                                     if not missing_words(g, src.stems | extra) and missing_words(g, first))),
+        "numbers_elsewhere": float(sum(1 for n in nums if round(n.value, 6) in src.numbers
+                                       and round(n.value, 6) not in near and round(n.raw, 6) not in near)),
+    }
+    ctx = [1.0]
+    for g, _ in groups:
+        if missing_words(g, src.stems):
+            continue
+        forms = [word_forms(t.text) for t in g if any(ch.isalnum() for ch in t.text)
+                 and t.text.lower() not in STOPWORDS]
+        where = [i for i, st in enumerate(src.sent_stems) if forms and all(f & st for f in forms)]
+        ctx.append(context_support(c.text, src, where, set().union(*forms) if forms else set()))
+    out["name_context"] = min(ctx)
+    ctx = [1.0]
+    for n in nums:
+        where = [i for i, sn in enumerate(src.sent_numbers) if round(n.value, 6) in sn]
+        ctx.append(context_support(c.text, src, where, word_forms(n.text)))
+    out["number_context"] = min(ctx)
     return out
 
 
