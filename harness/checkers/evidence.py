@@ -118,7 +118,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             needed.update(src.sentence(i) for i in a.best)
         aligned.append(row)
     needed_list = sorted(needed)
-    ndocs = dict(zip(needed_list, pipe.pipe(needed_list, batch_size=64)))
+    ndocs = dict(zip(needed_list, pipe.pipe(needed_list, batch_size=64, disable=["ner"])))
     out = []
     for k, ((art, summary), row) in enumerate(zip(items, aligned)):
         src = sources[_body(art)]
