@@ -1,0 +1,238 @@
+"""Evidence: run every claim-level check on a batch of (article, summary) pairs, batching the
+model calls (one MiniLM ``embed`` call, one spaCy ``nlp.pipe`` pass each for summaries and
+supporting sentences), and return per-claim findings plus the numeric features the summary
+verdict is computed from.
+
+This is the part of the hallucination scorer that does not depend on fitted weights; the
+meta-evaluation refits the weights on its output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..records import Article
+from ..text import STOPWORDS, numbers
+from .attribution import speakers, wrong_speakers
+from .claims import Claim, split_claims
+from .entities import missing_words, name_groups, name_words, novel_names
+from .polarity import flips, predicates
+from .quantities import novel_quantities
+from .support import Alignment, Source, align, build_source, candidates, context_support, word_forms
+
+FEATURES: tuple[str, ...] = (
+    "min_cos", "mean_cos", "min_lex_window", "min_lex_doc", "max_novel_bigrams", "mean_novel_bigrams",
+    "novel_words", "names", "numbers", "dates", "negation", "modality", "attribution", "log_claims",
+    "names_elsewhere", "numbers_elsewhere", "min_name_context", "min_number_context",
+    "mean_lex_window", "mean_lex_doc",
+)
+"""Summary-level features, in the order the logistic model's weights use."""
+
+
+@dataclass
+class Finding:
+    """One typed problem inside a claim (summary offsets)."""
+
+    start: int
+    end: int
+    kind: str
+    detail: str
+
+
+@dataclass
+class ClaimCheck:
+    """Everything measured about one claim."""
+
+    claim: Claim
+    alignment: Alignment
+    evidence: str
+    """The best-supporting body sentence."""
+    findings: list[Finding] = field(default_factory=list)
+    furniture: tuple[float, str] | None = None
+    """(support score, furniture text) when some page furniture supports the claim better."""
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Analysis:
+    """Every claim check of one summary, and its summary-level features."""
+
+    summary: str
+    claims: list[ClaimCheck]
+    features: dict[str, float]
+
+
+def _clip(text: str, words: int = 60) -> str:
+    """The first ``words`` words of ``text`` (what is embedded: long sentences cost quadratically)."""
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words])
+
+
+def _body(article: Article) -> str:
+    return article.body if article.body is not None else article.text
+
+
+def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
+                 progress: Any = None) -> list[Analysis]:
+    """Claim checks and features for every (article, summary)."""
+    from ..resources import embed, nlp
+
+    sources: dict[str, Source] = {}
+    for art, _ in items:
+        for text in (_body(art), *art.furniture):
+            if text not in sources:
+                sources[text] = build_source(text)
+    claims = [split_claims(s) for _, s in items]
+    cands = [[candidates(c.text, sources[_body(art)], k_candidates) for c in cs]
+             for (art, _), cs in zip(items, claims)]
+    wanted = {_clip(sources[_body(art)].sentence(i)) for (art, _), cc in zip(items, cands) for ids in cc for i in ids}
+    wanted |= {_clip(c.text) for cs in claims for c in cs}
+    texts = sorted(wanted)
+    vecs = embed(texts)
+    vec_of = {t: vecs[i] for i, t in enumerate(texts)}
+
+    def cosines(claim: Claim, src: Source, ids: list[int]) -> dict[int, float]:
+        cv = vec_of.get(_clip(claim.text))
+        out = {}
+        for i in ids:
+            sv = vec_of.get(_clip(src.sentence(i)))
+            if sv is None:
+                sv = embed([_clip(src.sentence(i))])[0]
+                vec_of[_clip(src.sentence(i))] = sv
+            out[i] = float(sv @ cv)
+        return out
+
+    pipe = nlp()
+    summaries = sorted({s for _, s in items})
+    sdocs = dict(zip(summaries, pipe.pipe(summaries, batch_size=64)))
+    aligned: list[list[tuple[Claim, Alignment]]] = []
+    needed: set[str] = set()
+    for (art, _), cs, cc in zip(items, claims, cands):
+        src = sources[_body(art)]
+        row = []
+        for c, ids in zip(cs, cc):
+            a = align(c.text, src, cosines(c, src, ids), window)
+            row.append((c, a))
+            needed.update(src.sentence(i) for i in a.best)
+        aligned.append(row)
+    needed_list = sorted(needed)
+    ndocs = dict(zip(needed_list, pipe.pipe(needed_list, batch_size=64, disable=["ner"])))
+    out = []
+    for k, ((art, summary), row) in enumerate(zip(items, aligned)):
+        src = sources[_body(art)]
+        extra = _gold_names(art)
+        doc = sdocs[summary]
+        checks = []
+        for c, a in row:
+            ctoks = [t for t in doc if c.start <= t.idx < c.end]
+            evidence = src.sentence(a.best[0]) if a.best else ""
+            chk = ClaimCheck(c, a, evidence)
+            for n in novel_names(ctoks, c.start, c.text, src.stems, extra):
+                chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
+                                            f"{', '.join(repr(m) for m in n.missing)} not in the article"))
+            chk.features.update(_context_features(c, ctoks, a, src, extra))
+            for q in novel_quantities(c.text, src.numbers, src.dates, src.units):
+                chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
+                                            f"{q.text!r} not in the article"))
+            stoks = [t for i in a.best for t in ndocs[src.sentence(i)]]
+            for f in flips(predicates(ctoks), predicates(stoks)):
+                detail = f.detail if f.what == "negation" else "modality: " + f.detail
+                chk.findings.append(Finding(f.start, f.end, "negation", detail))
+            for sp in wrong_speakers(speakers(ctoks), speakers(stoks)):
+                chk.findings.append(Finding(sp.start, sp.end, "attribution",
+                                            f"the article does not have {sp.text!r} saying this"))
+            for text in art.furniture:
+                fsrc = sources[text]
+                fa = align(c.text, fsrc, cosines(c, fsrc, candidates(c.text, fsrc, k_candidates)), window)
+                fscore, bscore = fa.cos + fa.lex_window, a.cos + a.lex_window
+                if fa.lex_window >= 0.6 and fscore > bscore + 0.15 and (chk.furniture is None or fscore > chk.furniture[0]):
+                    chk.furniture = (fscore, text)
+            chk.features.update(_claim_features(chk))
+            checks.append(chk)
+        out.append(Analysis(summary, checks, summary_features(checks)))
+        if progress is not None:
+            progress.update(1)
+    return out
+
+
+def _context_features(c: Claim, ctoks: list[Any], a: Alignment, src: Source, extra: frozenset[str]) -> dict[str, float]:
+    """Names and numbers the source states, but not where the claim's other words are:
+    ``names_elsewhere`` / ``numbers_elsewhere`` (not in the best-supporting sentence) and
+    ``name_context`` / ``number_context`` (lowest share of the claim's other content words
+    found around the source sentences that mention the name / number; 1.0 = nothing to check)."""
+    groups = name_groups(ctoks)
+    first = src.sent_stems[a.best[0]] if a.best else frozenset()
+    near = src.sent_numbers[a.best[0]] if a.best else frozenset()
+    nums = [n for n in numbers(c.text) if not (n.raw == 1 and not n.text[:1].isdigit())]
+    out = {
+        "names_elsewhere": float(sum(1 for g, _ in groups
+                                     if not missing_words(g, src.stems | extra) and missing_words(g, first))),
+        "numbers_elsewhere": float(sum(1 for n in nums if round(n.value, 6) in src.numbers
+                                       and round(n.value, 6) not in near and round(n.raw, 6) not in near)),
+    }
+    ctx = [1.0]
+    for g, _ in groups:
+        if missing_words(g, src.stems):
+            continue
+        forms = [word_forms(t.text) for t in g if any(ch.isalnum() for ch in t.text)
+                 and t.text.lower() not in STOPWORDS]
+        where = [i for i, st in enumerate(src.sent_stems) if forms and all(f & st for f in forms)]
+        ctx.append(context_support(c.text, src, where, set().union(*forms) if forms else set()))
+    out["name_context"] = min(ctx)
+    ctx = [1.0]
+    for n in nums:
+        where = [i for i, sn in enumerate(src.sent_numbers) if round(n.value, 6) in sn]
+        ctx.append(context_support(c.text, src, where, word_forms(n.text)))
+    out["number_context"] = min(ctx)
+    return out
+
+
+def _gold_names(article: Article) -> frozenset[str]:
+    """Words of the gold annotation's facts (true statements about the article)."""
+    texts = [t for f in article.facts for t in (f.statement, *f.any_of, *f.all_of)]
+    return name_words(texts) if texts else frozenset()
+
+
+def _claim_features(chk: ClaimCheck) -> dict[str, float]:
+    a = chk.alignment
+    kinds = [f.kind for f in chk.findings]
+    modality = sum(1 for f in chk.findings if f.detail.startswith("modality"))
+    return {
+        "cos": a.cos, "lex_window": a.lex_window, "lex_doc": a.lex_doc, "novel_bigrams": a.novel_bigrams,
+        "novel_words": float(len(a.novel)), "names": float(kinds.count("entity")),
+        "numbers": float(kinds.count("number")), "dates": float(kinds.count("date")),
+        "negation": float(kinds.count("negation") - modality), "modality": float(modality),
+        "attribution": float(kinds.count("attribution")),
+    }
+
+
+def summary_features(checks: list[ClaimCheck]) -> dict[str, float]:
+    """Aggregate claim features to the summary level (weakest claim, sums of typed problems)."""
+    if not checks:
+        return {name: 0.0 for name in FEATURES} | {"min_cos": 1.0, "mean_cos": 1.0,
+                                                   "min_lex_window": 1.0, "min_lex_doc": 1.0,
+                                                   "min_name_context": 1.0, "min_number_context": 1.0,
+                                                   "mean_lex_window": 1.0, "mean_lex_doc": 1.0}
+    fs = [c.features for c in checks]
+    total = lambda key: float(sum(f[key] for f in fs))  # noqa: E731
+    return {
+        "min_cos": min(f["cos"] for f in fs),
+        "mean_cos": sum(f["cos"] for f in fs) / len(fs),
+        "min_lex_window": min(f["lex_window"] for f in fs),
+        "min_lex_doc": min(f["lex_doc"] for f in fs),
+        "max_novel_bigrams": max(f["novel_bigrams"] for f in fs),
+        "mean_novel_bigrams": sum(f["novel_bigrams"] for f in fs) / len(fs),
+        "novel_words": math.log1p(total("novel_words")),
+        "names": min(total("names"), 3.0), "numbers": min(total("numbers"), 3.0),
+        "dates": min(total("dates"), 3.0), "negation": min(total("negation"), 3.0),
+        "modality": min(total("modality"), 3.0), "attribution": min(total("attribution"), 3.0),
+        "log_claims": math.log(len(fs)),
+        "names_elsewhere": min(total("names_elsewhere"), 3.0),
+        "numbers_elsewhere": min(total("numbers_elsewhere"), 3.0),
+        "min_name_context": min(f["name_context"] for f in fs),
+        "min_number_context": min(f["number_context"] for f in fs),
+        "mean_lex_window": sum(f["lex_window"] for f in fs) / len(fs),
+        "mean_lex_doc": sum(f["lex_doc"] for f in fs) / len(fs),
+    }

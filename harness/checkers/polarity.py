@@ -1,0 +1,94 @@
+"""Negation and modality: a claim that flips the polarity or the certainty of what its
+supporting source sentence says ("will withdraw" vs "have withdrawn", "did" vs "did not").
+
+Works on spaCy parses: for each verb of the claim that also occurs (same lemma) in the
+supporting sentences, compare whether it is negated, and whether it is stated as done
+(past / perfect) where every source occurrence is only planned, possible or required
+(will, may, must, plan to ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+_NEG_WORDS = frozenset({"not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "without"})
+_MODALS = frozenset({"will", "would", "may", "might", "could", "should", "must", "shall", "can", "'ll", "wo", "ca"})
+_INTENT = frozenset({"plan", "intend", "expect", "want", "hope", "aim", "propose", "threaten", "seek", "try",
+                     "promise", "vow", "pledge", "consider", "prepare", "set", "decide", "agree", "announce",
+                     "need", "have", "going", "likely", "able"})
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A verb with its polarity and mode."""
+
+    lemma: str
+    negated: bool
+    mode: str
+    """``done`` (past/perfect), ``irrealis`` (future, modal, intended) or ``plain``."""
+    start: int
+    end: int
+    args: frozenset[str] = frozenset()
+    """Lemmas of its subject/object/complement heads (what it is about)."""
+
+
+def predicates(toks: Iterable[Any]) -> list[Predicate]:
+    """Verbs among spaCy tokens ``toks`` with their polarity and mode (offsets: token.idx)."""
+    out = []
+    for t in toks:
+        if t.pos_ not in ("VERB", "AUX") or t.dep_ in ("aux", "auxpass"):
+            continue
+        if t.pos_ == "AUX" and t.dep_ != "ROOT":
+            continue
+        kids = list(t.children)
+        neg = any(k.dep_ == "neg" or k.lower_ in _NEG_WORDS for k in kids)
+        neg = neg or any(k.dep_ in ("dobj", "attr") and any(d.lower_ in ("no", "none") and d.dep_ == "det"
+                                                              for d in k.children) for k in kids)
+        args = set()
+        for k in kids:
+            if k.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "xcomp", "ccomp", "oprd", "acomp"):
+                args.add(k.lemma_.lower())
+            elif k.dep_ == "prep":
+                args.update(g.lemma_.lower() for g in k.children if g.dep_ == "pobj")
+        aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
+        if any(a in _MODALS for a in aux) or (t.dep_ == "xcomp" and t.head.lemma_ in _INTENT):
+            mode = "irrealis"
+        elif t.tag_ == "VBD" or (t.tag_ == "VBN" and any(a in ("has", "have", "had", "'ve", "'s") for a in aux)):
+            mode = "done"
+        else:
+            mode = "plain"
+        head = t.head
+        if t.dep_ == "xcomp" and any(k.dep_ == "neg" for k in head.children):
+            neg = True
+        out.append(Predicate(t.lemma_.lower(), neg, mode, t.idx, t.idx + len(t.text),
+                             frozenset(a for a in args if a.isalpha() and len(a) > 2)))
+    return out
+
+
+@dataclass(frozen=True)
+class PolarityFlip:
+    """A claim verb whose polarity or mode disagrees with every source occurrence."""
+
+    start: int
+    end: int
+    what: str
+    """``negation`` or ``modality``."""
+    detail: str
+
+
+def flips(claim_preds: list[Predicate], source_preds: list[Predicate]) -> list[PolarityFlip]:
+    """Disagreements between claim predicates and the supporting sentences' predicates."""
+    out = []
+    for p in claim_preds:
+        same = [q for q in source_preds if q.lemma == p.lemma and (not p.args or not q.args or p.args & q.args)]
+        if not same or p.lemma in ("be", "have", "do", "say"):
+            continue
+        if all(q.negated != p.negated for q in same):
+            word = "negated" if p.negated else "affirmed"
+            out.append(PolarityFlip(p.start, p.end, "negation",
+                                    f"'{p.lemma}' is {word} in the claim but not in the source"))
+        elif p.mode == "done" and all(q.mode == "irrealis" for q in same):
+            out.append(PolarityFlip(p.start, p.end, "modality",
+                                    f"'{p.lemma}' is stated as done; the source only says it will/may happen"))
+    return out

@@ -1,0 +1,78 @@
+"""Numbers and dates in a claim that the source does not state.
+
+Numbers compare by value ("four" = "4", "1.5 billion" = 1,500,000,000; scaled or unscaled);
+dates are normalised so "18 March" agrees with "March 18, 2025". Numbers inside a date, and
+the word "one" (mostly a pronoun), are not checked as numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..text import dates, numbers
+
+
+@dataclass(frozen=True)
+class QuantitySpan:
+    """A number or date of the claim (claim-relative offsets) the source does not state."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    """``number`` or ``date``."""
+
+
+UNITS = frozenset("""second minute hour day week month year decade century percent per cent
+mile kilometre kilometer km metre meter foot feet inch pound kilogram kg ton tonne dollar euro
+pound yuan yen point goal run time vote seat""".split())
+
+
+def number_units(text: str) -> dict[float, set[str]]:
+    """For each number value in ``text``: the unit words that follow it ("30 days" -> {"day"})."""
+    out: dict[float, set[str]] = {}
+    for n in numbers(text):
+        out.setdefault(round(n.value, 6), set()).add(_unit_after(text, n.end))
+    return out
+
+
+def _unit_after(text: str, end: int) -> str:
+    m = re.match(r"[\s-]*([A-Za-z]+)", text[end:end + 24])
+    word = m.group(1).lower() if m else ""
+    word = word[:-1] if word.endswith("s") and len(word) > 3 else word
+    return word if word in UNITS else ""
+
+
+def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates: list[Any],
+                     source_units: dict[float, set[str]] | None = None) -> list[QuantitySpan]:
+    """Numbers and dates in ``claim`` that the source does not state. A scaled number
+    ("2 million") must match by its scaled value; a number followed by a unit ("30 minutes")
+    must occur with that unit when the source gives the same number a different unit."""
+    out: list[QuantitySpan] = []
+    ds = dates(claim)
+    for d in ds:
+        if not any(_compatible(d, b) for b in source_dates):
+            out.append(QuantitySpan(d.start, d.end, d.text, "date"))
+    for n in numbers(claim):
+        if any(d.start <= n.start < d.end for d in ds):
+            continue
+        if n.text.lower() in ("one", "a", "an") or (n.raw == 1 and not n.text[:1].isdigit()):
+            continue
+        scaled = abs(n.value - n.raw) > 1e-9
+        if round(n.value, 6) in source_numbers or (not scaled and round(n.raw, 6) in source_numbers):
+            unit = _unit_after(claim, n.end)
+            have = (source_units or {}).get(round(n.value, 6), set())
+            if not unit or not have or unit in have:
+                continue
+        if 1900 <= n.raw <= 2100 and n.text.isdigit() and any(b.year == int(n.raw) for b in source_dates):
+            continue
+        out.append(QuantitySpan(n.start, n.end, n.text, "number"))
+    out.sort(key=lambda q: q.start)
+    return out
+
+
+def _compatible(d: Any, b: Any) -> bool:
+    return (d.month == b.month and (d.day is None or b.day is None or d.day == b.day)
+            and (d.year is None or b.year is None or d.year == b.year))

@@ -1,0 +1,234 @@
+"""Meta-evaluation of the hallucination scorer on human-labelled faithfulness data, and the
+refit of its shipped logistic model.
+
+Input format (``../shared/metaeval/faithfulness/*.jsonl``): one JSON object per line with
+``id``, ``dataset``, ``document``, ``summary`` and ``label`` (1 = consistent); other fields are
+ignored. Figures per ``dataset``: balanced accuracy of ``faithful`` against ``label`` at the
+shipped threshold, ROC-AUC of the probability, n.
+
+``main`` backs ``harness meta-eval faithfulness``; ``refit_main`` backs ``harness refit
+faithfulness`` (fits weights + one shared threshold on all given files, reports
+cross-validation by document, writes the weights with their provenance).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import InputError, Problem
+from ..records import Article
+
+REQUIRED = {"id": str, "dataset": str, "document": str, "summary": str}
+
+
+def load(path: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of one file (the first ``limit`` if given); every problem of the file is reported
+    at once as an :class:`InputError`."""
+    problems: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", [Problem(path, None, None, str(exc))]) from exc
+    for no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            problems.append(Problem(path, no, None, f"not JSON: {exc}"))
+            continue
+        if not isinstance(row, dict):
+            problems.append(Problem(path, no, None, "expected a JSON object"))
+            continue
+        ok = True
+        for key, typ in REQUIRED.items():
+            if not isinstance(row.get(key), typ):
+                problems.append(Problem(path, no, key, "missing" if key not in row else f"expected a {typ.__name__}"))
+                ok = False
+        if isinstance(row.get("document"), str) and not row["document"].strip():
+            problems.append(Problem(path, no, "document", "empty"))
+            ok = False
+        if row.get("label") not in (0, 1) or isinstance(row.get("label"), bool):
+            problems.append(Problem(path, no, "label", "expected 0 or 1"))
+            ok = False
+        if ok:
+            rows.append(row)
+    if not lines or (not rows and not problems):
+        problems.append(Problem(path, None, None, "no items"))
+    if problems:
+        raise InputError(f"{path}: {len(problems)} problem(s)", problems)
+    return rows[:limit] if limit is not None else rows
+
+
+def load_all(paths: Sequence[str], limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of every file; problems of all files are reported together."""
+    rows, problems = [], []
+    for p in paths:
+        try:
+            rows.extend(load(p, limit))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the input files", problems)
+    return rows
+
+
+def article_of(row: dict[str, Any]) -> Article:
+    """The meta-eval item as an :class:`Article` (document = text = body, no annotation)."""
+    return Article(id=str(row["id"]), text=row["document"], body=row["document"])
+
+
+def balanced_accuracy(y: Sequence[int], pred: Sequence[bool]) -> float:
+    """Mean of the recall of each class present."""
+    recalls = []
+    for cls in (0, 1):
+        idx = [i for i, v in enumerate(y) if v == cls]
+        if idx:
+            recalls.append(sum(1 for i in idx if int(pred[i]) == cls) / len(idx))
+    return sum(recalls) / len(recalls) if recalls else float("nan")
+
+
+def roc_auc(y: Sequence[int], p: Sequence[float]) -> float | None:
+    """ROC-AUC (ties count half); None when only one class is present."""
+    pos = [v for v, t in zip(p, y) if t == 1]
+    neg = [v for v, t in zip(p, y) if t == 0]
+    if not pos or not neg:
+        return None
+    from scipy.stats import rankdata
+
+    ranks = rankdata(list(pos) + list(neg))
+    r = float(sum(ranks[: len(pos)]))
+    return (r - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
+def figures(rows: Sequence[dict[str, Any]], faithful: Sequence[bool], prob: Sequence[float]) -> dict[str, Any]:
+    """``{"datasets": {name: {balanced_accuracy, roc_auc, n}}, "mean_balanced_accuracy"}``."""
+    out: dict[str, Any] = {}
+    for name in sorted({r["dataset"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["dataset"] == name]
+        y = [rows[i]["label"] for i in idx]
+        auc = roc_auc(y, [prob[i] for i in idx])
+        out[name] = {"balanced_accuracy": round(balanced_accuracy(y, [faithful[i] for i in idx]), 4),
+                     "roc_auc": None if auc is None else round(auc, 4), "n": len(idx)}
+    bas = [v["balanced_accuracy"] for v in out.values()]
+    return {"datasets": out, "mean_balanced_accuracy": round(sum(bas) / len(bas), 4) if bas else None}
+
+
+def table(fig: dict[str, Any]) -> str:
+    """The figures as a plain-text table."""
+    lines = [f"{'dataset':<22} {'bal.acc':>8} {'ROC-AUC':>8} {'n':>6}"]
+    for name, v in fig["datasets"].items():
+        auc = "-" if v["roc_auc"] is None else f"{v['roc_auc']:.3f}"
+        lines.append(f"{name:<22} {v['balanced_accuracy']:>8.3f} {auc:>8} {v['n']:>6}")
+    lines.append(f"{'mean':<22} {fig['mean_balanced_accuracy']:>8.3f}")
+    return "\n".join(lines)
+
+
+def _progress(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, unit="summary")
+
+
+def analyse(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysing") -> list[Any]:
+    """The scorer's claim analyses for every row (chunked, with a progress bar)."""
+    out = []
+    with _progress(len(rows), desc) as bar:
+        for k in range(0, len(rows), 256):
+            chunk = rows[k:k + 256]
+            out.extend(scorer.analyse_many([(article_of(r), r["summary"]) for r in chunk], progress=bar))
+    return out
+
+
+def main(args: Any) -> int:
+    """``harness meta-eval faithfulness``: score every item, print and optionally write figures."""
+    from ..scorers.hallucination import HallucinationScorer
+
+    rows = load_all(args.data, getattr(args, "limit", None))
+    scorer = HallucinationScorer()
+    from ..resources import embedder, nlp
+
+    embedder(), nlp()  # loaded before the clock starts: elapsed_s is scoring time
+    t0 = time.perf_counter()
+    results = []
+    with _progress(len(rows), "scoring") as bar:
+        for k in range(0, len(rows), 256):
+            chunk = rows[k:k + 256]
+            results.extend(scorer.score_many([(article_of(r), r["summary"]) for r in chunk], progress=bar))
+    elapsed = time.perf_counter() - t0
+    fig = figures(rows, [r.faithful for r in results], [r.probability for r in results])
+    fig["elapsed_s"] = round(elapsed, 2)
+    fig["summaries_per_s"] = round(len(rows) / elapsed, 2) if elapsed > 0 else None
+    fig["signature"] = scorer.signature()
+    print(table(fig))
+    print(f"{len(rows)} summaries in {elapsed:.1f} s ({scorer.signature()})")
+    if getattr(args, "json", None):
+        Path(args.json).write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+AUX_PREFIX = "aux:"
+
+
+def refit_main(args: Any) -> int:
+    """``harness refit faithfulness``: fit weights + threshold on the given files, write them.
+
+    Files given as ``aux:PATH`` in ``--data`` (or in ``args.aux``) are auxiliary, other-domain
+    data: their rows join the weight fit as one pooled group (weighted like one dataset), and
+    take no part in choosing the threshold or in the cross-validation figures."""
+    from ..scorers.hallucination import HallucinationScorer, shipped_model_path
+    from .faithfulness_fit import choose_threshold, cross_validate, fit
+
+    main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
+    aux_paths = [p[len(AUX_PREFIX):] for p in args.data if p.startswith(AUX_PREFIX)]
+    aux_paths += list(getattr(args, "aux", None) or [])
+    rows = load_all(main_paths)
+    aux_rows = load_all(aux_paths) if aux_paths else []
+    scorer = HallucinationScorer()
+    analyses = analyse(rows + aux_rows, scorer)
+    X = [a.features for a in analyses[:len(rows)]]
+    AX = [a.features for a in analyses[len(rows):]]
+    y = [r["label"] for r in rows]
+    ay = [r["label"] for r in aux_rows]
+    ds = [r["dataset"] for r in rows]
+    groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
+    cv = cross_validate(X, y, ds, groups, aux=(AX, ay))
+    model = fit(X + AX, y + ay, ds + ["(aux)"] * len(AX))
+    model["threshold"] = choose_threshold([predict_row(model, x) for x in X], y, ds)
+    model["provenance"] = {
+        "fitted": datetime.date.today().isoformat(),
+        "command": "harness refit faithfulness --data " + " ".join(
+            Path(p).name for p in main_paths) + "".join(f" aux:{Path(p).name}" for p in aux_paths),
+        "files": [{"name": Path(p).name, "sha256": _sha256(p), "role": "dev"} for p in main_paths]
+        + [{"name": Path(p).name, "sha256": _sha256(p), "role": "aux"} for p in aux_paths],
+        "n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.signature().split("|weights=")[0],
+        "weighting": "each dev dataset equal, classes equal within each; all aux rows pooled as one more dataset",
+        "threshold": "one shared threshold maximising mean balanced accuracy over the dev datasets",
+        "cv_by_document": cv,
+        "fit_on_train": figures(rows, [predict_row(model, x) >= model["threshold"] for x in X],
+                                [predict_row(model, x) for x in X]),
+    }
+    out = Path(args.out) if getattr(args, "out", None) else shipped_model_path()
+    out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    print("cross-validation by document (5 folds, dev datasets):")
+    print(table(cv))
+    print(f"wrote {out}")
+    return 0
+
+
+def _sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def predict_row(model: dict[str, Any], x: dict[str, float]) -> float:
+    """Probability of faithfulness for one feature dict (see the scorer's ``predict``)."""
+    from ..scorers.hallucination import predict
+
+    return predict(model, x)

@@ -1,0 +1,103 @@
+"""Fitting the hallucination scorer's summary model: a logistic regression on the summary
+features (standardised), with every dataset weighted equally and both classes weighted equally
+inside each dataset (so it targets mean balanced accuracy), and one threshold shared by all
+datasets, chosen to maximise the mean balanced accuracy on the training data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..checkers.evidence import FEATURES
+
+
+def _matrix(X: Sequence[dict[str, float]], names: Sequence[str]) -> Any:
+    import numpy as np
+
+    return np.array([[x[n] for n in names] for x in X], dtype=np.float64)
+
+
+def _weights(y: Sequence[int], ds: Sequence[str]) -> Any:
+    import numpy as np
+
+    counts: dict[tuple[str, int], int] = {}
+    for d, v in zip(ds, y):
+        counts[(d, v)] = counts.get((d, v), 0) + 1
+    n_ds = len(set(ds))
+    w = np.array([1.0 / (counts[(d, v)] * (2 if (d, 1 - v) in counts else 1)) for d, v in zip(ds, y)])
+    return w * len(y) / n_ds / w.sum() * n_ds
+
+
+def _mean_ba(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
+    from .faithfulness import balanced_accuracy
+
+    names = sorted(set(ds))
+    bas = []
+    for name in names:
+        idx = [i for i, d in enumerate(ds) if d == name]
+        bas.append(balanced_accuracy([y[i] for i in idx], [bool(p[i] >= t) for i in idx]))
+    return sum(bas) / len(bas)
+
+
+def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str]) -> float:
+    """The probability threshold maximising mean balanced accuracy over datasets (midpoint of
+    the best run of candidate cut points; deterministic)."""
+    import numpy as np
+
+    cuts = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 6))
+    scores = [_mean_ba(p, y, ds, float(t)) for t in cuts]
+    best = max(scores)
+    ids = [i for i, s in enumerate(scores) if s >= best - 1e-12]
+    return round(float((cuts[ids[0]] + cuts[ids[-1]]) / 2 if len(ids) > 1 else cuts[ids[0]]), 6)
+
+
+def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
+        names: Sequence[str] = FEATURES, C: float = 1.0) -> dict[str, Any]:
+    """Fit weights and a shared threshold; returns the model dict the scorer loads."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    A = _matrix(X, names)
+    mean = A.mean(axis=0)
+    scale = A.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    Z = (A - mean) / scale
+    lr = LogisticRegression(C=C, max_iter=2000)
+    lr.fit(Z, np.asarray(y), sample_weight=_weights(y, ds))
+    p = lr.predict_proba(Z)[:, 1]
+    return {
+        "version": 1, "features": list(names),
+        "mean": [round(float(v), 8) for v in mean], "scale": [round(float(v), 8) for v in scale],
+        "coef": [round(float(v), 8) for v in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 8),
+        "threshold": choose_threshold(p, y, ds), "C": C,
+    }
+
+
+def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str], groups: Sequence[str],
+                   names: Sequence[str] = FEATURES, folds: int = 5, C: float = 1.0,
+                   aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None) -> dict[str, Any]:
+    """Out-of-fold figures (split by document, so no document is in train and test), each
+    fold fitting its own weights and threshold; ``aux`` (features, labels) joins every
+    training fold as one pooled dataset and never the test folds or the threshold choice."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    from ..scorers.hallucination import predict
+    from .faithfulness import figures
+
+    y = list(y)
+    prob = np.zeros(len(y))
+    faithful = np.zeros(len(y), dtype=bool)
+    AX, ay = aux if aux else ([], [])
+    n_folds = min(folds, len(set(groups)))
+    for train, test in GroupKFold(n_splits=n_folds).split(np.zeros(len(y)), y, list(groups)):
+        model = fit([X[i] for i in train] + list(AX), [y[i] for i in train] + list(ay),
+                    [ds[i] for i in train] + ["(aux)"] * len(AX), names, C)
+        if AX:
+            model["threshold"] = choose_threshold(np.array([predict(model, X[i]) for i in train]),
+                                                  [y[i] for i in train], [ds[i] for i in train])
+        for i in test:
+            prob[i] = predict(model, X[i])
+            faithful[i] = prob[i] >= model["threshold"]
+    rows = [{"dataset": d, "label": v} for d, v in zip(ds, y)]
+    return figures(rows, list(faithful), list(prob))

@@ -1,0 +1,35 @@
+"""Claim splitting: sentences and clauses with exact offsets (expected values read off the text)."""
+
+from harness.checkers.claims import split_claims, split_sentences
+
+
+def _texts(text):
+    claims = split_claims(text)
+    for c in claims:
+        assert text[c.start:c.end] == c.text
+    return [c.text for c in claims]
+
+
+def test_sentences_and_clauses():
+    text = ("Estonia, Latvia, Lithuania and Poland announced they will withdraw from the treaty, "
+            "but parliaments must still approve the decision. Mr. Smith agreed.")
+    assert _texts(text) == [
+        "Estonia, Latvia, Lithuania and Poland announced they will withdraw from the treaty",
+        "but parliaments must still approve the decision.",
+        "Mr. Smith agreed.",
+    ]
+
+
+def test_short_clauses_stay_together():
+    assert _texts("He came; he left quickly after the big show ended.") == [
+        "He came; he left quickly after the big show ended."]
+
+
+def test_lowercased_and_unspaced_text_is_split():
+    text = "a van was robbed in glasgow city centre. police said three men took cash. the hosts led.Cameron Phelps scored"
+    assert _texts(text) == ["a van was robbed in glasgow city centre.", "police said three men took cash.",
+                            "the hosts led.", "Cameron Phelps scored"]
+
+
+def test_empty_text_has_no_claims():
+    assert split_claims("") == [] and split_sentences("   ") == []

@@ -1,0 +1,165 @@
+"""Typed hallucination checks on hand-made cases; every expected kind follows from the text
+of ``BODY`` (what it states) and the summary (what it adds or changes)."""
+
+import pytest
+
+from harness.records import Article, Trap
+from harness.scorers.hallucination import HallucinationScorer
+
+BODY = ("Estonia, Latvia, Lithuania and Poland announced on 18 March 2025 that they will withdraw "
+        "from the Ottawa Convention, which bans anti-personnel mines. The decision must still be "
+        "approved by their parliaments. Defence ministers said the security situation had changed "
+        "since Russia invaded Ukraine. The four countries border Russia or Belarus.")
+FURNITURE = ("Moldova holds snap election amid energy crisis",
+             "Sign up for our newsletter to get the top stories every morning.")
+TRAPS = (
+    Trap(id="already-withdrawn", statement="The countries have already left the convention.",
+         kind="negation", any_of=("already withdrawn", "already left")),
+    Trap(id="cluster", statement="The countries are leaving the convention on cluster munitions.",
+         kind="entity"),
+)
+ARTICLE = Article(id="seed", text=BODY + "\n" + "\n".join(FURNITURE), body=BODY,
+                  furniture=FURNITURE, traps=TRAPS)
+REFERENCE = ("Estonia, Latvia, Lithuania and Poland announced they will withdraw from the Ottawa Convention, "
+             "which bans anti-personnel mines. Their parliaments must still approve the decision.")
+FUSED_REFERENCE = ("Four countries bordering Russia or Belarus announced they will withdraw from the Ottawa "
+                   "Convention banning anti-personnel mines; their parliaments must still approve the decision.")
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return HallucinationScorer()
+
+
+def _kinds(result):
+    return {h.kind for h in result.hallucinations}
+
+
+def _check_offsets(summary, result):
+    for h in result.hallucinations:
+        assert summary[h.start:h.end] == h.text
+        assert 0 <= h.start < h.end <= len(summary)
+
+
+def _score(scorer, summary, article=ARTICLE):
+    result = scorer.score(article, summary)
+    _check_offsets(summary, result)
+    return result
+
+
+def test_canaries_body_and_reference_are_faithful(scorer):
+    for summary in (BODY, REFERENCE):
+        r = _score(scorer, summary)
+        assert r.faithful, r
+        assert r.hallucinations == ()
+        assert r.hallucination_rate == 0.0
+
+
+@pytest.mark.xfail(reason="known weakness: a faithful paraphrase fusing several source sentences "
+                          "scores just under the shipped threshold (0.51 vs 0.54)", strict=False)
+def test_fused_paraphrase_reference_is_faithful(scorer):
+    assert _score(scorer, FUSED_REFERENCE).faithful
+
+
+def test_wrong_number_is_caught(scorer):
+    s = "Five countries announced they will withdraw from the Ottawa Convention."
+    r = _score(scorer, s)
+    hits = [h for h in r.hallucinations if h.kind == "number"]
+    assert [h.text for h in hits] == ["Five"]
+    assert hits[0].source_evidence and "Ottawa Convention" in hits[0].source_evidence
+    assert not r.faithful
+
+
+def test_dates_in_other_orders_agree_and_wrong_day_is_caught(scorer):
+    ok = _score(scorer, "On March 18, Estonia, Latvia, Lithuania and Poland announced they will withdraw from the Ottawa Convention.")
+    assert "date" not in _kinds(ok)
+    bad = _score(scorer, "On 19 March, Estonia, Latvia, Lithuania and Poland announced they will withdraw from the Ottawa Convention.")
+    assert [h.text for h in bad.hallucinations if h.kind == "date"] == ["19 March"]
+
+
+def test_extra_entity_is_caught(scorer):
+    s = "Estonia, Latvia, Lithuania, Poland and Finland announced they will withdraw from the Ottawa Convention."
+    r = _score(scorer, s)
+    assert [h.text for h in r.hallucinations if h.kind == "entity"] == ["Finland"]
+    assert not r.faithful
+
+
+def test_modality_flip_will_withdraw_vs_have_withdrawn(scorer):
+    s = "Estonia, Latvia, Lithuania and Poland have withdrawn from the Ottawa Convention."
+    r = _score(scorer, s)
+    neg = [h for h in r.hallucinations if h.kind == "negation"]
+    assert [h.text for h in neg] == ["withdrawn"]
+    assert "modality" in neg[0].detail
+
+
+def test_negation_flip(scorer):
+    s = "Estonia, Latvia, Lithuania and Poland announced they will not withdraw from the Ottawa Convention."
+    r = _score(scorer, s)
+    assert [h.text for h in r.hallucinations if h.kind == "negation"] == ["withdraw"]
+
+
+def test_attribution_swap(scorer):
+    s = "Polish generals said the security situation had changed since Russia invaded Ukraine."
+    r = _score(scorer, s)
+    att = [h for h in r.hallucinations if h.kind == "attribution"]
+    assert [h.text for h in att] == ["Polish generals"]
+    assert "Defence ministers" in att[0].source_evidence
+
+
+def test_off_article_from_furniture(scorer):
+    s = "Estonia, Latvia, Lithuania and Poland will withdraw from the Ottawa Convention. Moldova holds a snap election amid an energy crisis."
+    r = _score(scorer, s)
+    off = [h for h in r.hallucinations if h.kind == "off_article"]
+    assert [h.text for h in off] == ["Moldova holds a snap election amid an energy crisis."]
+    assert off[0].source_evidence == FURNITURE[0]
+    assert not r.faithful
+
+
+def test_trap_by_hint(scorer):
+    s = "Estonia, Latvia, Lithuania and Poland have already withdrawn from the Ottawa Convention."
+    r = _score(scorer, s)
+    assert "already-withdrawn" in r.traps_hit
+    trap = [h for h in r.hallucinations if h.kind == "trap" and h.trap_id == "already-withdrawn"]
+    assert trap[0].text == "already withdrawn"
+    assert not r.faithful
+
+
+def test_trap_by_statement(scorer):
+    s = "The four countries are leaving the convention on cluster munitions."
+    r = _score(scorer, s)
+    assert r.traps_hit == ("cluster",)
+    assert not r.faithful
+
+
+def test_empty_traps_and_furniture_work(scorer):
+    bare = Article(id="bare", text=BODY, body=BODY)
+    r = _score(scorer, "Estonia, Latvia, Lithuania, Poland and Finland will withdraw from the Ottawa Convention.", bare)
+    assert "entity" in _kinds(r) and r.traps_hit == ()
+    assert _score(scorer, BODY, bare).faithful
+
+
+def test_rate_counts_unsupported_claims(scorer):
+    s = ("Estonia, Latvia, Lithuania and Poland will withdraw from the Ottawa Convention. "
+         "Five countries border Russia.")
+    r = _score(scorer, s)
+    assert r.n_claims == 2
+    assert r.hallucination_rate == 0.5
+
+
+def test_empty_summary(scorer):
+    r = _score(scorer, "")
+    assert r.n_claims == 0 and r.hallucinations == () and r.hallucination_rate == 0.0
+
+
+def test_deterministic_and_batch_equals_single(scorer):
+    summaries = [BODY, "Five countries have withdrawn from the Ottawa Convention, Finland said."]
+    one = [scorer.score(ARTICLE, s) for s in summaries]
+    many = scorer.score_many([(ARTICLE, s) for s in summaries])
+    again = scorer.score_many([(ARTICLE, s) for s in summaries])
+    assert one == many == again
+
+
+def test_signature_names_weights_and_threshold(scorer):
+    sig = scorer.signature()
+    assert sig.startswith("hallucination:") and "weights=" in sig and "threshold=" in sig
+    assert HallucinationScorer(threshold=0.3).signature() != sig

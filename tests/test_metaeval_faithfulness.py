@@ -1,0 +1,79 @@
+"""The meta-eval and refit commands end to end on tiny files (figures hand-checkable)."""
+
+import json
+
+import pytest
+
+from harness.cli import main
+from harness.errors import InputError
+from harness.metaeval.faithfulness import balanced_accuracy, load, roc_auc
+
+DOC = ("The city council approved a new park on Monday. The park will cost 2 million dollars "
+       "and open in 2026. Mayor Ana Ruiz said residents had asked for more green space.")
+ROWS = [
+    {"id": "a1", "dataset": "tiny_a", "document": DOC, "summary": "The city council approved a new park.", "label": 1},
+    {"id": "a2", "dataset": "tiny_a", "document": DOC,
+     "summary": "The park will cost 9 million dollars, Governor Smith said.", "label": 0},
+    {"id": "b1", "dataset": "tiny_b", "document": DOC,
+     "summary": "Mayor Ana Ruiz said residents had asked for more green space.", "label": 1},
+    {"id": "b2", "dataset": "tiny_b", "document": DOC, "summary": "The council rejected a new stadium in Paris.", "label": 0},
+]
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_balanced_accuracy_and_auc_by_hand():
+    # recall of class 1 = 1/2, of class 0 = 2/2 -> 0.75
+    assert balanced_accuracy([1, 1, 0, 0], [True, False, False, False]) == 0.75
+    # positives above both negatives -> 1.0; one tie -> (1 + 0.5) / 2
+    assert roc_auc([1, 0, 0], [0.9, 0.1, 0.2]) == 1.0
+    assert roc_auc([1, 0], [0.5, 0.5]) == 0.5
+    assert roc_auc([1, 1], [0.2, 0.3]) is None
+
+
+def test_meta_eval_cli_end_to_end(tmp_path, capsys):
+    data = _write(tmp_path / "tiny.jsonl", ROWS)
+    out = tmp_path / "out.json"
+    assert main(["meta-eval", "faithfulness", "--data", str(data), "--json", str(out)]) == 0
+    fig = json.loads(out.read_text())
+    assert set(fig["datasets"]) == {"tiny_a", "tiny_b"}
+    for v in fig["datasets"].values():
+        assert set(v) >= {"balanced_accuracy", "roc_auc", "n"} and v["n"] == 2
+    assert fig["mean_balanced_accuracy"] == pytest.approx(
+        sum(v["balanced_accuracy"] for v in fig["datasets"].values()) / 2, abs=1e-4)
+    assert fig["datasets"]["tiny_a"]["roc_auc"] == 1.0
+    assert "tiny_a" in capsys.readouterr().out
+
+
+def test_limit_takes_first_items(tmp_path):
+    data = _write(tmp_path / "tiny.jsonl", ROWS)
+    assert [r["id"] for r in load(str(data), limit=1)] == ["a1"]
+
+
+def test_bad_input_lists_every_problem(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "dataset": "d", "document": "D", "summary": "S", "label": 1}\n'
+                   "not json\n"
+                   '{"id": "y", "dataset": "d", "summary": "S", "label": 3}\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load(str(bad))
+    where = [(p.line, p.field) for p in err.value.problems]
+    assert where == [(2, None), (3, "document"), (3, "label")]
+    assert main(["meta-eval", "faithfulness", "--data", str(bad)]) == 2
+    assert "bad.jsonl:3: document" in capsys.readouterr().err
+
+
+def test_refit_writes_weights_with_provenance(tmp_path):
+    rows = ROWS * 3
+    rows = [dict(r, id=f"{r['id']}-{k}", document=r["document"] + f" Note {k}.") for k, r in enumerate(rows)]
+    data = _write(tmp_path / "fit.jsonl", rows)
+    out = tmp_path / "model.json"
+    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out)]) == 0
+    model = json.loads(out.read_text())
+    assert len(model["coef"]) == len(model["features"]) and 0 < model["threshold"] < 1
+    prov = model["provenance"]
+    assert prov["files"][0]["name"] == "fit.jsonl" and len(prov["files"][0]["sha256"]) == 64
+    assert "cv_by_document" in prov and prov["n"] == 12
