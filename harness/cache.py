@@ -74,19 +74,21 @@ def _connect(path: Path) -> sqlite3.Connection:
 class GenerationCache:
     """Summaries on disk in SQLite, keyed by :func:`fingerprint`; one commit per item."""
 
+    TABLE = "generations"
+
     def __init__(self, path: str | Path | None = None):
-        """``path``: the SQLite file (default ``cache_dir()/generations.sqlite``)."""
-        self.path = Path(path) if path is not None else cache_dir() / "generations.sqlite"
+        """``path``: the SQLite file (default ``cache_dir()/<TABLE>.sqlite``)."""
+        self.path = Path(path) if path is not None else cache_dir() / f"{self.TABLE}.sqlite"
         self._lock = threading.Lock()
         self._conn = _connect(self.path)
         self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+            f"CREATE TABLE IF NOT EXISTS {self.TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
             "created REAL NOT NULL)")
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored value for ``key``, or None."""
         with self._lock:
-            row = self._conn.execute("SELECT value FROM generations WHERE key = ?", (key,)).fetchone()
+            row = self._conn.execute(f"SELECT value FROM {self.TABLE} WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
@@ -94,7 +96,7 @@ class GenerationCache:
         data = json.dumps(value, ensure_ascii=False, default=str)
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO generations (key, value, created) VALUES (?, ?, ?)",
+                f"INSERT OR REPLACE INTO {self.TABLE} (key, value, created) VALUES (?, ?, ?)",
                 (key, data, time.time()))
 
     def __contains__(self, key: str) -> bool:
@@ -102,12 +104,19 @@ class GenerationCache:
 
     def __len__(self) -> int:
         with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM generations").fetchone()[0])
+            return int(self._conn.execute(f"SELECT COUNT(*) FROM {self.TABLE}").fetchone()[0])
 
     def close(self) -> None:
         """Close the connection (the file stays)."""
         with self._lock:
             self._conn.close()
+
+
+class ScoreCache(GenerationCache):
+    """Scores on disk, keyed by the scorer signatures, the article and its annotation, and the
+    summary text: a rerun on unchanged inputs re-scores nothing."""
+
+    TABLE = "scores"
 
 
 class CachedSummarizer:

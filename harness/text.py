@@ -62,13 +62,18 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": 
 def fold(text: str) -> str:
     """Case-fold, strip diacritics and unify quotes and dashes; same length as ``text``
     whenever every character folds to one character (so offsets can be reused)."""
-    out = []
-    for ch in text.translate(_QUOTES):
-        base = unicodedata.normalize("NFKD", ch)
-        base = "".join(c for c in base if not unicodedata.combining(c)) or ch
-        low = base.lower()
-        out.append(low if len(low) == 1 else ch.lower()[:1] or ch)
-    return "".join(out)
+    text = text.translate(_QUOTES)
+    if text.isascii():
+        return text.lower()
+    return "".join(_fold_char(ch) for ch in text)
+
+
+@lru_cache(maxsize=None)
+def _fold_char(ch: str) -> str:
+    base = unicodedata.normalize("NFKD", ch)
+    base = "".join(c for c in base if not unicodedata.combining(c)) or ch
+    low = base.lower()
+    return low if len(low) == 1 else ch.lower()[:1] or ch
 
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F0-9]+(?:['’][A-Za-z]+)?(?:[.,][0-9]+)*")
@@ -86,12 +91,12 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     """Words of ``text`` with offsets, folded (see :func:`fold`) and stemmed (see :func:`stem`)."""
-    folded = fold(text)
-    out = []
-    for m in _WORD.finditer(folded):
-        norm = m.group()
-        out.append(Token(m.start(), m.end(), norm, stem(norm)))
-    return out
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=32768)
+def _tokens(text: str) -> tuple[Token, ...]:
+    return tuple(Token(m.start(), m.end(), m.group(), stem(m.group())) for m in _WORD.finditer(fold(text)))
 
 
 @lru_cache(maxsize=65536)

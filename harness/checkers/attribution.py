@@ -14,7 +14,8 @@ from typing import Any, Iterable
 from ..text import STOPWORDS, tokens
 
 SPEECH = frozenset({"say", "tell", "claim", "state", "add", "warn", "insist", "accuse", "deny", "admit",
-                    "confirm", "argue", "explain", "reveal", "write", "suggest", "urge"})
+                    "confirm", "argue", "explain", "reveal", "write", "suggest", "urge", "announce",
+                    "declare", "pledge", "emphasize", "emphasise", "report"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you", "who", "which", "that", "this", "one"})
 
 

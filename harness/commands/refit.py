@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         k = kinds.add_parser(kind, help=f"refit the {kind} scorer")
         k.add_argument("--data", nargs="+", required=True, metavar="FILE")
         k.add_argument("--out", metavar="PATH", help="where to write (default: the shipped file)")
+        if kind == "faithfulness":
+            k.add_argument("--aux", nargs="+", default=[], metavar="FILE",
+                           help="other-domain labelled files pooled into training (never used for the threshold)")
         k.set_defaults(func=_run)
 
 

@@ -12,7 +12,7 @@ how caches get corrupted or lost. Instead the driver, before sending a batch out
 4. stores each returned summary without ``meta["error"]`` (so a rerun retries the failures),
 
 and marks every summary with ``meta["cached"]`` and ``meta["fingerprint"]`` as the local wrapper
-does. Everything that depends on :mod:`harness.cache` is in :func:`_cache_api` and :func:`_open`.
+does. 
 """
 
 from __future__ import annotations
@@ -20,22 +20,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..records import Article, Summary
-
-
-def _cache_api() -> Any:
-    """The :mod:`harness.cache` module, or None when this install has no generation cache."""
-    try:
-        from .. import cache
-    except ImportError:
-        return None
-    needed = ("fingerprint", "article_input", "GenerationCache")
-    return cache if all(hasattr(cache, n) for n in needed) else None
-
-
-def _open(api: Any) -> Any:
-    """The same cache file a local run uses."""
-    default_path = getattr(api, "default_cache_path", None)
-    return api.GenerationCache(default_path() if default_path else None)
 
 
 class DriverCache:
@@ -55,10 +39,12 @@ class DriverCache:
         self.batch_size = int(batch_size or 8)
         self.reused = 0
         self.generated = 0
-        self._api = _cache_api() if use_cache and spec.get("backend") not in CHEAP_BACKENDS else None
-        self.wrapped = self._api is not None
+        from .. import cache as api
+
+        self.wrapped = use_cache and spec.get("backend") not in CHEAP_BACKENDS
+        self._api = api
         self.lookups = self.wrapped and cacheable
-        self._cache = _open(self._api) if self.lookups else None
+        self._cache = api.GenerationCache() if self.lookups else None
 
     def key(self, article: Article) -> str | None:
         """The generation-cache key of ``article`` (None when lookups are off)."""

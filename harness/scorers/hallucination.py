@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from functools import lru_cache
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many
 from ..checkers.hints import match_hints
 from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
+from ..text import fold
 
 VERSION = "claims-v2"
 _HARD = ("trap", "off_article")
@@ -144,8 +146,12 @@ class HallucinationScorer:
         found: list[Hallucination] = []
         bad_claims: set[int] = set()
         claim_probs = [predict(self.model, claim_features(c, an.features)) for c in an.claims]
+        body = _squash(article.body if article.body is not None else article.text)
+        verbatim = [_is_quoted(chk.claim.text, body) for chk in an.claims]
         for j, (chk, cp) in enumerate(zip(an.claims, claim_probs)):
             c = chk.claim
+            if verbatim[j]:  # a claim copied from the body is supported, whatever the model says
+                cp = max(cp, self.threshold)
             for f in chk.findings:
                 found.append(Hallucination(f.start, f.end, summary[f.start:f.end], f.kind, round(1.0 - cp, 6),
                                            source_evidence=chk.evidence or None, detail=f.detail))
@@ -170,6 +176,8 @@ class HallucinationScorer:
                 bad_claims.update(j for j, c in enumerate(an.claims) if c.claim.start <= hit.span.start < c.claim.end)
         found = _dedupe(found)
         hard = any(h.kind in _HARD for h in found)
+        if an.claims and all(verbatim) and not found:
+            prob = max(prob, self.threshold)
         if hard:
             prob = min(prob, 0.99 * self.threshold)
         faithful = prob >= self.threshold
@@ -193,6 +201,19 @@ class HallucinationScorer:
             detail += "; not in the article: " + ", ".join(repr(w) for w in words)
         return Hallucination(c.start, c.end, c.text, "unsupported", round(1.0 - cp, 6),
                              source_evidence=chk.evidence or None, detail=detail)
+
+
+def _squash(text: str) -> str:
+    """Folded text with whitespace runs collapsed, for verbatim comparison."""
+    return " ".join(fold(text).split())
+
+
+def _is_quoted(claim: str, body_squashed: str) -> bool:
+    """True when ``claim`` (four words or more, leading conjunction and edge punctuation dropped)
+    appears word for word in the body."""
+    norm = _squash(claim).strip(" ,;:.!?\"'")
+    norm = re.sub(r"^(and|but|or|while|as|so)\s+", "", norm)
+    return len(norm.split()) >= 4 and norm in body_squashed
 
 
 def _dedupe(found: list[Hallucination]) -> list[Hallucination]:
