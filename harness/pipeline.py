@@ -174,7 +174,9 @@ def score_with_cache(runner: Any, scorer_specs: dict[str, dict[str, Any]],
 def stream_batch_size(spec: dict[str, Any]) -> int:
     """Articles handed to a summarizer at a time: enough to fill its batches, or to keep a
     served model's ``concurrency`` requests in flight (results are streamed to disk per batch)."""
-    return max(8, int(spec.get("batch_size") or 0), 2 * int(spec.get("concurrency") or 0))
+    if spec.get("batch_size"):
+        return max(1, int(spec["batch_size"]))
+    return max(8, 2 * int(spec.get("concurrency") or 0))
 
 
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

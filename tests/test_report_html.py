@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 from html.parser import HTMLParser
 
@@ -84,7 +86,7 @@ def test_report_shows_bodies_furniture_facts_and_hallucinations(payload_run):
     assert "The closure still needs approval from the state transport agency." in doc  # a fact statement
     assert 'class="gold"' in doc  # gold evidence marked in the body
     # the trap 'bakery' is hit in tiny-bridge: a hallucination mark whose hover names the kind and trap
-    assert 'class="hall" title="hallucination: trap (trap bakery)' in doc
+    assert re.search(r'class="hall" title="[^"]*hallucination: trap \(trap bakery\)', doc)
     assert "<svg class=chart" in doc and doc.count("<circle") == 2
     assert 'class="ev-covered"' in doc
 

@@ -27,7 +27,7 @@ from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import fold
 
-VERSION = "claims-v2"
+VERSION = "claims-v3"
 _HARD = ("trap", "off_article")
 
 
