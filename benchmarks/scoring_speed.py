@@ -4,7 +4,8 @@ files), with ``rouge-score`` on the same pairs as the cheap reference point.
 
     python benchmarks/scoring_speed.py [--repeat 8] [--metaeval]
 
-The "whole process" figure counts everything from interpreter start (imports, model loads)."""
+The "whole process" figure is interpreter start, imports and model loads, then one pass of both
+scorers over the pairs (the separate per-scorer and ROUGE passes are not counted in it)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def main() -> None:
 
     pairs = news_pairs(args.repeat)
     scorers = build_scorers({"coverage": {}, "hallucination": {}})
+    score_pairs([(a, Summary("m", a.id, s)) for a, s in pairs[:2]], scorers, progress=False)  # load models
+    ready = time.perf_counter() - T_START
     result = {"news": {}}
     for s in scorers:
         result["news"][s.role] = time_scorer(s, pairs)
@@ -77,9 +80,9 @@ def main() -> None:
     both = time.perf_counter() - t
     result["news"]["both_scorers"] = {"summaries": len(pairs), "seconds": round(both, 3),
                                       "summaries_per_s": round(len(pairs) / both, 1)}
-    whole = time.perf_counter() - T_START
-    result["whole_process"] = {"seconds": round(whole, 3), "summaries": len(pairs),
-                               "summaries_per_s": round(len(pairs) / whole, 1)}
+    whole = ready + both  # process start, imports and model loads, then one scoring pass
+    result["whole_process"] = {"seconds": round(whole, 3), "startup_seconds": round(ready, 3),
+                               "summaries": len(pairs), "summaries_per_s": round(len(pairs) / whole, 1)}
     result["peak_rss_mb"] = peak_rss_mb()
     rows = [[k, v.get("summaries", len(pairs)), v["seconds"], v["summaries_per_s"], v.get("fact_pairs_per_s", "")]
             for k, v in result["news"].items()]
