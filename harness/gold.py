@@ -41,6 +41,23 @@ def json_error(exc: ValueError) -> str:
     return f"invalid JSON: {exc}"
 
 
+def read_utf8(path: Path) -> str:
+    """The text of a user's file: a byte-order mark dropped; unreadable or non-UTF-8 bytes are an
+    :class:`InputError` naming the line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}: not valid UTF-8",
+                         [Problem(str(path), line, None, f"not valid UTF-8 (byte {exc.start})")]) from None
+
+
 def split_lines(text: str) -> list[str]:
     """Lines of a JSONL file: split on ``\\n`` only (JSON strings may hold U+2028 and other
     characters :meth:`str.splitlines` breaks on), a trailing ``\\r`` dropped."""
@@ -81,16 +98,9 @@ def read_rows(path: Path) -> tuple[list[tuple[int | None, Any]], list[Problem]]:
         except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
             raise InputError(f"{path}: cannot read as {suffix[1:]}: {type(exc).__name__}: {exc}") from None
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return [], [Problem(str(path), line, None, f"not valid UTF-8 (byte {exc.start})")]
+        text = read_utf8(path)
+    except InputError as exc:
+        return [], exc.problems
     if suffix == ".json":
         try:
             value = parse_json(text)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import InputError, Problem, did_you_mean
-from ..gold import has_control, json_error, parse_json, split_lines
+from ..gold import has_control, json_error, parse_json, read_utf8, split_lines
 from ..records import Article, Summary
 
 _KEYS = ("model", "article_id", "summary", "meta")
@@ -23,17 +23,7 @@ def read_summaries(path: str | Path) -> tuple[list[tuple[int, Summary]], list[Pr
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: summaries file not found")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{p}: not valid UTF-8", [Problem(str(p), line, None, f"invalid byte at offset {exc.start}")]) from None
+    text = read_utf8(p)
     rows: list[tuple[int, Summary]] = []
     problems: list[Problem] = []
     lines = split_lines(text)
