@@ -1,4 +1,5 @@
-"""Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids), run through the
+"""Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids, every line of
+copy k marked "(copy k)" so that no two copies share a sentence), run through the
 ``eval`` pipeline in a fresh process each (models loaded and warmed first): time per summary and
 peak memory.
 
@@ -27,14 +28,17 @@ def make_gold(factor: int, folder: Path) -> Path:
     with open(path, "w", encoding="utf-8") as f:
         for k in range(factor):
             for row in rows:
-                f.write(json.dumps({**row, "id": f"{row['id']}--copy{k}"}, ensure_ascii=False) + "\n")
+                text = row["text"] if k == 0 else "\n".join(
+                    f"{line} (copy {k})" if line.strip() else line for line in row["text"].split("\n"))
+                f.write(json.dumps({**row, "id": f"{row['id']}--copy{k}", "text": text}, ensure_ascii=False) + "\n")
     return path
 
 
 def run(gold: Path, folder: Path, models: list[str]) -> tuple[float, float]:
     cfg = folder / f"{gold.stem}.yaml"
     model_lines = "\n".join(f"  - {{name: {m}, backend: {m}}}" for m in models)
-    cfg.write_text(f"dataset: {gold}\nrun_id: {gold.stem}\noutput_dir: {folder}\nmodels:\n{model_lines}\n")
+    cfg.write_text(f"dataset: {gold}\nrun_id: {gold.stem}\noutput_dir: {folder}\ncache: false\n"
+                   f"models:\n{model_lines}\n")
     # Models are loaded and warmed once before the timed run (time per summary excludes
     # start-up); peak memory is the whole process's.
     script = (
@@ -45,7 +49,11 @@ def run(gold: Path, folder: Path, models: list[str]) -> tuple[float, float]:
         f"t = time.perf_counter(); run_eval(load_config({str(cfg)!r}), progress=False)\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    # Copies repeat the same sentences: the per-process embedding memo would serve them and make
+    # larger factors look cheaper, so it is off here (and the caches are off in the config).
+    env = {**os.environ, "HARNESS_EMBED_MEMO": "0"}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          check=True, env=env)
     secs, rss = proc.stderr.strip().splitlines()[-1].split()
     return float(secs), float(rss)
 

@@ -33,37 +33,42 @@ def embedder() -> Any:
 
 
 _EMBEDDINGS: "OrderedDict[str, Any]" = OrderedDict()
-_EMBEDDINGS_MAX = 50_000
+
+
+def _memo_size() -> int:
+    import os
+
+    try:
+        return max(0, int(os.environ.get("HARNESS_EMBED_MEMO", "50000")))
+    except ValueError:
+        return 50000
 
 
 def embed(texts: list[str], batch_size: int = 64) -> Any:
     """Unit-normalised embeddings of ``texts`` as a float32 numpy array (n, 384).
 
-    Each distinct text is encoded once per process (an LRU memo of 50,000 texts): the same
-    article sentences are compared with every model's summary."""
+    Each distinct text is encoded once per process: an LRU memo (``HARNESS_EMBED_MEMO`` texts,
+    default 50,000; 0 turns it off) serves the same article sentences compared with every
+    model's summary."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     todo = list(dict.fromkeys(t for t in texts if t not in _EMBEDDINGS))
+    fresh: dict[str, Any] = {}
     if todo:
         vecs = embedder().encode(
             todo, batch_size=batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
         ).astype(np.float32)
+        fresh = dict(zip(todo, vecs))
+        limit = _memo_size()
         with _LOCK:
-            for t, v in zip(todo, vecs):
-                _EMBEDDINGS[t] = v
-            while len(_EMBEDDINGS) > _EMBEDDINGS_MAX:
+            if limit:
+                _EMBEDDINGS.update(fresh)
+            while len(_EMBEDDINGS) > limit:
                 _EMBEDDINGS.popitem(last=False)
-    out = np.empty((len(texts), 384), dtype=np.float32)
-    for i, t in enumerate(texts):
-        v = _EMBEDDINGS.get(t)
-        if v is None:  # evicted between the two steps by a huge batch: encode it alone
-            v = embedder().encode([t], normalize_embeddings=True, convert_to_numpy=True,
-                                  show_progress_bar=False)[0]
-        out[i] = v
-    return out
+    return np.stack([fresh[t] if t in fresh else _EMBEDDINGS[t] for t in texts])
 
 
 @lru_cache(maxsize=1)
