@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the config; print where the results are and the headline."""
+    if args.quiet:
+        quiet_libraries()
     if args.limit is not None and args.limit < 1:
         from ..errors import ConfigError
 
@@ -66,3 +68,11 @@ def print_headline(run_dir) -> None:
         cov, hal = m["coverage"], m["hallucination_rate"]
         fmt = lambda x: "n/a" if x.get("mean") is None else f"{x['mean']:.3f} [{x['ci_low']:.3f}, {x['ci_high']:.3f}]"
         print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={cov['n']} unscored={cov['n_unscored']}")
+
+
+def quiet_libraries() -> None:
+    """Silence the progress bars of the model libraries (read when they are first imported)."""
+    import os
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

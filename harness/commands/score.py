@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..pipeline import run_score
-from .eval import print_headline
+from .eval import print_headline, quiet_libraries
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """0 when every summary was scored, 1 when any is unscored (2 on bad input)."""
+    if args.quiet:
+        quiet_libraries()
     import sys
 
     from ..cli import clean
