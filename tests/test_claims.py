@@ -33,3 +33,16 @@ def test_lowercased_and_unspaced_text_is_split():
 
 def test_empty_text_has_no_claims():
     assert split_claims("") == [] and split_sentences("   ") == []
+
+
+def test_unit_spellings_compare_equal_but_other_units_do_not():
+    from harness.checkers.quantities import novel_quantities, number_units
+    from harness.text import dates, number_values
+
+    source = "The reef lies between 420 and 750 metres below the surface; the survey took 30 days."
+    nums, ds, units = frozenset(number_values(source)), dates(source), number_units(source)
+    # same quantity, American spelling: supported
+    assert novel_quantities("It lies 420 to 750 meters down.", nums, ds, units) == []
+    # same number, another unit (days -> hours): flagged
+    found = novel_quantities("The survey took 30 hours.", nums, ds, units)
+    assert [q.text for q in found] == ["30"]

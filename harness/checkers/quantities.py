@@ -27,6 +27,7 @@ class QuantitySpan:
 
 UNITS = frozenset("""second minute hour day week month year decade century percent per cent
 mile kilometre kilometer km metre meter foot feet inch pound kilogram kg ton tonne dollar euro
+litre liter
 pound yuan yen point goal run time vote seat""".split())
 
 
@@ -42,7 +43,12 @@ def _unit_after(text: str, end: int) -> str:
     m = re.match(r"[\s-]*([A-Za-z]+)", text[end:end + 24])
     word = m.group(1).lower() if m else ""
     word = word[:-1] if word.endswith("s") and len(word) > 3 else word
-    return word if word in UNITS else ""
+    return _UNIT_SPELLINGS.get(word, word) if word in UNITS else ""
+
+
+_UNIT_SPELLINGS = {"metre": "meter", "kilometre": "kilometer", "km": "kilometer", "litre": "liter",
+                   "kg": "kilogram", "feet": "foot", "tonne": "ton"}
+"""British and American spellings and abbreviations of one unit compare equal."""
 
 
 def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates: list[Any],
