@@ -12,14 +12,10 @@ from ..results import write_atomic
 def write_reports(run_dir: Path, run: dict[str, Any], records: Sequence[ScoreRecord],
                   articles: Sequence[Article] | None = None) -> list[Path]:
     """Render and write every report format; returns the written paths."""
+    from .html import render_html
     from .markdown import render_markdown
 
-    written = [run_dir / "report.md"]
+    written = [run_dir / "report.md", run_dir / "report.html"]
     write_atomic(written[0], render_markdown(run, records, articles))
-    try:
-        from .html import render_html
-    except ImportError:
-        return written
-    written.append(run_dir / "report.html")
     write_atomic(written[1], render_html(run, records, articles))
     return written
