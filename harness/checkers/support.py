@@ -119,6 +119,13 @@ def word_forms(text: str) -> set[str]:
     return out
 
 
+def doc_support(claim: str, src: Source) -> float:
+    """Share of ``claim``'s content words found anywhere in ``src`` (:attr:`Alignment.lex_doc`,
+    without aligning)."""
+    toks = content_tokens(claim)
+    return sum(1 for t in toks if _variants(t) & src.stems) / len(toks) if toks else 1.0
+
+
 def candidates(claim: str, src: Source, k: int = 4) -> list[int]:
     """The ``k`` source sentences sharing the most content words with ``claim`` (ties: earlier
     first); the only sentences whose embeddings :func:`align` needs."""
