@@ -23,7 +23,7 @@ from .config import RunConfig, resolve_path
 from .errors import HarnessError
 from .gold import dataset_hashes, load_gold
 from .records import Article, ScoreRecord, Summary, score_record_from_json
-from .results import JsonlWriter, dumps, write_atomic
+from .results import JsonlWriter, dumps, start_run, write_atomic
 
 CHEAP_BACKENDS = ("lead", "reference", "file", "textrank", "oracle")
 STABLE_GENERATION_KEYS = (
@@ -213,6 +213,7 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
     model_info: dict[str, dict[str, Any]] = {}
     timings: dict[str, float] = {}
     records: list[ScoreRecord] = []
+    start_run(run_dir)
     try:
         with JsonlWriter(run_dir / "summaries.jsonl") as summaries_out, \
                 JsonlWriter(run_dir / "scores.jsonl") as scores_out:
@@ -282,6 +283,7 @@ def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
         raise InputError(f"{summaries_path}: {len(errors)} problem(s) in the summaries file", errors)
     summaries = [s for _, s in rows]
     run_dir = Path(out_dir)
+    start_run(run_dir)
     with JsonlWriter(run_dir / "summaries.jsonl") as out:
         for s in summaries:
             out.write({"model": s.model, "article_id": s.article_id, "summary": s.text, "meta": s.meta})
