@@ -191,7 +191,9 @@ def run_canaries(articles: Sequence[Article], scorers: Sequence[Any], config: Ga
     bad = []
     for r in num:
         text, s, e = injected[r.article_id]
-        if r.unscored or not any(h.start < e and s < h.end for h in r.hallucinations):
+        if r.unscored:
+            bad.append(f"{r.article_id}: unscored ({r.unscored})")
+        elif not any(h.start < e and s < h.end for h in r.hallucinations):
             bad.append(f"{r.article_id}: wrong number {text[s:e]!r} not flagged in {text!r}")
     checks.append(Check("canary", "injected_wrong_number", bool(num) and not bad,
                         f"a wrong number injected into a source sentence is flagged: "

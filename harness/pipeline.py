@@ -23,7 +23,7 @@ from .config import RunConfig, resolve_path
 from .errors import HarnessError
 from .gold import dataset_hashes, load_gold
 from .records import Article, ScoreRecord, Summary, score_record_from_json
-from .results import JsonlWriter, dumps, write_atomic
+from .results import JsonlWriter, dumps, start_run, write_atomic
 
 CHEAP_BACKENDS = ("lead", "reference", "file", "textrank", "oracle")
 STABLE_GENERATION_KEYS = (
@@ -149,9 +149,11 @@ def build_summarizer(spec: dict[str, Any], use_cache: bool = True, refresh: bool
 
 def score_with_cache(runner: Any, scorer_specs: dict[str, dict[str, Any]],
                      pairs: Sequence[tuple[Article, Summary]], cache: Any,
-                     scorer_sigs: dict[str, str]) -> Iterator[ScoreRecord]:
+                     scorer_sigs: dict[str, str], counts: dict[str, int] | None = None) -> Iterator[ScoreRecord]:
     """Score records of ``pairs`` in order: cached ones from ``cache`` (when given), the others
-    scored by ``runner`` in batches and stored as they arrive."""
+    scored by ``runner`` in batches and stored as they arrive. ``counts``, when given, receives
+    ``reused`` (records taken from the cache) and ``scored`` (pairs sent to the runner) as soon
+    as the cache has been looked up."""
     keys: list[str | None] = [None] * len(pairs)
     hits: dict[int, ScoreRecord] = {}
     if cache is not None:
@@ -166,6 +168,8 @@ def score_with_cache(runner: Any, scorer_specs: dict[str, dict[str, Any]],
             if cached is not None:
                 hits[i] = score_record_from_json(cached)
     misses = [i for i in range(len(pairs)) if i not in hits]
+    if counts is not None:
+        counts.update(reused=len(hits), scored=len(misses))
     fresh = (r for got in runner.score(scorer_specs, _batches([pairs[i] for i in misses], 32)) for r in got)
     for i, (article, summary) in enumerate(pairs):
         if i in hits:
@@ -216,6 +220,7 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
     model_info: dict[str, dict[str, Any]] = {}
     timings: dict[str, float] = {}
     records: list[ScoreRecord] = []
+    start_run(run_dir)
     try:
         with JsonlWriter(run_dir / "summaries.jsonl") as summaries_out, \
                 JsonlWriter(run_dir / "scores.jsonl") as scores_out:
@@ -232,20 +237,26 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
                                                  "summary": s.text, "meta": s.meta})
                         summaries.extend(got)
                         bar.update(len(got))
-                model_info[name] = runner.model_info(spec)
+                model_info[name] = dict(runner.model_info(spec))
                 timings[f"generate:{name}"] = round(time.perf_counter() - t, 3)
                 if "reused" in model_info[name] and progress:
                     print(f"{name}: reused {model_info[name]['reused']} cached summaries, "
                           f"generated {model_info[name]['generated']}", file=sys.stderr)
                 t = time.perf_counter()
                 pairs = [(by_id[s.article_id], s) for s in summaries]
+                counts: dict[str, int] = {}
                 with tqdm(total=len(pairs), desc=f"scoring ({name})", disable=not progress,
                           file=sys.stderr) as bar:
-                    for r in score_with_cache(runner, config.scorers, pairs, score_cache, scorer_sigs):
+                    for r in score_with_cache(runner, config.scorers, pairs, score_cache, scorer_sigs, counts):
                         scores_out.write(r)
                         records.append(r)
                         bar.update(1)
                 timings[f"score:{name}"] = round(time.perf_counter() - t, 3)
+                if score_cache is not None and counts:
+                    model_info[name].update(scores_reused=counts["reused"], scores_computed=counts["scored"])
+                    if progress:
+                        print(f"{name}: reused {counts['reused']} cached scores, "
+                              f"computed {counts['scored']}", file=sys.stderr)
     finally:
         runner.close()
     timings["total"] = round(time.perf_counter() - t0, 3)
@@ -279,6 +290,7 @@ def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
         raise InputError(f"{summaries_path}: {len(errors)} problem(s) in the summaries file", errors)
     summaries = [s for _, s in rows]
     run_dir = Path(out_dir)
+    start_run(run_dir)
     with JsonlWriter(run_dir / "summaries.jsonl") as out:
         for s in summaries:
             out.write({"model": s.model, "article_id": s.article_id, "summary": s.text, "meta": s.meta})

@@ -35,6 +35,18 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+FINISHED_FILES = ("run.json", "report.md", "report.html")
+"""Written by ``finish_run`` once every score is on disk; ``run.json`` marks a complete run."""
+
+
+def start_run(run_dir: Path) -> None:
+    """Remove what an earlier, finished run left in ``run_dir`` (:data:`FINISHED_FILES`) before
+    new results are streamed there: a run interrupted from now on is never read as complete
+    with the earlier run's ``run.json`` over its own partial ``scores.jsonl``."""
+    for name in FINISHED_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+
+
 class JsonlWriter:
     """Appends one JSON line per record, flushed at once (so a crash loses at most one line)."""
 

@@ -66,15 +66,22 @@ def stub_scorers(monkeypatch):
         monkeypatch.setitem(scorers._REGISTRY, name, target)
 
 
-def run_subprocess(*argv: object, cwd: Path | None = None, timeout: float = 120,
-                   stubs: bool = False) -> subprocess.CompletedProcess:
-    """``python -m harness ...`` in a real process (bytes out, so ESC bytes can be checked);
-    ``stubs``: with the stub scorers of :mod:`.stubs`."""
+def harness_env(*path_first: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child ``python -m harness``: this checkout and the tests importable,
+    the folders ``path_first`` searched before them (e.g. one that hides a package), plus the
+    variables ``extra`` (e.g. ``HARNESS_CACHE_DIR``)."""
     tests_dir = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(tests_dir), os.environ.get("PYTHONPATH", "")])}
+    path = [*map(str, path_first), str(REPO), str(tests_dir), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path), **extra}
+
+
+def run_subprocess(*argv: object, cwd: Path | None = None, timeout: float = 120,
+                   stubs: bool = False, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m harness ...`` in a real process (bytes out, so ESC bytes can be checked);
+    ``stubs``: with the stub scorers of :mod:`.stubs`; ``env``: default :func:`harness_env`."""
     module = [f"{__package__}.stubs"] if stubs else ["harness"]
-    return subprocess.run([sys.executable, "-m", *module, *map(str, argv)], cwd=cwd, env=env,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", *module, *map(str, argv)], cwd=cwd,
+                          env=harness_env() if env is None else env, capture_output=True, timeout=timeout)
 
 
 def assert_clean_failure(res: CliResult, *places: str, rc: int = 2) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import results
-from harness.errors import InputError
+from harness.errors import HarnessError, InputError
 from harness.results import load_run, read_jsonl, write_atomic
 
 from .conftest import DATA, assert_clean_failure
@@ -164,3 +164,24 @@ def test_unwritable_output_is_a_clean_error(cli, tmp_path, good_gold, good_summa
     blocker.write_text("x")
     res = cli("score", "--gold", good_gold, "--summaries", good_summaries, "--out", blocker / "sub", "--quiet")
     assert_clean_failure(res, "a-file")
+
+
+@pytest.mark.parametrize("command", ["eval", "score"])
+def test_interrupted_rerun_leaves_no_earlier_run_json(run_dir, cli, tmp_path, monkeypatch, command):
+    """A run into the folder of a finished run, dying before it finishes, leaves no ``run.json``
+    (the earlier run's would be read as valid over the new, partial ``scores.jsonl``)."""
+    from harness import pipeline
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # a crash after the scores were streamed, before run.json
+
+    monkeypatch.setattr(pipeline, "finish_run", crash)
+    if command == "eval":
+        res = cli("eval", "--config", tmp_path / "good.yaml", "--quiet")
+    else:
+        summaries = shutil.copy(run_dir / "summaries.jsonl", tmp_path / "saved.jsonl")
+        res = cli("score", "--gold", tmp_path / "good.jsonl", "--summaries", summaries, "--out", run_dir, "--quiet")
+    assert res.rc == 130, res
+    assert {p.name for p in run_dir.iterdir()} == {"scores.jsonl", "summaries.jsonl"}
+    with pytest.raises(HarnessError, match="run.json is missing"):
+        load_run(run_dir)
