@@ -81,11 +81,13 @@ def main() -> None:
     from harness.pipeline import build_scorers, score_pairs
     from harness.records import Summary
 
-    pairs = news_pairs()
+    t = time.perf_counter()
+    pairs = news_pairs()  # making the summaries is not part of scoring them: not counted
+    making = time.perf_counter() - t
     scorers = build_scorers({"coverage": {}, "hallucination": {}})
     warm = body_pairs()[:1]  # loads the models on a text outside the timed set
     score_pairs([(a, Summary("m", a.id, "A sentence to load the models.")) for a, _ in warm], scorers, progress=False)
-    ready = time.perf_counter() - T_START
+    ready = time.perf_counter() - T_START - making
     t = time.perf_counter()
     score_pairs([(a, Summary("m", a.id, s)) for a, s in pairs], scorers, progress=False)
     both = time.perf_counter() - t

@@ -70,6 +70,9 @@ def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any]
             items = [(pairs[i][0], pairs[i][1].text) for i in chunk]
             try:
                 got = scorer.score_many(items)
+            except HarnessError as exc:  # a missing package or model file: no item can be scored
+                errors.update({i: f"{scorer.role} scorer failed: {type(exc).__name__}: {exc}" for i in chunk})
+                got = [None] * len(chunk)
             except Exception:  # fall back to one by one so one bad item does not sink the batch
                 got = []
                 for i, item in zip(chunk, items):

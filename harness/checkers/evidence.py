@@ -10,6 +10,7 @@ meta-evaluation refits the weights on its output.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -103,15 +104,17 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
                for per_claim in fc for text, ids in zip(art.furniture, per_claim) for i in ids}
     wanted |= {_clip(c.text) for cs in claims for c in cs}
     texts = sorted(wanted)
-    vecs = embed(texts)
+    summaries = sorted({s for _, s in items})
+    with ThreadPoolExecutor(1) as pool:  # spaCy parses while torch embeds: both release the GIL
+        parsing = pool.submit(parse, summaries)
+        vecs = embed(texts)
+        sdocs = dict(zip(summaries, parsing.result()))
     vec_of = {t: vecs[i] for i, t in enumerate(texts)}
 
     def cosines(claim: Claim, src: Source, ids: list[int]) -> dict[int, float]:
         cv = vec_of[_clip(claim.text)]
         return {i: float(vec_of[_clip(src.sentence(i))] @ cv) for i in ids}
 
-    summaries = sorted({s for _, s in items})
-    sdocs = dict(zip(summaries, parse(summaries)))
     aligned: list[list[tuple[Claim, Alignment]]] = []
     needed: set[str] = set()
     for (art, _), cs, cc in zip(items, claims, cands):

@@ -11,6 +11,7 @@ coverage by that window and by the whole source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..text import STOPWORDS, Token, dates, number_values, tokens
@@ -30,12 +31,14 @@ def content_tokens(text: str) -> list[Token]:
             and len(t.norm) > 1]
 
 
-def _variants(tok: Token) -> set[str]:
+def _variants(tok: Token) -> frozenset[str]:
     """Forms a word can be matched by: stem, folded form, and the form without dots/hyphens."""
-    out = {tok.stem, tok.norm}
-    flat = tok.norm.replace(".", "").replace("-", "")
-    out.add(flat)
-    return out
+    return _forms_of(tok.stem, tok.norm)
+
+
+@lru_cache(maxsize=65536)
+def _forms_of(stem: str, norm: str) -> frozenset[str]:
+    return frozenset((stem, norm, norm.replace(".", "").replace("-", "")))
 
 
 @dataclass

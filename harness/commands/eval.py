@@ -67,7 +67,7 @@ def print_headline(run_dir) -> None:
         m = info["metrics"]
         cov, hal = m["coverage"], m["hallucination_rate"]
         fmt = lambda x: "n/a" if x.get("mean") is None else f"{x['mean']:.3f} [{x['ci_low']:.3f}, {x['ci_high']:.3f}]"
-        print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={cov['n']} unscored={cov['n_unscored']}")
+        print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={max(cov['n'], hal['n'])} unscored={cov['n_unscored']}")
 
 
 def quiet_libraries() -> None:

@@ -67,8 +67,8 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
                         key=lambda r: (r.coverage if r.coverage is not None else 1.0) - (r.hallucination_rate or 0.0))
         lines += [f"## {md_escape(name)}: worst articles", ""]
         for r in scored[:worst]:
-            lines.append(f"### {md_escape(r.article_id)}: coverage {r.coverage:.2f}, "
-                         f"hallucination rate {r.hallucination_rate if r.hallucination_rate is not None else float('nan'):.2f}")
+            lines.append(f"### {md_escape(r.article_id)}: coverage {_num(r.coverage)}, "
+                         f"hallucination rate {_num(r.hallucination_rate)}")
             lines.append("")
             lines.append(f"> {md_escape(r.summary, 600) or '(empty summary)'}")
             lines.append("")
@@ -88,3 +88,8 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
             lines += [f"- {md_escape(r.article_id)}: {md_escape(r.unscored or '')}" for r in unscored[:20]]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _num(value: float | None) -> str:
+    """A score with two decimals, or "n/a" where its scorer did not run."""
+    return "n/a" if value is None else f"{value:.2f}"
