@@ -30,10 +30,6 @@ class Memo:
             size = 50000
         return int(size * self.share)
 
-    def missing(self, texts: list[str]) -> list[str]:
-        """The distinct texts of ``texts`` not memoised yet, in first-seen order."""
-        return list(dict.fromkeys(t for t in texts if t not in self.items))
-
     def store(self, fresh: dict[str, Any]) -> None:
         """Remember ``fresh``, forgetting the oldest entries past the limit."""
         limit = self.limit()
@@ -43,9 +39,15 @@ class Memo:
             while len(self.items) > limit:
                 self.items.popitem(last=False)
 
-    def lookup(self, texts: list[str], fresh: dict[str, Any]) -> list[Any]:
-        """The result for each of ``texts``, from ``fresh`` or the memo."""
-        return [fresh[t] if t in fresh else self.items[t] for t in texts]
+    def resolve(self, texts: list[str], compute: Callable[[list[str]], Any]) -> list[Any]:
+        """The result for each of ``texts``: memoised ones as they are, the others from one call
+        of ``compute`` on the distinct missing texts (then memoised)."""
+        with self._lock:
+            known = {t: self.items[t] for t in texts if t in self.items}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        fresh = dict(zip(todo, compute(todo))) if todo else {}
+        self.store(fresh)
+        return [fresh[t] if t in fresh else known[t] for t in texts]
 
     def get(self, text: str, make: Callable[[str], Any]) -> Any:
         """The memoised result for ``text``, made (and kept) on a miss."""

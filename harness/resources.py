@@ -48,10 +48,7 @@ def embed(texts: list[str], batch_size: int = 64) -> Any:
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    todo = _EMBEDDINGS.missing(texts)
-    fresh = dict(zip(todo, embedder().encode(todo, batch_size=batch_size))) if todo else {}
-    _EMBEDDINGS.store(fresh)
-    return np.stack(_EMBEDDINGS.lookup(texts, fresh))
+    return np.stack(_EMBEDDINGS.resolve(texts, lambda todo: embedder().encode(todo, batch_size=batch_size)))
 
 
 def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
@@ -61,14 +58,16 @@ def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
     for later calls (a tenth of ``HARNESS_EMBED_MEMO`` texts): for source sentences, which
     every model's summary is checked against."""
     disable = [] if ner else ["ner"]
-    store = _PARSES if memo else None
+
+    def run(todo: list[str]) -> list[Any]:
+        return list(nlp().pipe(todo, batch_size=256, disable=disable))
+
+    if not memo:
+        distinct = list(dict.fromkeys(texts))
+        docs = dict(zip(distinct, run(distinct)))
+        return [docs[t] for t in texts]
     key = "ner|" if ner else "-|"
-    todo = store.missing([key + t for t in texts]) if store else list(dict.fromkeys(key + t for t in texts))
-    fresh = dict(zip(todo, nlp().pipe([t[len(key):] for t in todo], batch_size=256, disable=disable)))
-    if store is None:
-        return [fresh[key + t] for t in texts]
-    store.store(fresh)
-    return store.lookup([key + t for t in texts], fresh)
+    return _PARSES.resolve([key + t for t in texts], lambda todo: run([t[len(key):] for t in todo]))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,34 @@
+"""The in-process memos: bounded, switchable off, and never lose a hit to their own eviction."""
+
+from __future__ import annotations
+
+from harness.memo import Memo
+
+
+def test_hits_survive_eviction_by_the_same_call(monkeypatch):
+    monkeypatch.setenv("HARNESS_EMBED_MEMO", "2")
+    memo, calls = Memo(), []
+
+    def upper(todo):
+        calls.append(list(todo))
+        return [t.upper() for t in todo]
+
+    assert memo.resolve(["a", "b"], upper) == ["A", "B"]
+    # "a" is a hit, but storing c, d and e evicts it before the results are assembled.
+    assert memo.resolve(["a", "c", "d", "e", "c"], upper) == ["A", "C", "D", "E", "C"]
+    assert calls == [["a", "b"], ["c", "d", "e"]]
+    assert len(memo.items) == 2
+
+
+def test_zero_turns_it_off(monkeypatch):
+    monkeypatch.setenv("HARNESS_EMBED_MEMO", "0")
+    memo = Memo()
+    assert memo.get("x", str.upper) == "X" and not memo.items
+    assert memo.resolve(["y", "y"], lambda todo: [t * 2 for t in todo]) == ["yy", "yy"] and not memo.items
+
+
+def test_share_of_the_size(monkeypatch):
+    monkeypatch.setenv("HARNESS_EMBED_MEMO", "1000")
+    assert Memo(share=0.1).limit() == 100
+    monkeypatch.setenv("HARNESS_EMBED_MEMO", "lots")
+    assert Memo().limit() == 50000
