@@ -26,8 +26,7 @@ and tokenizer are kept in ``cache_dir()/weights/gguf-<sha256>`` (safetensors), s
 takes seconds (``weight_cache: false`` turns this off).
 
 Decoding is greedy unless ``generation`` says otherwise; ``seed`` is set before every batch.
-Batches of ``batch_size`` use left padding (causal models) and a preallocated ("static") KV cache
-unless ``generation`` sets ``cache_implementation``; a padded row generates what it
+Batches of ``batch_size`` use left padding (causal models); a padded row generates what it
 generates alone up to floating-point rounding. :meth:`HFSummarizer.identity` reads only files
 (hashes memoized, the chat template from ``tokenizer_config.json``/``chat_template.jinja`` or the
 GGUF header), so a fully cached run never loads a tokenizer or weights.
@@ -346,10 +345,6 @@ class HFSummarizer:
         enc = {k: v.to(model.device) for k, v in enc.items()}
         settings = self._generation()
         settings.setdefault("pad_token_id", tok.pad_token_id)
-        if len(articles) > 1 and self._resolved_kind() != "seq2seq":
-            # A preallocated KV cache spares the per-step copy of a growing one: same tokens,
-            # ~20% more tokens/s at batch 8 on CPU (benchmarks/generation.py); not worth it alone.
-            settings.setdefault("cache_implementation", "static")
         torch.manual_seed(self.seed)
         start = time.perf_counter()
         with torch.inference_mode():
