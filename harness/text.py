@@ -153,7 +153,7 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
 NUMBER_WORDS = {**_UNITS, **_TENS}
 _NUM_RE = re.compile(
     r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s*(?P<pct>%|percent|per cent))?"
+    r"(?:\s*(?P<pct>%|percent\b|per cent\b))?"
     r"(?:\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|m|k)\b)?",
     re.IGNORECASE,
 )

@@ -46,3 +46,14 @@ def test_unit_spellings_compare_equal_but_other_units_do_not():
     # same number, another unit (days -> hours): flagged
     found = novel_quantities("The survey took 30 hours.", nums, ds, units)
     assert [q.text for q in found] == ["30"]
+
+
+def test_a_word_that_is_no_unit_does_not_contradict_one():
+    from harness.checkers.quantities import novel_quantities, number_units
+    from harness.text import dates, number_values
+
+    source = "HbA1c fell by 0.3 percentage points; 5 days a week, the walkers went out."
+    nums, ds, units = frozenset(number_values(source)), dates(source), number_units(source)
+    assert novel_quantities("HbA1c fell by 0.3 points.", nums, ds, units) == []
+    # a known unit against another known unit still counts
+    assert [q.text for q in novel_quantities("The walkers went out 5 hours a week.", nums, ds, units)] == ["5"]

@@ -40,7 +40,7 @@ def number_units(text: str) -> dict[float, set[str]]:
 
 
 def _unit_after(text: str, end: int) -> str:
-    m = re.match(r"[\s-]*([A-Za-z]+)", text[end:end + 24])
+    m = re.match(r"[\s-]*(?:percentage[\s-]+)?([A-Za-z]+)", text[end:end + 32], re.IGNORECASE)
     word = m.group(1).lower() if m else ""
     word = word[:-1] if word.endswith("s") and len(word) > 3 else word
     return _UNIT_SPELLINGS.get(word, word) if word in UNITS else ""
@@ -55,7 +55,8 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
                      source_units: dict[float, set[str]] | None = None) -> list[QuantitySpan]:
     """Numbers and dates in ``claim`` that the source does not state. A scaled number
     ("2 million") must match by its scaled value; a number followed by a unit ("30 minutes")
-    must occur with that unit when the source gives the same number a different unit."""
+    must occur with that unit when the source gives the same number a different unit
+    ("0.3 points" for "0.3 percentage points" passes: a percentage point is a point)."""
     out: list[QuantitySpan] = []
     ds = dates(claim)
     for d in ds:
