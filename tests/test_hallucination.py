@@ -77,6 +77,17 @@ def test_dates_in_other_orders_agree_and_wrong_day_is_caught(scorer):
     assert [h.text for h in bad.hallucinations if h.kind == "date"] == ["19 March"]
 
 
+def test_the_byline_date_is_the_article_s_but_other_furniture_dates_are_not(scorer):
+    body = "Ashford Rovers won the Regional Cup on Saturday, beating Millbrook Town on penalties."
+    byline = "By Callum Ferreira, Chief Football Writer\nSaturday 21 February 2026, 18:52"
+    feed = "Latest: Millbrook Town sack their manager, 3 March 2026"
+    article = Article(id="cup", text="\n".join((byline, body, feed)), body=body, furniture=(byline, feed))
+    ok = _score(scorer, "Ashford Rovers won the Regional Cup on 21 February 2026, beating Millbrook Town.", article)
+    assert "date" not in _kinds(ok)
+    bad = _score(scorer, "Ashford Rovers won the Regional Cup on 3 March 2026, beating Millbrook Town.", article)
+    assert [h.text for h in bad.hallucinations if h.kind == "date"] == ["3 March 2026"]
+
+
 def test_extra_entity_is_caught(scorer):
     s = "Estonia, Latvia, Lithuania, Poland and Finland announced they will withdraw from the Ottawa Convention."
     r = _score(scorer, s)

@@ -10,6 +10,7 @@ meta-evaluation refits the weights on its output.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any, Sequence
 
 from ..memo import Memo
 from ..records import Article
-from ..text import STOPWORDS, numbers
+from ..text import STOPWORDS, dates, numbers
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims
 from .entities import missing_words, name_groups, name_words, novel_names
@@ -133,6 +134,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     for (art, summary), row, fc in zip(items, aligned, furn_cands):
         src = sources[_body(art)]
         extra = _gold_names(art)
+        known_dates = src.dates + _dateline_dates(art)
         doc = sdocs[summary]
         tok_starts = [t.idx for t in doc]
         ents = list(doc.ents)
@@ -148,7 +150,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))
             chk.features.update(_context_features(c, ctoks, cents, a, src, extra))
-            for q in novel_quantities(c.text, src.numbers, src.dates, src.units):
+            for q in novel_quantities(c.text, src.numbers, known_dates, src.units):
                 chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
                                             f"{q.text!r} not in the article"))
             stoks = [t for i in a.best for t in ndocs[src.sentence(i)]]
@@ -205,6 +207,16 @@ def _context_features(c: Claim, ctoks: list[Any], ents: list[Any], a: Alignment,
         ctx.append(context_support(c.text, src, where, word_forms(n.text)))
     out["number_context"] = min(ctx)
     return out
+
+
+_BYLINE = re.compile(r"\s*By\s+[A-Z]")
+
+
+def _dateline_dates(article: Article) -> list[Any]:
+    """Dates of the article's byline block ("By Jane Doe ... April 30, 2024"): the publication
+    date is the article's own statement, though it sits outside the body; dates in other page
+    furniture (a news feed, a teaser) are not."""
+    return [d for text in article.furniture if _BYLINE.match(text) for d in dates(text)]
 
 
 def _gold_names(article: Article) -> frozenset[str]:

@@ -27,7 +27,7 @@ from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import fold
 
-VERSION = "claims-v5"
+VERSION = "claims-v6"
 _HARD = ("trap", "off_article")
 
 
