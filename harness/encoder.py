@@ -25,7 +25,7 @@ class SentenceEncoder:
     when present (256 for MiniLM), else 512.
     """
 
-    def __init__(self, folder: str | Path, threads: int | None = None):
+    def __init__(self, folder: str | Path):
         import torch
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
@@ -63,8 +63,6 @@ class SentenceEncoder:
                 "norm2": (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             })
         self._torch = torch
-        if threads:
-            torch.set_num_threads(threads)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Embeddings of ``texts`` as a float32 array (n, dim), each row of unit length.

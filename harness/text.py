@@ -94,7 +94,7 @@ def tokens(text: str) -> list[Token]:
     return list(_tokens(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def _tokens(text: str) -> tuple[Token, ...]:
     return tuple(Token(m.start(), m.end(), m.group(), stem(m.group())) for m in _WORD.finditer(fold(text)))
 

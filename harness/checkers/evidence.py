@@ -131,10 +131,10 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     needed_list = sorted(needed)
     ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True)))
     out = []
+    per_article = {id(art): (_gold_names(art), sources[_body(art)].dates + _dateline_dates(art)) for art, _ in items}
     for (art, summary), row, fc in zip(items, aligned, furn_cands):
         src = sources[_body(art)]
-        extra = _gold_names(art)
-        known_dates = src.dates + _dateline_dates(art)
+        extra, known_dates = per_article[id(art)]
         doc = sdocs[summary]
         tok_starts = [t.idx for t in doc]
         ents = list(doc.ents)

@@ -203,8 +203,10 @@ class HallucinationScorer:
                              source_evidence=chk.evidence or None, detail=detail)
 
 
+@lru_cache(maxsize=256)
 def _squash(text: str) -> str:
-    """Folded text with whitespace runs collapsed, for verbatim comparison."""
+    """Folded text with whitespace runs collapsed, for verbatim comparison (memoised: the same
+    body is squashed for every model's summary)."""
     return " ".join(fold(text).split())
 
 
