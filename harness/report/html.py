@@ -246,7 +246,7 @@ def render_html(run: dict[str, Any], records: Sequence[ScoreRecord], articles: S
            "<nav>" + "".join(f'<a href="#m{i}">{esc(m)}</a>' for i, m in enumerate(models)) + "</nav>",
            "<h2>Headline</h2>", headline(run),
            "<p class=meta>Coverage: importance-weighted share of gold facts carried. Hallucination rate: share of "
-           "summary sentences with a claim the article body does not support. 95% CIs: percentile bootstrap over "
+           "summary claims (sentences and clauses) the article body does not support. 95% CIs: percentile bootstrap over "
            "articles. Unscored pairs are counted, never folded into the means.</p>",
            "<h2>Coverage versus summary length</h2><div class=charts>"
            + "".join(length_chart(m, [r for r in records if r.model == m]) for m in models) + "</div>"
