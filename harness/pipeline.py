@@ -53,6 +53,36 @@ MAX_SUMMARY_CHARS = 100_000
 they end *unscored* with the reason, so a gate fails closed on them."""
 
 
+SCORE_CHUNK = 32
+"""Pairs per ``score_many`` call."""
+
+PREFETCH_CHUNKS = 3
+"""How many chunks ahead of the one being scored a scorer may start work (parsing, in a helper
+process) for: enough to keep the helper busy, few enough to hold little in memory."""
+
+
+class _Lookahead:
+    """Calls ``scorer.prefetch(items)`` (for scorers that have it) for the next chunks that
+    scorer will score, up to :data:`PREFETCH_CHUNKS` ahead of the scoring, in scoring order."""
+
+    def __init__(self, scorers: Sequence[Any], chunks: list[list[tuple[Article, str]]]):
+        self.chunks = chunks
+        self.order = [(s, k) for s in scorers if hasattr(s, "prefetch") for k in range(len(chunks))]
+        self.sent = 0
+        self.reached(None, -1)
+
+    def reached(self, scorer: Any, k: int) -> None:
+        """Scoring has reached chunk ``k`` of ``scorer``: send what comes next."""
+        done = next((n for n, (s, j) in enumerate(self.order) if s is scorer and j == k), -1) + 1
+        while self.sent < min(len(self.order), done + PREFETCH_CHUNKS):
+            s, j = self.order[self.sent]
+            self.sent += 1
+            try:
+                s.prefetch(self.chunks[j])
+            except Exception:  # noqa: BLE001 - only a head start: score_many meets any real error
+                pass
+
+
 def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any],
                 progress: bool = True, desc: str = "scoring") -> list[ScoreRecord]:
     """Score every (article, summary) pair with every scorer; failures become *unscored*."""
@@ -61,12 +91,14 @@ def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any]
         i: f"summary is {len(s.text):,} characters long, over the scoring limit of {MAX_SUMMARY_CHARS:,}"
         for i, (_, s) in enumerate(pairs) if len(s.text) > MAX_SUMMARY_CHARS}
     scorable = [i for i, (_, s) in enumerate(pairs) if not s.meta.get("error") and i not in errors]
+    chunks = [scorable[start:start + SCORE_CHUNK] for start in range(0, len(scorable), SCORE_CHUNK)]
+    ahead = _Lookahead(scorers, [[(pairs[i][0], pairs[i][1].text) for i in chunk] for chunk in chunks])
     for scorer in scorers:
         out: list[Any] = [None] * len(pairs)
         bar = tqdm(total=len(scorable), desc=f"{desc} ({scorer.role})", disable=not progress,
                    file=sys.stderr, leave=False)
-        for start in range(0, len(scorable), 32):
-            chunk = scorable[start:start + 32]
+        for k, chunk in enumerate(chunks):
+            ahead.reached(scorer, k)
             items = [(pairs[i][0], pairs[i][1].text) for i in chunk]
             try:
                 got = scorer.score_many(items)

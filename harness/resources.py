@@ -11,8 +11,10 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from . import parse_worker
 from .errors import HarnessError
 from .memo import Memo
+from .parse_worker import AHEAD, WORKER
 
 _LOCK = threading.Lock()
 
@@ -56,18 +58,49 @@ def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
 
     ``ner=False`` skips the entity recogniser (half the cost); ``memo=True`` keeps the docs
     for later calls (a tenth of ``HARNESS_EMBED_MEMO`` texts): for source sentences, which
-    every model's summary is checked against."""
-    disable = [] if ner else ["ner"]
+    every model's summary is checked against. Texts sent ahead with :func:`prefetch` are taken
+    from the helper process; the others are parsed now (in the helper, see
+    :mod:`harness.parse_worker`, or here when it is off)."""
+    key = _parse_key(ner)
 
     def run(todo: list[str]) -> list[Any]:
-        return list(nlp().pipe(todo, batch_size=256, disable=disable))
+        got = AHEAD.take([key + t for t in todo])
+        rest = [t for t in todo if key + t not in got]
+        if rest:
+            docs = (WORKER.parse(rest, ner) if parse_worker.enabled()
+                    else nlp().pipe(rest, batch_size=256, disable=[] if ner else ["ner"]))
+            got.update(zip((key + t for t in rest), docs))
+        return [got[key + t] for t in todo]
 
     if not memo:
         distinct = list(dict.fromkeys(texts))
         docs = dict(zip(distinct, run(distinct)))
         return [docs[t] for t in texts]
-    key = "ner|" if ner else "-|"
     return _PARSES.resolve([key + t for t in texts], lambda todo: run([t[len(key):] for t in todo]))
+
+
+def prefetch(texts: list[str], ner: bool = True, memo: bool = False) -> None:
+    """Send ``texts`` to the helper process to be parsed while this process does other work;
+    a later :func:`parse` with the same options takes the docs. Does nothing when the helper is
+    off, or for texts already memoised (``memo=True``) or already sent."""
+    if not parse_worker.enabled():
+        return
+    key = _parse_key(ner)
+    todo = [t for t in dict.fromkeys(texts)
+            if not AHEAD.has(key + t) and not (memo and key + t in _PARSES.items)]
+    if todo:
+        AHEAD.add([key + t for t in todo], WORKER.submit(todo, ner))
+
+
+def warm_up() -> None:
+    """Load the scoring models now (the encoder here, spaCy wherever it parses), so that
+    timings taken next measure scoring only."""
+    embedder()
+    parse(["Models are loaded."])
+
+
+def _parse_key(ner: bool) -> str:
+    return "ner|" if ner else "-|"
 
 
 @lru_cache(maxsize=1)

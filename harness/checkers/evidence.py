@@ -90,6 +90,16 @@ def _source(text: str) -> Source:
     return _SOURCES.get(text, build_source)
 
 
+def prefetch(items: Sequence[tuple[Article, str]]) -> None:
+    """Send the parses :func:`analyse_many` of ``items`` needs ahead to the helper process: the
+    summaries, and every sentence of each article body (the ones claims align to are among them)."""
+    from ..resources import prefetch as send
+
+    bodies = [_source(b) for b in dict.fromkeys(_body(art) for art, _ in items)]
+    send([src.sentence(i) for src in bodies for i in range(len(src.spans))], ner=False, memo=True)
+    send(sorted({s for _, s in items}))
+
+
 def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
                  progress: Any = None) -> list[Analysis]:
     """Claim checks and features for every (article, summary)."""

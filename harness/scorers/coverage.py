@@ -21,6 +21,7 @@ from typing import Sequence
 from ..checkers.coverage_model import load_model
 from ..checkers.hints import match_hints
 from ..checkers.statement import LexicalAlignment, SummaryView, article_idf, clean, lexical_signals, view
+from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
 from ..records import Article, CoverageResult, FactVerdict, GoldFact
 from ..text import dates, tokens
@@ -54,7 +55,7 @@ class FactCoverageScorer:
 
     def signature(self) -> str:
         """Settings that affect the numbers (the coefficients by their digest)."""
-        variant = "embedding" if self.embeddings else "lexical"
+        variant = f"embedding({ENCODER_VERSION})" if self.embeddings else "lexical"
         return (f"coverage:hints+statement-{variant}:model={self._model.digest}"
                 f":cov={self.covered_threshold}:part={self.partial_threshold}"
                 f":ctx={self.contradiction_context}")

@@ -21,7 +21,8 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many
+from ..encoder import VERSION as ENCODER_VERSION
+from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_parses
 from ..checkers.hints import match_hints
 from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
@@ -101,7 +102,7 @@ class HallucinationScorer:
         """Settings that affect the numbers."""
         return (f"hallucination:{VERSION}|weights={self.model_hash}|threshold={self.threshold:.4f}"
                 f"|window={self.window}|candidates={self.candidates}|trap_sim={self.trap_similarity}"
-                f"|minilm-l6-v2+en_core_web_sm")
+                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm")
 
     def score(self, article: Article, summary: str) -> FaithfulnessResult:
         """Hallucinations, traps hit and the summary verdict for one summary."""
@@ -110,6 +111,11 @@ class HallucinationScorer:
     def analyse_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[Analysis]:
         """The claim checks and features (no verdict) for every (article, summary)."""
         return analyse_many(items, window=self.window, k_candidates=self.candidates, progress=progress)
+
+    def prefetch(self, items: Sequence[tuple[Article, str]]) -> None:
+        """Start parsing what :meth:`score_many` of ``items`` will parse, in the helper process,
+        while this process scores something else."""
+        prefetch_parses(items)
 
     def score_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[FaithfulnessResult]:
         """:meth:`score` for each (article, summary), batching the model calls."""
