@@ -92,6 +92,12 @@ def prefetch(texts: list[str], ner: bool = True, memo: bool = False) -> None:
         AHEAD.add([key + t for t in todo], WORKER.submit(todo, ner))
 
 
+def waiting(texts: list[str], ner: bool = True) -> list[str]:
+    """Those of ``texts`` sent ahead with these options and not parsed (taken) yet."""
+    key = _parse_key(ner)
+    return [t for t in texts if AHEAD.has(key + t)]
+
+
 def warm_up() -> None:
     """Load the scoring models now (the encoder here, spaCy wherever it parses), so that
     timings taken next measure scoring only."""

@@ -103,7 +103,7 @@ def prefetch(items: Sequence[tuple[Article, str]]) -> None:
 def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
                  progress: Any = None) -> list[Analysis]:
     """Claim checks and features for every (article, summary)."""
-    from ..resources import embed, parse
+    from ..resources import embed, parse, waiting
 
     sources = {text: _source(text) for art, _ in items for text in (_body(art), *art.furniture)}
     claims = [split_claims(s) for _, s in items]
@@ -138,6 +138,9 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             row.append((c, a))
             needed.update(src.sentence(i) for i in a.best)
         aligned.append(row)
+    # Body sentences sent ahead (prefetch) are taken too, needed or not: none is left waiting.
+    bodies = {_body(art) for art, _ in items}
+    needed |= set(waiting([sources[b].sentence(i) for b in bodies for i in range(len(sources[b].spans))], ner=False))
     needed_list = sorted(needed)
     ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True)))
     out = []
