@@ -11,7 +11,7 @@ Measures, for one preset (default ``smollm2-135m-instruct``):
 Prints one JSON object, then a short table. Uses a fresh temporary ``HARNESS_CACHE_DIR`` unless
 ``--cache-dir`` is given. Example::
 
-    PYTHONPATH=. python benchmarks/generation.py --batches 1,4,8,16 --new-tokens 64
+    PYTHONPATH=. python benchmarks/generation.py --batches 1,4,8,16
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="smollm2-135m-instruct")
     parser.add_argument("--batches", default="1,4,8,16")
-    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--new-tokens", type=int, default=128,
+                        help="the shipped configs' max_new_tokens for SmolLM2 (default 128)")
     parser.add_argument("--prompt-words", type=int, default=300, help="about 400 tokens")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto")

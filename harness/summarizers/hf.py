@@ -181,6 +181,9 @@ class HFSummarizer:
 
     def _load(self) -> Any:
         if self._model is None:
+            from ..resources import bound_heap_growth
+
+            bound_heap_growth()  # KV caches and activations: big buffers back to the system when freed
             tok = self._tokenizer()
             start = time.perf_counter()
             model, self.loaded_from_weight_cache = self._files().load_model(tok, self._resolved_dtype())
