@@ -73,22 +73,29 @@ class ParseWorker:
         self._waiting: dict[int, tuple[subprocess.Popen, Future]] = {}
         self._next = 0
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
 
     def submit(self, texts: list[str], ner: bool) -> "Future[bytes]":
         """Send one parse job; the future's result is :func:`parse_to_bytes`'s, or the error the
         helper met (:class:`HelperDied` if it ended first)."""
         job: Future = Future()
-        with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
-                self._start()
-            self._next += 1
-            self._waiting[self._next] = (self._proc, job)
+        # Writing holds only the write lock: the reply reader must stay free to drain the
+        # helper's replies while a big job is written (else both pipes fill and both sides wait).
+        with self._write_lock:
+            with self._lock:
+                if self._proc is None or self._proc.poll() is not None:
+                    self._start()
+                self._next += 1
+                job_id, proc = self._next, self._proc
+                self._waiting[job_id] = (proc, job)
             try:
-                pickle.dump((self._next, texts, ner), self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                self._proc.stdin.flush()
+                pickle.dump((job_id, texts, ner), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                proc.stdin.flush()
             except (BrokenPipeError, OSError, ValueError):
-                self._waiting.pop(self._next, None)
-                job.set_exception(HelperDied("the spaCy helper process has ended"))
+                with self._lock:
+                    self._waiting.pop(job_id, None)
+                if not job.done():
+                    job.set_exception(HelperDied("the spaCy helper process has ended"))
         return job
 
     def parse(self, texts: list[str], ner: bool) -> list[Any]:

@@ -5,6 +5,7 @@ its parent."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness import resources
-from harness.parse_worker import AHEAD, WORKER, HelperDied, ParseWorker
+from harness.parse_worker import AHEAD, WORKER, HelperDied, ParseWorker, docs_from_bytes
 
 pytest.importorskip("spacy")
 
@@ -79,6 +80,22 @@ def test_a_killed_helper_fails_its_jobs_and_is_replaced():
         with pytest.raises(HelperDied):
             job.result(timeout=60)
         assert [d.text for d in worker.parse(["After the kill."], False)] == ["After the kill."]
+    finally:
+        worker.close()
+
+
+def test_big_jobs_sent_back_to_back_do_not_block_each_other():
+    # Requests and replies far larger than a pipe's buffer: writing the next job while the
+    # helper writes the last reply must not leave both sides waiting on each other.
+    worker = ParseWorker()
+    try:
+        rng = random.Random(0)
+        words = "Poland Latvia Estonia Riga treaty mines withdraw parliament approve said vote March".split()
+        texts = [" ".join(rng.choice(words) for _ in range(15)) + f" {i}." for i in range(3000)]  # ~330 kB
+        jobs = [worker.submit(texts, False) for _ in range(3)]
+        replies = [j.result(timeout=300) for j in jobs]
+        assert min(map(len, replies)) > 150_000  # each reply, too, overfills a pipe
+        assert [d.text for d in docs_from_bytes(replies[-1])] == texts
     finally:
         worker.close()
 
