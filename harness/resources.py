@@ -75,21 +75,22 @@ def embed(texts: list[str], batch_size: int = 64) -> Any:
     return np.stack(_EMBEDDINGS.resolve(texts, lambda todo: embedder().encode(todo, batch_size=batch_size)))
 
 
-def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
+def parse(texts: list[str], ner: bool = True, memo: bool = False, here: bool = False) -> list[Any]:
     """spaCy ``Doc`` of each of ``texts`` (one batched pass over the distinct ones).
 
     ``ner=False`` skips the entity recogniser (half the cost); ``memo=True`` keeps the docs
     for later calls (a tenth of ``HARNESS_EMBED_MEMO`` texts): for source sentences, which
     every model's summary is checked against. Texts sent ahead with :func:`prefetch` are taken
-    from the helper process; the others are parsed now (in the helper, see
-    :mod:`harness.parse_worker`, or here when it is off)."""
+    from the helper process; the others are parsed now: in this process with ``here=True`` or
+    when the helper is off, else in the helper (:mod:`harness.parse_worker`), which may be busy
+    with texts sent ahead."""
     key = _parse_key(ner)
 
     def run(todo: list[str]) -> list[Any]:
         got = AHEAD.take([key + t for t in todo])
         rest = [t for t in todo if key + t not in got]
         if rest:
-            docs = (WORKER.parse(rest, ner) if parse_worker.enabled()
+            docs = (WORKER.parse(rest, ner) if parse_worker.enabled() and not here
                     else nlp().pipe(rest, batch_size=256, disable=[] if ner else ["ner"]))
             got.update(zip((key + t for t in rest), docs))
         return [got[key + t] for t in todo]
@@ -114,17 +115,12 @@ def prefetch(texts: list[str], ner: bool = True, memo: bool = False) -> None:
         AHEAD.add([key + t for t in todo], WORKER.submit(todo, ner))
 
 
-def waiting(texts: list[str], ner: bool = True) -> list[str]:
-    """Those of ``texts`` sent ahead with these options and not parsed (taken) yet."""
-    key = _parse_key(ner)
-    return [t for t in texts if AHEAD.has(key + t)]
-
-
 def warm_up() -> None:
-    """Load the scoring models now (the encoder here, spaCy wherever it parses), so that
+    """Load the scoring models now (the encoder, spaCy here and in the helper process), so that
     timings taken next measure scoring only."""
     embedder()
     parse(["Models are loaded."])
+    parse(["Models are loaded."], here=True)
 
 
 def _parse_key(ner: bool) -> str:

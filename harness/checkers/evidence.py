@@ -91,19 +91,17 @@ def _source(text: str) -> Source:
 
 
 def prefetch(items: Sequence[tuple[Article, str]]) -> None:
-    """Send the parses :func:`analyse_many` of ``items`` needs ahead to the helper process: the
-    summaries, and every sentence of each article body (the ones claims align to are among them)."""
+    """Send the summaries of ``items`` ahead to the helper process to be parsed (the source
+    sentences :func:`analyse_many` parses depend on its alignment, so they cannot go ahead)."""
     from ..resources import prefetch as send
 
-    bodies = [_source(b) for b in dict.fromkeys(_body(art) for art, _ in items)]
-    send([src.sentence(i) for src in bodies for i in range(len(src.spans))], ner=False, memo=True)
     send(sorted({s for _, s in items}))
 
 
 def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
                  progress: Any = None) -> list[Analysis]:
     """Claim checks and features for every (article, summary)."""
-    from ..resources import embed, parse, waiting
+    from ..resources import embed, parse
 
     sources = {text: _source(text) for art, _ in items for text in (_body(art), *art.furniture)}
     claims = [split_claims(s) for _, s in items]
@@ -138,11 +136,8 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             row.append((c, a))
             needed.update(src.sentence(i) for i in a.best)
         aligned.append(row)
-    # Body sentences sent ahead (prefetch) are taken too, needed or not: none is left waiting.
-    bodies = {_body(art) for art, _ in items}
-    needed |= set(waiting([sources[b].sentence(i) for b in bodies for i in range(len(sources[b].spans))], ner=False))
-    needed_list = sorted(needed)
-    ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True)))
+    needed_list = sorted(needed)  # known only now, so parsed here: the helper is busy ahead
+    ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True, here=True)))
     out = []
     per_article = {id(art): (_gold_names(art), sources[_body(art)].dates + _dateline_dates(art)) for art, _ in items}
     for (art, summary), row, fc in zip(items, aligned, furn_cands):
