@@ -5,7 +5,8 @@ of scoring (claim features, hint matching); a second process can. The helper loa
 model (:func:`harness.resources.nlp`), parses what it is sent and returns the docs as ``DocBin``
 bytes: every annotation the checks read survives the trip (tags, lemmas, dependency parse,
 entities, sentence starts; ``tests/test_parse_worker.py`` compares them token by token). The
-main process rebuilds them on a blank English vocabulary, so it never loads the model itself.
+main process rebuilds them on a blank English vocabulary. (Source sentences, known only once a
+claim is aligned, are parsed in the main process: the helper is busy with the batches ahead.)
 
 Jobs run in the order they are sent; :func:`harness.resources.prefetch` sends the next batches'
 texts ahead, so the helper parses them while this batch is scored. ``HARNESS_PARSE_PROCESS=0``
@@ -149,7 +150,10 @@ class ParseWorker:
             proc, self._proc = self._proc, None
         if proc is not None:
             proc.stdin.close()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
@@ -176,7 +180,7 @@ class Ahead:
     its place in the job. At most ``limit`` keys wait; older ones are dropped (parsed again if
     they are ever asked for)."""
 
-    def __init__(self, limit: int = 20_000) -> None:
+    def __init__(self, limit: int = 4096) -> None:
         self.limit = limit
         self._waiting: "OrderedDict[str, tuple[Future[bytes], int]]" = OrderedDict()
         self._lock = threading.Lock()
