@@ -88,6 +88,17 @@ def test_the_byline_date_is_the_article_s_but_other_furniture_dates_are_not(scor
     assert [h.text for h in bad.hallucinations if h.kind == "date"] == ["3 March 2026"]
 
 
+def test_a_weekday_in_the_body_is_the_date_it_names_given_the_publication_date(scorer):
+    body = "The council voted on Wednesday to reopen the Pinecrest library, which flooded last year."
+    article = Article(id="lib", text=body, body=body, published="2025-10-09")  # a Thursday
+    ok = _score(scorer, "On Wednesday, October 8, 2025, the council voted to reopen the Pinecrest library.", article)
+    assert "date" not in _kinds(ok)
+    bad = _score(scorer, "On October 6, 2025, the council voted to reopen the Pinecrest library.", article)
+    assert [h.text for h in bad.hallucinations if h.kind == "date"] == ["October 6, 2025"]
+    undated = Article(id="lib", text=body, body=body)  # no publication date: nothing to resolve
+    assert "date" in _kinds(_score(scorer, "On October 8, 2025, the council voted to reopen the Pinecrest library.", undated))
+
+
 def test_extra_entity_is_caught(scorer):
     s = "Estonia, Latvia, Lithuania, Poland and Finland announced they will withdraw from the Ottawa Convention."
     r = _score(scorer, s)

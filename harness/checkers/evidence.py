@@ -9,6 +9,7 @@ meta-evaluation refits the weights on its output.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from bisect import bisect_left
@@ -18,7 +19,7 @@ from typing import Any, Sequence
 
 from ..memo import Memo
 from ..records import Article
-from ..text import STOPWORDS, dates, numbers
+from ..text import STOPWORDS, DateMention, dates, numbers
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims
 from .entities import missing_words, name_groups, name_words, novel_names
@@ -139,7 +140,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     needed_list = sorted(needed)  # known only now, so parsed here: the helper is busy ahead
     ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True, here=True)))
     out = []
-    per_article = {id(art): (_gold_names(art), sources[_body(art)].dates + _dateline_dates(art)) for art, _ in items}
+    per_article = {id(art): (_gold_names(art), _known_dates(art, sources[_body(art)])) for art, _ in items}
     for (art, summary), row, fc in zip(items, aligned, furn_cands):
         src = sources[_body(art)]
         extra, known_dates = per_article[id(art)]
@@ -225,6 +226,36 @@ def _dateline_dates(article: Article) -> list[Any]:
     date is the article's own statement, though it sits outside the body; dates in other page
     furniture (a news feed, a teaser) are not."""
     return [d for text in article.furniture if _BYLINE.match(text) for d in dates(text)]
+
+
+_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _known_dates(article: Article, body: Source) -> list[DateMention]:
+    """Dates the article states: those in its body and byline, and the weekdays its body names
+    ("on Wednesday") as calendar dates: the nearest such day before and after the publication
+    date (the gold record's ``published``, or a full date in the byline), that day included."""
+    byline = _dateline_dates(article)
+    days = {m.group(1) for m in _WEEKDAY.finditer(body.text)}
+    published: set[datetime.date] = set()
+    if days and article.published:
+        try:
+            published.add(datetime.date.fromisoformat(article.published[:10]))
+        except ValueError:  # not an ISO date: nothing to resolve against
+            pass
+    for d in byline if days else ():
+        try:
+            published.add(datetime.date(d.year, d.month, d.day))
+        except (TypeError, ValueError):  # the year or day is unknown
+            pass
+    resolved = []
+    for pub in sorted(published):
+        for name in sorted(days):
+            back = (pub.weekday() - _WEEKDAYS.index(name.lower())) % 7
+            for day in {pub - datetime.timedelta(days=back), pub + datetime.timedelta(days=(7 - back) % 7)}:
+                resolved.append(DateMention(0, 0, name, day.year, day.month, day.day))
+    return body.dates + byline + resolved
 
 
 def _gold_names(article: Article) -> frozenset[str]:

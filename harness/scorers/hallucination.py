@@ -28,7 +28,7 @@ from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import fold
 
-VERSION = "claims-v6"
+VERSION = "claims-v7"
 _HARD = ("trap", "off_article")
 
 
