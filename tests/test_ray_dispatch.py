@@ -35,6 +35,7 @@ class FakeTaskError(FakeRayError):
 class Ref:
     def __init__(self, actor, item):
         self.actor, self.item, self.value, self.error = actor, item, None, None
+        self.finished = False
 
 
 class Actor:
@@ -58,9 +59,10 @@ class Actor:
 class FakeRay:
     exceptions = SimpleNamespace(RayTaskError=FakeTaskError, RayError=FakeRayError)
 
-    def __init__(self, behaviour, hang=()):
+    def __init__(self, behaviour, hang=(), unread=()):
         self.behaviour, self.actors, self.executed, self._turn = behaviour, [], [], 0
         self.hang = set(hang)
+        self.unread = set(unread)  # finish, but the same wait goes on to the actor's next task
 
     def make_actor(self):
         self.actors.append(Actor(self))
@@ -68,9 +70,9 @@ class FakeRay:
 
     def wait(self, refs, num_returns=1, timeout=None):
         refs = set(refs)
-        done = [r for r in refs if r.error is not None]
-        if done:
-            return [done[0]], []
+        done = [r for r in refs if r.error is not None] + [r for r in refs if r.finished]
+        if done or timeout == 0:  # timeout 0: only look, run nothing
+            return done[:1], []
         for _ in range(len(self.actors)):
             actor = self.actors[self._turn % len(self.actors)]
             self._turn += 1
@@ -88,7 +90,11 @@ class FakeRay:
                 elif isinstance(outcome, Exception):
                     ref.error = FakeTaskError(outcome)
                 else:
-                    ref.value = outcome
+                    ref.value, ref.finished = outcome, True
+                    if ref.item in self.unread:  # its completion is read later, after the next task's
+                        self.unread.discard(ref.item)
+                        self._turn -= 1
+                        return self.wait(refs - {ref}, num_returns, timeout)
                 return [ref], []
         return [], list(refs)
 
@@ -101,8 +107,8 @@ class FakeRay:
         actor.die()
 
 
-def run(behaviour, items, max_retries=1, size=2, depth=2, timeout=None, hang=()):
-    ray = FakeRay(behaviour, hang)
+def run(behaviour, items, max_retries=1, size=2, depth=2, timeout=None, hang=(), unread=()):
+    ray = FakeRay(behaviour, hang, unread)
     pool = Pool(ray, ray.make_actor, size, max_retries, depth, timeout)
     out = list(pool.map(lambda actor, item: actor.submit(item), items,
                         lambda item, reason: f"failed {item}: {reason}"))
@@ -135,6 +141,15 @@ def test_a_poison_item_fails_after_the_retries_and_only_it_is_charged():
     assert [x for k, x in enumerate(out) if k != 3] == [k for k in range(10) if k != 3]
     assert ray.executed.count(3) == 3  # 1 try + 2 retries
     assert pool.replaced == 3
+
+
+def test_a_task_that_finished_before_its_actor_died_keeps_its_result_and_is_not_charged():
+    # Item 2 completes, but the driver reads the death of the actor's next task (3) first:
+    # 2's result stands, and 3, the task that was running, is the one charged.
+    out, pool, ray = run(lambda i: "die" if i == 3 else i, range(6), max_retries=0, size=1, unread={2})
+    assert out[:3] == [0, 1, 2] and out[4:] == [4, 5]
+    assert out[3].startswith("failed 3: worker failed 1 times")
+    assert ray.executed.count(2) == 1
 
 
 def test_items_that_need_no_worker_are_answered_in_place():

@@ -153,12 +153,20 @@ class Pool:
     def _fail_slot(self, slot: int, reason: str, running: dict[Any, _Task],
                    ready_to_send: list[_Task], done: dict[int, Any],
                    on_fail: Callable[[Any, str], Any]) -> None:
-        """The actor of ``slot`` is dead: charge its running task, resend the rest, replace it."""
+        """The actor of ``slot`` is dead: keep the results of tasks it finished before dying
+        (their completion may not have been read yet), charge the task it was running (the first
+        unfinished one: actors run their tasks in order), resend the rest, replace it."""
         queue = self._queues[slot]
-        for position, task in enumerate(queue):
+        charged = False
+        for task in queue:
             running.pop(task.ref, None)
+            finished, value = self._finished(task.ref)
             task.ref, task.slot = None, -1
-            if position == 0:  # actors run their tasks in order: the head was running
+            if finished:
+                done[task.index] = value
+                continue
+            if not charged:
+                charged = True
                 task.attempts += 1
                 if task.attempts > self.max_retries:
                     done[task.index] = on_fail(
@@ -167,6 +175,18 @@ class Pool:
             heapq.heappush(ready_to_send, task)
         queue.clear()
         self._replace(slot)
+
+    def _finished(self, ref: Any) -> tuple[bool, Any]:
+        """(True, its value) when the task of ``ref`` completed successfully, without waiting."""
+        if ref is None:
+            return False, None
+        ready, _ = self.ray.wait([ref], num_returns=1, timeout=0)
+        if not ready:
+            return False, None
+        try:
+            return True, self.ray.get(ref)
+        except Exception:  # noqa: BLE001 - it failed with its actor: not finished
+            return False, None
 
 
 def reason_of(exc: BaseException) -> str:
