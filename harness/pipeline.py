@@ -61,12 +61,14 @@ PREFETCH_CHUNKS = 3
 process) for: enough to keep the helper busy, few enough to hold little in memory."""
 
 
-class _Lookahead:
+class Lookahead:
     """Calls ``scorer.prefetch(items)`` (for scorers that have it) for the next chunks that
-    scorer will score, up to :data:`PREFETCH_CHUNKS` ahead of the scoring, in scoring order."""
+    scorer will score, up to ``depth`` chunks ahead of the scoring, in scoring order."""
 
-    def __init__(self, scorers: Sequence[Any], chunks: list[list[tuple[Article, str]]]):
+    def __init__(self, scorers: Sequence[Any], chunks: list[list[tuple[Article, str]]],
+                 depth: int = PREFETCH_CHUNKS):
         self.chunks = chunks
+        self.depth = depth
         self.order = [(s, k) for s in scorers if hasattr(s, "prefetch") for k in range(len(chunks))]
         self.sent = 0
         self.reached(None, -1)
@@ -74,7 +76,7 @@ class _Lookahead:
     def reached(self, scorer: Any, k: int) -> None:
         """Scoring has reached chunk ``k`` of ``scorer``: send what comes next."""
         done = next((n for n, (s, j) in enumerate(self.order) if s is scorer and j == k), -1) + 1
-        while self.sent < min(len(self.order), done + PREFETCH_CHUNKS):
+        while self.sent < min(len(self.order), done + self.depth):
             s, j = self.order[self.sent]
             self.sent += 1
             try:
@@ -92,7 +94,7 @@ def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any]
         for i, (_, s) in enumerate(pairs) if len(s.text) > MAX_SUMMARY_CHARS}
     scorable = [i for i, (_, s) in enumerate(pairs) if not s.meta.get("error") and i not in errors]
     chunks = [scorable[start:start + SCORE_CHUNK] for start in range(0, len(scorable), SCORE_CHUNK)]
-    ahead = _Lookahead(scorers, [[(pairs[i][0], pairs[i][1].text) for i in chunk] for chunk in chunks])
+    ahead = Lookahead(scorers, [[(pairs[i][0], pairs[i][1].text) for i in chunk] for chunk in chunks])
     for scorer in scorers:
         out: list[Any] = [None] * len(pairs)
         bar = tqdm(total=len(scorable), desc=f"{desc} ({scorer.role})", disable=not progress,

@@ -102,15 +102,14 @@ def parse(texts: list[str], ner: bool = True, memo: bool = False, here: bool = F
     return _PARSES.resolve([key + t for t in texts], lambda todo: run([t[len(key):] for t in todo]))
 
 
-def prefetch(texts: list[str], ner: bool = True, memo: bool = False) -> None:
+def prefetch(texts: list[str], ner: bool = True) -> None:
     """Send ``texts`` to the helper process to be parsed while this process does other work;
     a later :func:`parse` with the same options takes the docs. Does nothing when the helper is
-    off, or for texts already memoised (``memo=True``) or already sent."""
+    off, or for texts already sent."""
     if not parse_worker.enabled():
         return
     key = _parse_key(ner)
-    todo = [t for t in dict.fromkeys(texts)
-            if not AHEAD.has(key + t) and not (memo and key + t in _PARSES.items)]
+    todo = [t for t in dict.fromkeys(texts) if not AHEAD.has(key + t)]
     if todo:
         AHEAD.add([key + t for t in todo], WORKER.submit(todo, ner))
 

@@ -221,7 +221,7 @@ def _context_features(c: Claim, ctoks: list[Any], ents: list[Any], a: Alignment,
 _BYLINE = re.compile(r"\s*By\s+[A-Z]")
 
 
-def _dateline_dates(article: Article) -> list[Any]:
+def _dateline_dates(article: Article) -> list[DateMention]:
     """Dates of the article's byline block ("By Jane Doe ... April 30, 2024"): the publication
     date is the article's own statement, though it sits outside the body; dates in other page
     furniture (a news feed, a teaser) are not."""
@@ -237,25 +237,32 @@ def _known_dates(article: Article, body: Source) -> list[DateMention]:
     ("on Wednesday") as calendar dates: the nearest such day before and after the publication
     date (the gold record's ``published``, or a full date in the byline), that day included."""
     byline = _dateline_dates(article)
-    days = {m.group(1) for m in _WEEKDAY.finditer(body.text)}
-    published: set[datetime.date] = set()
-    if days and article.published:
-        try:
-            published.add(datetime.date.fromisoformat(article.published[:10]))
-        except ValueError:  # not an ISO date: nothing to resolve against
-            pass
-    for d in byline if days else ():
-        try:
-            published.add(datetime.date(d.year, d.month, d.day))
-        except (TypeError, ValueError):  # the year or day is unknown
-            pass
+    days = sorted({m.group(1) for m in _WEEKDAY.finditer(body.text)})
+    if not days:
+        return body.dates + byline
     resolved = []
-    for pub in sorted(published):
-        for name in sorted(days):
+    for pub in _publication_dates(article, byline):
+        for name in days:
             back = (pub.weekday() - _WEEKDAYS.index(name.lower())) % 7
             for day in {pub - datetime.timedelta(days=back), pub + datetime.timedelta(days=(7 - back) % 7)}:
                 resolved.append(DateMention(0, 0, name, day.year, day.month, day.day))
     return body.dates + byline + resolved
+
+
+def _publication_dates(article: Article, byline: list[DateMention]) -> list[datetime.date]:
+    """The gold record's ``published`` date (ISO) and the full dates of the byline."""
+    found = {_calendar_date(d.year, d.month, d.day) for d in byline}
+    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", article.published or "")
+    if iso:
+        found.add(_calendar_date(*map(int, iso.groups())))
+    return sorted(found - {None})
+
+
+def _calendar_date(year: int | None, month: int, day: int | None) -> datetime.date | None:
+    try:
+        return datetime.date(year, month, day)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # the year or day is unknown, or there is no such day
+        return None
 
 
 def _gold_names(article: Article) -> frozenset[str]:

@@ -21,9 +21,9 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..encoder import VERSION as ENCODER_VERSION
 from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_parses
 from ..checkers.hints import match_hints
+from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import fold
