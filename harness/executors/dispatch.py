@@ -3,6 +3,11 @@
 :class:`Pool` keeps each actor a few tasks deep, yields results in the order of the items, and
 when an actor dies (killed, crashed, out of memory, or past a timeout) charges the task that was
 running on it, resends the ones queued behind it uncharged, and replaces the actor.
+
+Which task was running is not always knowable: an actor that dies right after finishing a task
+can take that task's reply with it, so the driver sees two unfinished tasks. Such a death charges
+nobody; its unfinished tasks become *suspects*, each later sent to an idle actor with nothing
+queued behind it, where a death can only be its own.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class _Task:
     attempts: int = 0
     slot: int = -1
     ref: Any = None
+    suspect: bool = False  # runs alone on its actor (a death it was part of had no known culprit)
 
     def __lt__(self, other: "_Task") -> bool:
         return self.index < other.index
@@ -62,7 +68,8 @@ class Pool:
             on_fail: Callable[[Any, str], Any]) -> Iterator[Any]:
         """``call(actor, item)`` for every item on some actor; results in the order of ``items``.
 
-        A worker failure charges the task that was running on that actor; once it has failed
+        A worker failure charges the task that was running on that actor (see the module
+        docstring for deaths without a known culprit); once it has been charged
         ``max_retries + 1`` times its result is ``on_fail(item, reason)``."""
         try:
             yield from self._map(call, items, on_fail)
@@ -82,11 +89,15 @@ class Pool:
         next_out = 0
         window = 4 * len(self.actors) * self.depth  # bounds results held out of order
         while True:
-            while True:  # keep every actor `depth` tasks deep
-                slot = min(range(len(self.actors)), key=lambda s: len(self._queues[s]))
-                if len(self._queues[slot]) >= self.depth:
+            while True:  # keep every actor `depth` tasks deep; a suspect alone on an idle actor
+                open_slots = [s for s, q in enumerate(self._queues)
+                              if len(q) < self.depth and not any(t.suspect for t in q)]
+                if not open_slots:
                     break
+                slot = min(open_slots, key=lambda s: len(self._queues[s]))
                 if ready_to_send:
+                    if ready_to_send[0].suspect and self._queues[slot]:
+                        break  # wait for an actor to fall idle
                     task = heapq.heappop(ready_to_send)
                 elif not exhausted and pulled - next_out < window:
                     try:
@@ -148,33 +159,43 @@ class Pool:
         for slot, queue in enumerate(self._queues):
             if queue and self.timeout is not None and now - self._head_since[slot] > self.timeout:
                 self._fail_slot(slot, f"TimeoutError: a batch ran longer than {self.timeout:g} s",
-                                running, ready_to_send, done, on_fail)
+                                running, ready_to_send, done, on_fail, timed_out=True)
 
     def _fail_slot(self, slot: int, reason: str, running: dict[Any, _Task],
                    ready_to_send: list[_Task], done: dict[int, Any],
-                   on_fail: Callable[[Any, str], Any]) -> None:
-        """The actor of ``slot`` is dead: keep the results of tasks it finished before dying
-        (their completion may not have been read yet), charge the task it was running (the first
-        unfinished one: actors run their tasks in order), resend the rest, replace it."""
+                   on_fail: Callable[[Any, str], Any], timed_out: bool = False) -> None:
+        """The actor of ``slot`` is dead or past its timeout: keep the results of tasks it finished
+        (their completion may not have been read yet), charge the task that was running, resend the
+        rest uncharged, replace the actor.
+
+        The running task is known after a timeout (the first unfinished: actors run their tasks in
+        order, and the head's predecessor had replied) and after a death with one unfinished task.
+        A death with several leaves the culprit unknown (a finished task's reply may have died with
+        the actor), so they all become suspects and nobody is charged."""
         queue = self._queues[slot]
-        charged = False
+        unfinished = []
         for task in queue:
             running.pop(task.ref, None)
             finished, value = self._finished(task.ref)
             task.ref, task.slot = None, -1
             if finished:
                 done[task.index] = value
-                continue
-            if not charged:
-                charged = True
-                task.attempts += 1
-                if task.attempts > self.max_retries:
-                    done[task.index] = on_fail(
-                        task.item, f"worker failed {task.attempts} times; last: {reason}")
-                    continue
-            heapq.heappush(ready_to_send, task)
+            else:
+                unfinished.append(task)
         queue.clear()
         self._replace(slot)
+        if unfinished and (timed_out or len(unfinished) == 1):
+            culprit = unfinished[0]
+            culprit.attempts += 1
+            if culprit.attempts > self.max_retries:
+                done[culprit.index] = on_fail(
+                    culprit.item, f"worker failed {culprit.attempts} times; last: {reason}")
+                unfinished.pop(0)
+        elif unfinished:
+            for task in unfinished:
+                task.suspect = True
+        for task in unfinished:
+            heapq.heappush(ready_to_send, task)
 
     def _finished(self, ref: Any) -> tuple[bool, Any]:
         """(True, its value) when the task of ``ref`` completed successfully, without waiting."""

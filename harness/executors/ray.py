@@ -10,6 +10,8 @@ batches, so :func:`harness.pipeline.run_eval` writes the same files as a local r
   ``task_timeout_s``): the batch that was running goes to a fresh actor, up to ``max_retries``
   times; after that its summaries carry ``meta["error"]`` and its score records ``unscored``, both
   with the reason. Batches queued behind it on the dead actor are resent without being charged.
+  When a death cannot be pinned on one batch (an actor can die with a finished batch's reply),
+  its batches are rerun one at a time on idle actors, where a death names its batch.
 - **Errors in harness code** (a bad model config, a bug) are raised in the driver as they would be
   locally: retrying a deterministic error would only repeat it.
 
