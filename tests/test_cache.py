@@ -1,7 +1,9 @@
-"""The generation cache: hits and misses, refresh, fingerprints, and resuming after SIGKILL."""
+"""The caches: generation hits and misses, refresh, fingerprints, resuming after SIGKILL, and the
+score-cache key following the scoring code."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from harness import cache
 from harness.cache import (
     CachedSummarizer, GenerationCache, article_input, cache_dir, file_sha256, fingerprint,
     publish_dir, weights_dir, weights_ready,
@@ -165,3 +168,42 @@ def test_file_hash_memo_and_weight_dirs(tmp_path, monkeypatch):
         (tmp / "x").write_text("full")
     assert weights_ready(target) and (target / "x").read_text() == "full"
     assert not [p for p in target.parent.iterdir() if ".tmp-" in p.name]
+
+
+def test_scoring_code_digest_follows_the_code_and_the_package_versions(tmp_path):
+    (tmp_path / "checkers" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "checkers" / "rules.py").write_text("THRESHOLD = 0.5\n")
+    (tmp_path / "text.py").write_text("def clean(s): return s\n")
+    parts = ("checkers", "text.py", "absent.py")
+
+    def digest(packages=("numpy",)):
+        cache.scoring_code_digest.cache_clear()
+        return cache.scoring_code_digest(tmp_path, parts, packages)
+
+    first = digest()
+    (tmp_path / "checkers" / "__pycache__" / "rules.cpython-311.pyc").write_bytes(b"\0compiled")
+    (tmp_path / "notes.md").write_text("not scoring code")
+    assert digest() == first  # bytecode and files outside the parts do not count
+    (tmp_path / "checkers" / "rules.py").write_text("THRESHOLD = 0.6\n")
+    edited = digest()
+    assert edited != first
+    assert digest(("numpy", "no-such-distribution-here")) != edited
+    cache.scoring_code_digest.cache_clear()
+
+
+def test_cached_scores_are_not_reused_once_the_scoring_code_changed(tmp_path, monkeypatch):
+    from harness.config import load_config
+    from harness.pipeline import run_eval
+
+    def run(name):
+        config = load_config(ROOT / "tests/data/tiny.yaml", [f"output_dir={tmp_path}", f"run_id={name}", "cache=true"])
+        run_dir = run_eval(config, progress=False)
+        return json.loads((run_dir / "run.json").read_text())["models"]["lead-2"], run_dir
+
+    first, first_dir = run("first")
+    again, _ = run("again")
+    assert (again["scores_reused"], again["scores_computed"]) == (first["scores_computed"], 0) != (0, 0)
+    monkeypatch.setattr(cache, "scoring_code_digest", lambda: "another version of the scorers")
+    changed, changed_dir = run("changed")
+    assert (changed["scores_reused"], changed["scores_computed"]) == (0, first["scores_computed"])
+    assert (changed_dir / "scores.jsonl").read_bytes() == (first_dir / "scores.jsonl").read_bytes()
