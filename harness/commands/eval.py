@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
                        refresh=args.refresh, progress=not args.quiet, executor=executor,
                        executor_options=options)
     print_headline(run_dir)
-    return 0
+    return 1 if report_unscored(run_dir) else 0
 
 
 def executor_choice(args: argparse.Namespace, configured: str) -> tuple[str, dict]:
@@ -68,6 +68,28 @@ def print_headline(run_dir) -> None:
         cov, hal = m["coverage"], m["hallucination_rate"]
         fmt = lambda x: "n/a" if x.get("mean") is None else f"{x['mean']:.3f} [{x['ci_low']:.3f}, {x['ci_high']:.3f}]"
         print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={max(cov['n'], hal['n'])} unscored={cov['n_unscored']}")
+
+
+def report_unscored(run_dir) -> bool:
+    """Warn on stderr about each model with unscored summaries, with the first reason; True when
+    some model has no scored summary at all (the run measured nothing about it)."""
+    import sys
+    from pathlib import Path
+
+    from ..cli import clean
+    from ..results import read_jsonl
+
+    total: dict[str, int] = {}
+    unscored: dict[str, list] = {}  # model -> [count, first reason]
+    for _, row in read_jsonl(Path(run_dir) / "scores.jsonl"):
+        total[row["model"]] = total.get(row["model"], 0) + 1
+        if row.get("unscored"):
+            unscored.setdefault(row["model"], [0, row["unscored"]])[0] += 1
+    for name, (count, reason) in unscored.items():
+        what = (f"error: none of the {count} summaries of {clean(name)} could be scored" if count == total[name]
+                else f"warning: {count} of {total[name]} summaries of {clean(name)} could not be scored")
+        print(f"{what}; first reason: {clean(reason)[:300]}", file=sys.stderr)
+    return any(count == total[name] for name, (count, _) in unscored.items())
 
 
 def quiet_libraries() -> None:
