@@ -318,3 +318,18 @@ def test_smollm2_preset_writes_a_real_summary():
     again._load()
     assert again.loaded_from_weight_cache is True
     assert again.summarize([art])[0].text == out.text
+
+
+def test_quiet_hides_the_gguf_conversion_bar_and_only_then(tmp_path, monkeypatch, capfd):
+    pytest.importorskip("gguf")
+    folder = tmp_path / "gguf"
+    folder.mkdir()
+    write_tiny_gguf(folder / "tiny.Q8_0.gguf")
+    for quiet in (True, False):
+        if quiet:
+            monkeypatch.setenv("HARNESS_QUIET", "1")
+        else:
+            monkeypatch.delenv("HARNESS_QUIET")
+        HFSummarizer(name="g", model=str(folder / "tiny.Q8_0.gguf"), weight_cache=False)._load()
+        shown = "de-quantizing GGUF tensors" in capfd.readouterr().err
+        assert shown is not quiet

@@ -96,5 +96,6 @@ def quiet_libraries() -> None:
     """Silence the progress bars of the model libraries (read when they are first imported)."""
     import os
 
+    os.environ["HARNESS_QUIET"] = "1"  # see harness.summarizers.hf_files.gguf_progress_bar
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -8,7 +8,9 @@ the tokenizer and the model, keeping de-quantized GGUF weights in ``cache_dir()/
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,10 +154,31 @@ class ModelFiles:
             return cls.from_pretrained(str(converted), **kwargs), True
         if self.gguf is None:
             return cls.from_pretrained(str(self.folder), **kwargs), False
-        model = cls.from_pretrained(str(self.folder), gguf_file=self.gguf,
-                                    **{**kwargs, "dtype": torch.float32})
+        with gguf_progress_bar(not os.environ.get("HARNESS_QUIET")):
+            model = cls.from_pretrained(str(self.folder), gguf_file=self.gguf,
+                                        **{**kwargs, "dtype": torch.float32})
         if self.weight_cache and as_plain_model(model):
             with publish_dir(weights_dir("gguf-" + self.sha256()[:40])) as tmp:
                 model.save_pretrained(str(tmp), safe_serialization=True)
                 tokenizer.save_pretrained(str(tmp))
         return model.to(getattr(torch, dtype)), False
+
+
+@contextlib.contextmanager
+def gguf_progress_bar(show: bool) -> Any:
+    """While active, ``transformers``' "de-quantizing GGUF tensors" bar shows only if ``show``.
+    That bar is a plain ``tqdm`` (the library's verbosity settings do not reach it), so ``--quiet``
+    (which sets ``HARNESS_QUIET``) turns it off here."""
+    if show:
+        yield
+        return
+    import functools
+
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+    bar = gguf_utils.tqdm
+    gguf_utils.tqdm = functools.partial(bar, disable=True)
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = bar
