@@ -89,9 +89,9 @@ def test_unknown_config_key_suggests_the_right_one(cli, tmp_path):
     assert code == 2 and "did you mean 'models'" in err.lower()
 
 
-def test_eval_exits_1_when_a_model_has_no_scored_summary(cli, tmp_path):
-    """A model whose every generation failed (here: a refused connection) measured nothing: the
-    run still writes its files, names the model and the reason, and exits 1 for CI."""
+def test_eval_exits_1_when_a_summary_is_unscored(cli, tmp_path):
+    """A model whose generations failed (here: a refused connection): the run still writes its
+    files, names the model, the count and the first reason, and exits 1 for CI (as `score`)."""
     cfg = tmp_path / "down.yaml"
     cfg.write_text(json.dumps({
         "dataset": str(GOLDEN.parent / "data" / "tiny.jsonl"), "run_id": "down", "output_dir": str(tmp_path),
@@ -100,6 +100,6 @@ def test_eval_exits_1_when_a_model_has_no_scored_summary(cli, tmp_path):
                     "max_retries": 0, "timeout": 1}]}))
     code, out, err = cli("eval", "--config", cfg, "--quiet")
     assert code == 1, err
-    assert "error: none of the 2 summaries of down could be scored; first reason: " in err
+    assert "unscored: 2 of 2 summaries of down; first reason: " in err
     assert "connection failed" in err and "lead-2" not in err
     assert (tmp_path / "down" / "report.md").is_file()

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
                        refresh=args.refresh, progress=not args.quiet, executor=executor,
                        executor_options=options)
     print_headline(run_dir)
-    return 1 if report_unscored(run_dir) else 0
+    return 1 if report_unscored(run_dir) else 0  # as `harness score`: 1 when any summary is unscored
 
 
 def executor_choice(args: argparse.Namespace, configured: str) -> tuple[str, dict]:
@@ -71,8 +71,8 @@ def print_headline(run_dir) -> None:
 
 
 def report_unscored(run_dir) -> bool:
-    """Warn on stderr about each model with unscored summaries, with the first reason; True when
-    some model has no scored summary at all (the run measured nothing about it)."""
+    """Name on stderr each model with unscored summaries, how many and the first reason; True
+    when there are any."""
     import sys
     from pathlib import Path
 
@@ -86,10 +86,9 @@ def report_unscored(run_dir) -> bool:
         if row.get("unscored"):
             unscored.setdefault(row["model"], [0, row["unscored"]])[0] += 1
     for name, (count, reason) in unscored.items():
-        what = (f"error: none of the {count} summaries of {clean(name)} could be scored" if count == total[name]
-                else f"warning: {count} of {total[name]} summaries of {clean(name)} could not be scored")
-        print(f"{what}; first reason: {clean(reason)[:300]}", file=sys.stderr)
-    return any(count == total[name] for name, (count, _) in unscored.items())
+        print(f"unscored: {count} of {total[name]} summaries of {clean(name)}; first reason: {clean(reason)[:300]}",
+              file=sys.stderr)
+    return bool(unscored)
 
 
 def quiet_libraries() -> None:
