@@ -89,9 +89,9 @@ def test_unknown_config_key_suggests_the_right_one(cli, tmp_path):
     assert code == 2 and "did you mean 'models'" in err.lower()
 
 
-def test_eval_exits_1_when_a_summary_is_unscored(cli, tmp_path):
-    """A model whose generations failed (here: a refused connection): the run still writes its
-    files, names the model, the count and the first reason, and exits 1 for CI (as `score`)."""
+def test_eval_exits_1_when_a_model_has_no_scored_summary(cli, tmp_path):
+    """A model whose every generation failed (here: a refused connection) measured nothing: the
+    run still writes its files, names the model, the count and the first reason, and exits 1."""
     cfg = tmp_path / "down.yaml"
     cfg.write_text(json.dumps({
         "dataset": str(GOLDEN.parent / "data" / "tiny.jsonl"), "run_id": "down", "output_dir": str(tmp_path),
@@ -103,3 +103,18 @@ def test_eval_exits_1_when_a_summary_is_unscored(cli, tmp_path):
     assert "unscored: 2 of 2 summaries of down; first reason: " in err
     assert "connection failed" in err and "lead-2" not in err
     assert (tmp_path / "down" / "report.md").is_file()
+
+
+def test_eval_exits_0_when_a_model_is_only_partly_unscored(cli, tmp_path):
+    """One saved summary missing: named on stderr, but the run measured the model; the gate's
+    max_unscored_share decides whether that is acceptable."""
+    saved = tmp_path / "saved.jsonl"
+    saved.write_text(json.dumps({"model": "saved", "article_id": "tiny-bridge",
+                                 "summary": "The Riverton bridge will close for repairs."}) + "\n")
+    cfg = tmp_path / "partly.yaml"
+    cfg.write_text(json.dumps({
+        "dataset": str(GOLDEN.parent / "data" / "tiny.jsonl"), "run_id": "partly", "output_dir": str(tmp_path),
+        "models": [{"name": "saved", "backend": "file", "path": str(saved)}]}))
+    code, out, err = cli("eval", "--config", cfg, "--quiet")
+    assert code == 0, err
+    assert "unscored: 1 of 2 summaries of saved; first reason: no saved summary for 'tiny-trial'" in err
