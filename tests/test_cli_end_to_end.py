@@ -89,9 +89,9 @@ def test_unknown_config_key_suggests_the_right_one(cli, tmp_path):
     assert code == 2 and "did you mean 'models'" in err.lower()
 
 
-def test_eval_exits_1_when_a_model_has_no_scored_summary(cli, tmp_path):
-    """A model whose every generation failed (here: a refused connection) measured nothing: the
-    run still writes its files, names the model, the count and the first reason, and exits 1."""
+def test_eval_names_a_model_whose_generations_all_failed(cli, tmp_path):
+    """Every generation failed (here: a refused connection): the run still writes its files and
+    names the model, the count and the first reason; exit 0, failing is the gate's job."""
     cfg = tmp_path / "down.yaml"
     cfg.write_text(json.dumps({
         "dataset": str(GOLDEN.parent / "data" / "tiny.jsonl"), "run_id": "down", "output_dir": str(tmp_path),
@@ -99,15 +99,14 @@ def test_eval_exits_1_when_a_model_has_no_scored_summary(cli, tmp_path):
                    {"name": "down", "backend": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m",
                     "max_retries": 0, "timeout": 1}]}))
     code, out, err = cli("eval", "--config", cfg, "--quiet")
-    assert code == 1, err
+    assert code == 0, err
     assert "unscored: 2 of 2 summaries of down; first reason: " in err
     assert "connection failed" in err and "lead-2" not in err
     assert (tmp_path / "down" / "report.md").is_file()
 
 
-def test_eval_exits_0_when_a_model_is_only_partly_unscored(cli, tmp_path):
-    """One saved summary missing: named on stderr, but the run measured the model; the gate's
-    max_unscored_share decides whether that is acceptable."""
+def test_eval_names_a_partly_unscored_model(cli, tmp_path):
+    """One saved summary missing: named on stderr with the reason."""
     saved = tmp_path / "saved.jsonl"
     saved.write_text(json.dumps({"model": "saved", "article_id": "tiny-bridge",
                                  "summary": "The Riverton bridge will close for repairs."}) + "\n")
