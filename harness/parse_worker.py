@@ -50,15 +50,31 @@ def parse_to_bytes(texts: list[str], ner: bool) -> bytes:
     return DocBin(docs=pipeline.pipe(texts, batch_size=256, disable=[] if ner else ["ner"])).to_bytes()
 
 
-@lru_cache(maxsize=1)
-def _vocab() -> Any:
+def import_spacy() -> Any:
+    """``import spacy``, without thinc importing torch when nothing has yet (about 2 s; spaCy's
+    small English pipeline never uses it, and the sentence encoder is numpy). thinc decides once,
+    when ``thinc.compat`` is imported, so that happens here with torch blocked; the block is
+    lifted afterwards, so a later ``import torch`` (a transformers model) loads normally."""
+    if "thinc.compat" not in sys.modules and "torch" not in sys.modules:
+        sys.modules["torch"] = None  # type: ignore[assignment] - makes `import torch` fail
+        try:
+            import thinc.compat  # noqa: F401
+        finally:
+            if "torch" in sys.modules and sys.modules["torch"] is None:
+                del sys.modules["torch"]
     import spacy
 
-    return spacy.blank("en").vocab
+    return spacy
+
+
+@lru_cache(maxsize=1)
+def _vocab() -> Any:
+    return import_spacy().blank("en").vocab
 
 
 def docs_from_bytes(data: bytes) -> list[Any]:
     """The ``Doc`` objects of one helper reply."""
+    import_spacy()
     from spacy.tokens import DocBin
 
     return list(DocBin().from_bytes(data).get_docs(_vocab()))

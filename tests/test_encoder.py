@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,31 @@ def test_resources_embed_uses_it():
     vecs = resources.embed(TEXTS[:2] + TEXTS[:1])
     assert vecs.shape == (3, 384) and vecs.dtype == np.float32
     assert vecs[0].tobytes() == vecs[2].tobytes()
+
+
+def test_erf_matches_math_erf():
+    import math
+
+    from harness.encoder import erf
+
+    xs = np.linspace(-8.0, 8.0, 200_001)
+    ref = np.array([math.erf(v) for v in xs])
+    assert np.abs(erf(xs) - ref).max() < 1e-7
+    x32 = xs.astype(np.float32)
+    ref32 = np.array([math.erf(float(v)) for v in x32])
+    assert erf(x32).dtype == np.float32
+    assert np.abs(erf(x32) - ref32).max() < 1.5e-7
+    ref_scaled = np.array([math.erf(float(v) / math.sqrt(2)) for v in x32])
+    assert np.abs(erf(x32, 1 / math.sqrt(2)) - ref_scaled).max() < 1.5e-7
+
+
+def test_imports_neither_torch_nor_scipy(folder):
+    import subprocess
+    import sys
+
+    code = ("import sys; from harness.encoder import SentenceEncoder; "
+            f"SentenceEncoder({str(folder)!r}).encode(['a b c'] * 130, batch_size=64); "
+            "print(sorted(m for m in ('torch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]"

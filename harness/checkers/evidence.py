@@ -117,7 +117,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     wanted |= {_clip(c.text) for cs in claims for c in cs}
     texts = sorted(wanted)
     summaries = sorted({s for _, s in items})
-    with ThreadPoolExecutor(1) as pool:  # spaCy parses while torch embeds: both release the GIL
+    with ThreadPoolExecutor(1) as pool:  # parses (helper process) while numpy embeds (BLAS frees the GIL)
         parsing = pool.submit(parse, summaries)
         vecs = embed(texts)
         sdocs = dict(zip(summaries, parsing.result()))
