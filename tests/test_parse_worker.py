@@ -139,3 +139,11 @@ def _alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+def test_spacy_is_imported_without_torch_and_torch_still_loads_later():
+    code = ("import sys; from harness.parse_worker import import_spacy; import_spacy(); "
+            "import thinc.compat; assert 'torch' not in sys.modules and not thinc.compat.has_torch; "
+            "import torch; print(torch.tensor([2]).item())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "2", out.stderr[-2000:]
