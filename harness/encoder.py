@@ -17,6 +17,7 @@ import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 import numpy as np
 
@@ -37,10 +38,16 @@ _ATTENTION_BLOCK = 1 << 18
 """Attention scores computed at a time (floats): 1 MiB, about one core's L2 cache."""
 
 
+@lru_cache(maxsize=4)
+def _erf_coefficients(scale: float) -> tuple[float, ...]:
+    """The coefficients of G(scale^2 w) * scale, highest power first."""
+    return tuple([c * scale ** (2 * i + 1) for i, c in enumerate(reversed(_ERF_G))][::-1])
+
+
 def erf(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """erf(scale * x), elementwise, in the float dtype of ``x`` (numpy has no erf)."""
     w = x * x
-    coeffs = [c * scale ** (2 * i + 1) for i, c in enumerate(reversed(_ERF_G))][::-1]  # G(scale^2 w) * scale
+    coeffs = _erf_coefficients(scale)
     g = coeffs[0] * w
     for c in coeffs[1:-1]:
         g += c

@@ -228,8 +228,8 @@ def _dateline_dates(article: Article) -> list[DateMention]:
     return [d for text in article.furniture if _BYLINE.match(text) for d in dates(text)]
 
 
-_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
 
 
 def _known_dates(article: Article, body: Source) -> list[DateMention]:
@@ -243,7 +243,7 @@ def _known_dates(article: Article, body: Source) -> list[DateMention]:
     resolved = []
     for pub in _publication_dates(article, byline):
         for name in days:
-            back = (pub.weekday() - _WEEKDAYS.index(name.lower())) % 7
+            back = (pub.weekday() - _WEEKDAYS.index(name)) % 7
             for day in {pub - datetime.timedelta(days=back), pub + datetime.timedelta(days=(7 - back) % 7)}:
                 resolved.append(DateMention(0, 0, name, day.year, day.month, day.day))
     return body.dates + byline + resolved

@@ -40,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     run_dir = run_eval(config, limit=args.limit, use_cache=False if args.no_cache else None,
                        refresh=args.refresh, progress=not args.quiet, executor=executor,
                        executor_options=options)
-    print_headline(run_dir)
-    report_unscored(run_dir)
+    run = print_headline(run_dir)
+    if any(info["metrics"]["coverage"]["n_unscored"] for info in run["models"].values()):
+        report_unscored(run_dir)
     return 0  # unscored pairs are counted in the run; failing on them is the gate's job
 
 
@@ -56,8 +57,8 @@ def executor_choice(args: argparse.Namespace, configured: str) -> tuple[str, dic
     return name, options
 
 
-def print_headline(run_dir) -> None:
-    """Print the headline table of a finished run and where its files are."""
+def print_headline(run_dir) -> dict:
+    """Print the headline table of a finished run and where its files are; returns its run.json."""
     import json
 
     from ..cli import clean
@@ -69,6 +70,7 @@ def print_headline(run_dir) -> None:
         cov, hal = m["coverage"], m["hallucination_rate"]
         fmt = lambda x: "n/a" if x.get("mean") is None else f"{x['mean']:.3f} [{x['ci_low']:.3f}, {x['ci_high']:.3f}]"
         print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={max(cov['n'], hal['n'])} unscored={cov['n_unscored']}")
+    return run
 
 
 def report_unscored(run_dir) -> None:
