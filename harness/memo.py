@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from functools import lru_cache, wraps
 from typing import Any, Callable
 
 
@@ -56,3 +57,18 @@ class Memo:
         value = make(text)
         self.store({text: value})
         return value
+
+
+def loaded_once(load: Callable[[], Any]) -> Callable[[], Any]:
+    """``load`` run on the first call only, even when several threads make that call at once
+    (they wait for the one load); each resource has its own lock, so two resources can load at
+    the same time in two threads."""
+    lock = threading.Lock()
+    cached = lru_cache(maxsize=1)(load)
+
+    @wraps(load)
+    def get() -> Any:
+        with lock:
+            return cached()
+
+    return get

@@ -22,9 +22,10 @@ import sys
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from .memo import loaded_once
 
 
 class HelperDied(RuntimeError):
@@ -67,7 +68,7 @@ def import_spacy() -> Any:
     return spacy
 
 
-@lru_cache(maxsize=1)
+@loaded_once
 def _vocab() -> Any:
     return import_spacy().blank("en").vocab
 
@@ -118,8 +119,10 @@ class ParseWorker:
     def parse(self, texts: list[str], ner: bool) -> list[Any]:
         """Parse ``texts`` in the helper and wait for the docs (a helper that died while
         parsing them is restarted and asked once more)."""
+        job = self.submit(texts, ner)
+        _vocab()  # spaCy imported here while the helper parses (1 s the first time)
         try:
-            return docs_from_bytes(self.submit(texts, ner).result())
+            return docs_from_bytes(job.result())
         except HelperDied:
             return docs_from_bytes(self.submit(texts, ner).result())
 
@@ -218,6 +221,8 @@ class Ahead:
         raised by the parse itself (a missing model package) is raised here."""
         with self._lock:
             mine = {k: self._waiting.pop(k) for k in keys if k in self._waiting}
+        if mine:
+            _vocab()  # spaCy imported here while the helper parses (1 s the first time)
         out: dict[str, Any] = {}
         for key, (job, i) in mine.items():
             try:

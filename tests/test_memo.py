@@ -32,3 +32,50 @@ def test_share_of_the_size(monkeypatch):
     assert Memo(share=0.1).limit() == 100
     monkeypatch.setenv("HARNESS_EMBED_MEMO", "lots")
     assert Memo().limit() == 50000
+
+
+def test_loaded_once_loads_once_when_threads_ask_at_the_same_time():
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from harness.memo import loaded_once
+
+    calls = []
+    started = threading.Event()
+
+    @loaded_once
+    def resource():
+        calls.append(1)
+        started.set()
+        time.sleep(0.2)  # the other threads ask while this load runs
+        return object()
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: resource(), range(4)))
+    assert len(calls) == 1
+    assert all(g is got[0] for g in got)
+    assert resource() is got[0]
+
+
+def test_two_resources_load_at_the_same_time():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from harness.memo import loaded_once
+
+    both = threading.Barrier(2, timeout=5)  # each load waits for the other: a shared lock would deadlock
+
+    @loaded_once
+    def first():
+        both.wait()
+        return 1
+
+    @loaded_once
+    def second():
+        both.wait()
+        return 2
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.submit(first), pool.submit(second)
+        assert (a.result(timeout=10), b.result(timeout=10)) == (1, 2)

@@ -102,7 +102,7 @@ def prefetch(items: Sequence[tuple[Article, str]]) -> None:
 def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
                  progress: Any = None) -> list[Analysis]:
     """Claim checks and features for every (article, summary)."""
-    from ..resources import embed, parse
+    from ..resources import embed, nlp, parse
 
     sources = {text: _source(text) for art, _ in items for text in (_body(art), *art.furniture)}
     claims = [split_claims(s) for _, s in items]
@@ -117,10 +117,15 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     wanted |= {_clip(c.text) for cs in claims for c in cs}
     texts = sorted(wanted)
     summaries = sorted({s for _, s in items})
-    with ThreadPoolExecutor(1) as pool:  # parses (helper process) while numpy embeds (BLAS frees the GIL)
+    # The summaries are parsed (in the helper process) while numpy embeds (BLAS frees the GIL)
+    # and, the first time, while this process loads its own spaCy pipeline for the source
+    # sentences below: loaded after the helper's reply, it cost a second of start-up.
+    with ThreadPoolExecutor(2) as pool:
         parsing = pool.submit(parse, summaries)
+        loading = pool.submit(nlp)
         vecs = embed(texts)
         sdocs = dict(zip(summaries, parsing.result()))
+        loading.result()
     vec_of = {t: vecs[i] for i, t in enumerate(texts)}
 
     def cosines(claim: Claim, src: Source, ids: list[int]) -> dict[int, float]:
