@@ -265,3 +265,17 @@ def parse_iso_date(value: str) -> tuple[int, int, int]:
 
     d = datetime.date.fromisoformat(value)
     return d.year, d.month, d.day
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")
+"""A weekday name, capitalised as English writes it (group 1: the name)."""
+
+
+def weekday_dates(name: str, published: "datetime.date") -> set["datetime.date"]:
+    """The calendar dates a weekday named in a news text published on ``published`` can mean:
+    the nearest such day on or before that date, and the nearest on or after it."""
+    import datetime
+
+    back = (published.weekday() - WEEKDAYS.index(name)) % 7
+    return {published - datetime.timedelta(days=back), published + datetime.timedelta(days=(7 - back) % 7)}

@@ -54,6 +54,18 @@ def test_dates_in_common_english_forms():
     assert match_hints(f, "last year").status == "missing"
 
 
+def test_a_weekday_matches_a_date_hint_against_the_publication_date():
+    f = fact(date="2024-04-30")  # a Tuesday
+    hit = match_hints(f, "The court ruled on Tuesday that the ban was unlawful.", published="2024-04-30")
+    assert (hit.status, hit.span.text) == ("covered", "Tuesday")
+    # The nearest such day before or after publication: a Tuesday ruling reported on Thursday.
+    assert match_hints(f, "It ruled on Tuesday.", published="2024-05-02").status == "covered"
+    assert match_hints(f, "It ruled on Monday.", published="2024-04-30").status == "missing"
+    assert match_hints(f, "It ruled on Tuesday.", published="2024-05-10").status == "missing"  # another Tuesday
+    assert match_hints(f, "It ruled on Tuesday.").status == "missing"  # no publication date: no reading
+    assert match_hints(f, "It ruled on Tuesday.", published="soon").status == "missing"
+
+
 def test_number_hint_covered_contradicted_missing():
     f = fact(statement="The budget passed on a 6-3 vote with four abstentions.", number=4)
     assert match_hints(f, "There were 4 abstentions.").status == "covered"

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from ..memo import Memo
 from ..records import Article
-from ..text import STOPWORDS, DateMention, dates, numbers
+from ..text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims
 from .entities import missing_words, name_groups, name_words, novel_names
@@ -233,8 +233,6 @@ def _dateline_dates(article: Article) -> list[DateMention]:
     return [d for text in article.furniture if _BYLINE.match(text) for d in dates(text)]
 
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
 
 
 def _known_dates(article: Article, body: Source) -> list[DateMention]:
@@ -242,14 +240,13 @@ def _known_dates(article: Article, body: Source) -> list[DateMention]:
     ("on Wednesday") as calendar dates: the nearest such day before and after the publication
     date (the gold record's ``published``, or a full date in the byline), that day included."""
     byline = _dateline_dates(article)
-    days = sorted({m.group(1) for m in _WEEKDAY.finditer(body.text)})
+    days = sorted({m.group(1) for m in WEEKDAY.finditer(body.text)})
     if not days:
         return body.dates + byline
     resolved = []
     for pub in _publication_dates(article, byline):
         for name in days:
-            back = (pub.weekday() - _WEEKDAYS.index(name)) % 7
-            for day in {pub - datetime.timedelta(days=back), pub + datetime.timedelta(days=(7 - back) % 7)}:
+            for day in weekday_dates(name, pub):
                 resolved.append(DateMention(0, 0, name, day.year, day.month, day.day))
     return body.dates + byline + resolved
 

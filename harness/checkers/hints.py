@@ -1,16 +1,22 @@
 """Exact matching of a gold fact's or trap's hints (``any_of``, ``all_of``, ``pattern``,
 ``date``, ``number``) against a summary, with the normalisation people expect: case,
-diacritics, quotes, possessives and plurals, number words, dates in any common English form.
+diacritics, quotes, possessives and plurals, number words, dates in any common English form
+(and weekdays, read against the article's publication date).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..records import GoldFact, Span, Trap
-from ..text import NUMBER_WORDS, STOPWORDS, dates, fold, numbers, parse_iso_date, sentences, stem, tokens
+from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, dates, fold, numbers, parse_iso_date, sentences, stem, tokens,
+                    weekday_dates)
+
+VERSION = "2"
+"""Hint matching's version (scorer signatures carry it); 2: a weekday can match a ``date`` hint."""
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,11 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-def match_hints(item: GoldFact | Trap, summary: str) -> HintMatch | None:
+def match_hints(item: GoldFact | Trap, summary: str, published: str | None = None) -> HintMatch | None:
     """Apply every hint of ``item`` to ``summary``; the best-scoring hint decides.
-    Returns None when ``item`` has no hints (the caller matches its statement instead)."""
+    ``published`` (the article's ISO publication date, when known) lets a ``date`` hint match a
+    weekday ("ruled on Tuesday"). Returns None when ``item`` has no hints (the caller matches
+    its statement instead)."""
     if not item.has_hints:
         return None
     results: list[HintMatch] = []
@@ -110,7 +118,7 @@ def match_hints(item: GoldFact | Trap, summary: str) -> HintMatch | None:
         span = Span(m.start(), m.end(), summary[m.start():m.end()]) if m else None
         results.append(HintMatch("covered" if m else "missing", 1.0 if m else 0.0, span, "pattern"))
     if item.date:
-        results.append(_date(item.date, summary))
+        results.append(_date(item.date, summary, published))
     if item.number is not None:
         results.append(_number(float(item.number), summary, item.statement))
     order = {"covered": 3, "partial": 2, "contradicted": 1, "missing": 0}
@@ -135,14 +143,18 @@ def _all_of(parts: tuple[str, ...], summary: str) -> HintMatch:
     return HintMatch(status, share, Span(start, end, summary[start:end]), "all_of")
 
 
-def _date(iso: str, summary: str) -> HintMatch:
-    """``covered``: the same day in any form; ``contradicted``: another day (same or no year);
-    ``partial`` (0.5): only the month (and year) of the right date; else ``missing``."""
+def _date(iso: str, summary: str, published: str | None = None) -> HintMatch:
+    """``covered``: the same day in any form, or a weekday that names it (the nearest such day
+    on or before, or on or after, the ``published`` date); ``contradicted``: another day (same
+    or no year); ``partial`` (0.5): only the month (and year) of the right date; else ``missing``."""
     y, m, d = parse_iso_date(iso)
     mentions = dates(summary)
     for mention in mentions:
         if mention.agrees(y, m, d) and mention.day is not None:
             return HintMatch("covered", 1.0, Span(mention.start, mention.end, mention.text), "date")
+    day = _weekday_naming(datetime.date(y, m, d), summary, published)
+    if day is not None:
+        return HintMatch("covered", 1.0, day, "date")
     for mention in mentions:
         if mention.day is not None and mention.year in (None, y) and not mention.agrees(y, m, d):
             return HintMatch("contradicted", 0.0, Span(mention.start, mention.end, mention.text), "date")
@@ -150,6 +162,19 @@ def _date(iso: str, summary: str) -> HintMatch:
         if mention.day is None and mention.year == y and mention.month == m:
             return HintMatch("partial", 0.5, Span(mention.start, mention.end, mention.text), "date")
     return HintMatch("missing", 0.0, None, "date")
+
+
+def _weekday_naming(target: datetime.date, summary: str, published: str | None) -> Span | None:
+    """The first weekday of ``summary`` that can mean ``target`` for a text published on
+    ``published`` (ISO; no match without it)."""
+    try:
+        pub = datetime.date.fromisoformat((published or "")[:10])
+    except ValueError:
+        return None
+    for w in WEEKDAY.finditer(summary):
+        if target in weekday_dates(w.group(1), pub):
+            return Span(w.start(), w.end(), w.group())
+    return None
 
 
 def _number(value: float, summary: str, statement: str = "") -> HintMatch:

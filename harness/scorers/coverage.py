@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..checkers.coverage_model import load_model
-from ..checkers.hints import match_hints
+from ..checkers.hints import VERSION as HINTS_VERSION, match_hints
 from ..checkers.statement import LexicalAlignment, SummaryView, article_idf, clean, lexical_signals, view
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
@@ -56,7 +56,7 @@ class FactCoverageScorer:
     def signature(self) -> str:
         """Settings that affect the numbers (the coefficients by their digest)."""
         variant = f"embedding({ENCODER_VERSION})" if self.embeddings else "lexical"
-        return (f"coverage:hints+statement-{variant}:model={self._model.digest}"
+        return (f"coverage:hints{HINTS_VERSION}+statement-{variant}:model={self._model.digest}"
                 f":cov={self.covered_threshold}:part={self.partial_threshold}"
                 f":ctx={self.contradiction_context}")
 
@@ -75,7 +75,7 @@ class FactCoverageScorer:
             verdicts = []
             for fact in article.facts:
                 extra = {"emb_sent": sims.get((k, fact.statement), 0.0)} if sims is not None else {}
-                verdicts.append(self._fact(fact, summary, sv, idf, extra))
+                verdicts.append(self._fact(fact, summary, sv, idf, extra, article.published))
             weight = sum(f.importance for f in article.facts)
             cov = (sum(f.importance * v.score for f, v in zip(article.facts, verdicts)) / weight
                    if weight else 0.0)
@@ -92,8 +92,8 @@ class FactCoverageScorer:
         return statement_similarities(items, views)
 
     def _fact(self, fact: GoldFact, summary: str, sv: SummaryView, idf: dict[str, float],
-              extra: dict[str, float]) -> FactVerdict:
-        hit = match_hints(fact, summary)
+              extra: dict[str, float], published: str | None = None) -> FactVerdict:
+        hit = match_hints(fact, summary, published)
         if hit is not None:
             return FactVerdict(fact.id, hit.status, round(hit.score, 6), hit.span, hit.method)
         la = lexical_signals(fact.statement, sv, idf)

@@ -28,7 +28,7 @@ from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import fold
 
-VERSION = "claims-v7"
+VERSION = "claims-v8"
 _HARD = ("trap", "off_article")
 
 
@@ -174,7 +174,7 @@ class HallucinationScorer:
             if cp < self.threshold or chk.findings or chk.furniture is not None or j in trap_sims:
                 bad_claims.add(j)
         for trap in article.traps:
-            hit = match_hints(trap, summary)
+            hit = match_hints(trap, summary, article.published)
             if hit is not None and hit.status == "covered" and hit.span is not None:
                 ev = next((c.evidence for c in an.claims if c.claim.start <= hit.span.start < c.claim.end), None)
                 found.append(Hallucination(hit.span.start, hit.span.end, hit.span.text, "trap", 1.0,
