@@ -133,3 +133,34 @@ def test_fuzzy_slots_misspelt_names_and_derivations():
     assert sig["recall_all"] == 1.0  # slots paul, heffernen~heffernan, scor
     # "announcement" shares 7 leading letters with the stem "announc" of "announced".
     assert lexical_signals("It was announced.", view("The announcement came.")).signals["recall_all"] == 1.0
+
+
+def test_evidence_is_anchored_in_the_best_aligned_article_sentence():
+    from harness.checkers.statement import fact_anchors
+
+    # "ministers" and "security" align the fact to the third sentence; the anchor is that
+    # sentence's content words from 3 before the first to 3 after the last fact word.
+    statement = "The ministers pointed to security."
+    assert fact_anchors(statement, BODY) == (("defens", "minister", "cit", "security", "situation"),)
+    assert fact_anchors("Nothing of the kind here.", BODY) == ()
+    # The summary copies the article's wording, not the fact's: evidence recall is high where
+    # the fact's own slot recall is 1/3.
+    sig = lexical_signals(statement, view("Defense chiefs cited the security situation."),
+                          anchors=fact_anchors(statement, BODY)).signals
+    assert sig["recall_all"] == pytest.approx(1 / 3) and sig["evid_recall"] == pytest.approx(0.8)
+
+
+def test_gold_evidence_quote_is_the_anchor_and_raises_p(scorer):
+    from harness.checkers.statement import article_idf
+    from harness.scorers.coverage import fact_signals
+
+    quote = "The decision still requires approval by the parliaments."
+    plain = GoldFact("x", "Lawmakers have to give consent.")  # no word in common with the article
+    quoted = GoldFact("x", "Lawmakers have to give consent.", evidence=quote)
+    sv = view("The decision requires approval by the parliaments.")
+    without = fact_signals(plain, sv, BODY, article_idf(BODY)).signals
+    with_quote = fact_signals(quoted, sv, BODY, article_idf(BODY)).signals
+    # the quote's stems: decision still requir approval parliament; all but "still" are found
+    assert without["evid_recall"] == 0.0 and with_quote["evid_recall"] == pytest.approx(0.8)
+    assert "evid_recall" in load_model().features
+    assert scorer.probability(with_quote) > scorer.probability(without) + 0.05

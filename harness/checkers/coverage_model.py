@@ -27,8 +27,9 @@ SHIPPED = Path(__file__).resolve().parent.parent / "data" / "coverage_model.json
 """Where the shipped coefficients live."""
 FORMAT = "harness.coverage_model/1"
 VARIANTS: dict[str, tuple[str, ...]] = {
-    "lexical": ("recall_sent", "recall_all", "idf_recall", "bigram", "number_agree"),
-    "embedding": ("recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "emb_sent"),
+    "lexical": ("recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "evid_recall"),
+    "embedding": ("recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "evid_recall",
+                  "emb_sent"),
 }
 """Feature lists of the two shipped variants (``embeddings=False`` / ``True`` in the scorer)."""
 

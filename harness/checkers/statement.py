@@ -15,6 +15,12 @@ Signals (one float each, names in :data:`SIGNALS`):
 - ``bigram``: share of the fact's adjacent content-word pairs found adjacent in the summary.
 - ``number_agree``: +1 when the fact's numbers all appear, -1 when the fact has a number and the
   best-aligned sentence states none of them, 0 when the fact has no number.
+- ``evid_recall``: share (article-idf weighted) of the fact's *evidence* found in the summary. The
+  evidence is anchored in the article (:func:`fact_anchors`): the gold fact's ``evidence`` quote
+  when given, else the content words of the best-aligned article sentence(s) from
+  :data:`EVIDENCE_MARGIN` words before the first to as many after the last word of the fact.
+  Key facts are often paraphrases while summaries copy the article's wording ("plan to leave"
+  for "intend to withdraw"); the evidence carries that wording.
 - ``emb_sent``, ``emb_win``: best cosine (MiniLM) of the fact with a summary sentence / window.
 """
 
@@ -29,7 +35,8 @@ from ..records import Span
 from ..text import NUMBER_WORDS, STOPWORDS, fold, number_values, sentences, stem, tokens
 
 SIGNALS: tuple[str, ...] = (
-    "recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "emb_sent", "emb_win",
+    "recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "evid_recall", "emb_sent",
+    "emb_win",
 )
 """Names of every signal :func:`lexical_signals` and the embedding step can produce."""
 
@@ -39,6 +46,15 @@ _TOKENIZED_STOP = re.compile(r"(?<=\s)[.!?](?=\s+\S)")
 _BRACKETS = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}"}
 WINDOW = 8
 """Words per alignment window (stride half of it)."""
+VERSION = "2"
+"""Version of the signals' definitions (goes into the coverage scorer's signature); 2 added
+``evid_recall``."""
+EVIDENCE_MARGIN = 3
+"""Content words kept on each side of the fact's words in an aligned article sentence (measured
+on REALSumm dev, 5-fold CV by document: margins 1, 3 and 5 are within 0.002 of each other)."""
+EVIDENCE_SENTENCES = 3
+"""At most this many article sentences tied for the best alignment each give an anchor (news
+articles repeat their highlights)."""
 
 
 def units(text: str) -> list[Span]:
@@ -184,8 +200,10 @@ class LexicalAlignment:
 
 
 def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | None = None,
-                    slots: tuple[frozenset[str], ...] | None = None) -> LexicalAlignment:
-    """The model-free signals of ``statement`` on the prepared summary ``sv``."""
+                    slots: tuple[frozenset[str], ...] | None = None,
+                    anchors: tuple[tuple[str, ...], ...] = ()) -> LexicalAlignment:
+    """The model-free signals of ``statement`` on the prepared summary ``sv``; ``anchors`` are
+    the fact's evidence in the article (:func:`fact_anchors`; none: ``evid_recall`` is 0)."""
     slots = fact_slots(statement) if slots is None else slots
     slots = tuple(s if s & sv.all_stems else s | near_stems(s, sv) for s in slots)
     idf = idf or {}
@@ -217,9 +235,64 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
     ctx = sum(1 for s in words if s & have) / len(words) if words else 0.0
     return LexicalAlignment(
         {"recall_sent": best, "recall_all": rec_all, "idf_recall": idf_rec, "bigram": bigram,
-         "number_agree": num},
+         "number_agree": num, "evid_recall": evidence_recall(anchors, sv, idf)},
         best_i, fact_nums, negated, ctx,
     )
+
+
+@lru_cache(maxsize=256)
+def body_stems(body: str) -> tuple[tuple[str, ...], ...]:
+    """Content stems of each sentence (:func:`units`) of the article body, in order."""
+    return tuple(tuple(t.stem for t in tokens(u.text) if _content(t.norm)) for u in units(body))
+
+
+@lru_cache(maxsize=65536)
+def fact_anchors(statement: str, body: str, quote: str | None = None) -> tuple[tuple[str, ...], ...]:
+    """The fact's evidence in the article as content-stem sequences: the stems of ``quote`` (a
+    gold ``evidence`` field) when given, else one anchor per article sentence tied for the best
+    article-idf-weighted recall of the fact's slots (at most :data:`EVIDENCE_SENTENCES`): its
+    stems from :data:`EVIDENCE_MARGIN` before the first to as many after the last fact word.
+    Empty when no article sentence has a word of the fact."""
+    if quote:
+        stems = tuple(t.stem for t in tokens(quote) if _content(t.norm))
+        return (stems,) if stems else ()
+    slots = fact_slots(statement)
+    idf = article_idf(body)
+    dflt = _default_idf(idf)
+    weights = [max(idf.get(st, dflt) for st in s) for s in slots]
+    seqs = body_stems(body)
+    scored = [sum(w for w, s in zip(weights, slots) if s & set(seq)) for seq in seqs]
+    best = max(scored, default=0.0)
+    if best <= 0:
+        return ()
+    out = []
+    for seq, score in zip(seqs, scored):
+        if score >= best - 1e-9 and len(out) < EVIDENCE_SENTENCES:
+            out.append(_evidence_span(slots, seq))
+    return tuple(out)
+
+
+def _evidence_span(slots: tuple[frozenset[str], ...], seq: tuple[str, ...]) -> tuple[str, ...]:
+    hits = [k for k, st in enumerate(seq) if any(st in s for s in slots)]
+    lo = max(0, hits[0] - EVIDENCE_MARGIN)
+    return seq[lo:hits[-1] + 1 + EVIDENCE_MARGIN]
+
+
+def evidence_recall(anchors: tuple[tuple[str, ...], ...], sv: SummaryView,
+                    idf: dict[str, float] | None = None) -> float:
+    """Best article-idf-weighted share of an anchor's distinct stems found in the summary
+    (0 without anchors). Measured on REALSumm dev (5-fold CV by document of the whole scorer,
+    over the signals without it): +0.006 balanced accuracy, +0.008 summary Pearson, +0.020 system
+    Kendall; over 20 random fold assignments +0.004 / +0.008 / +0.005 on average."""
+    idf = idf or {}
+    dflt = _default_idf(idf)
+    best = 0.0
+    for anchor in anchors:
+        distinct = set(anchor)
+        total = sum(idf.get(st, dflt) for st in distinct)
+        if total:
+            best = max(best, sum(idf.get(st, dflt) for st in distinct & sv.all_stems) / total)
+    return best
 
 
 FUZZY_PREFIX = 7

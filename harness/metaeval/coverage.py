@@ -260,21 +260,22 @@ def main(args: Any) -> int:
 def pair_signals(docs: Sequence[RealsummDoc], embeddings: bool = True
                  ) -> tuple[list[dict[str, float]], list[int], list[str]]:
     """Signals of every labelled (fact, summary) pair, their labels and document ids."""
-    from ..checkers.statement import article_idf, clean, lexical_signals, view
-    from ..scorers.coverage import statement_similarities
+    from ..checkers.statement import article_idf, clean, view
+    from ..scorers.coverage import fact_signals, statement_similarities
 
     rows, labels, groups = [], [], []
     bar = _progress(sum(len(d.summaries) for d in docs), "signals")
     for d in docs:
         a = d.article
-        idf = article_idf(clean(a.body or a.text))
+        body = clean(a.body or a.text)
+        idf = article_idf(body)
         views = [view(clean(s.text)) for s in d.summaries]
         sims = statement_similarities([(a, s.text) for s in d.summaries], views) if embeddings else {}
         for k, (s, sv) in enumerate(zip(d.summaries, views)):
             for f in a.facts:
                 if f.id not in s.labels:
                     continue
-                sig = dict(lexical_signals(f.statement, sv, idf).signals)
+                sig = dict(fact_signals(f, sv, body, idf).signals)
                 if embeddings:
                     sig["emb_sent"] = sims[(k, f.statement)]
                 rows.append(sig)

@@ -3,9 +3,11 @@
 Hints decide exactly where given (:mod:`harness.checkers.hints`). A fact without hints is
 aligned to the summary's sentences (:mod:`harness.checkers.statement`): lexical signals
 (content-word slot recall per sentence and over the summary, article-idf-weighted recall,
-bigram recall, number agreement) and optionally a MiniLM sentence similarity are combined by a
-small logistic model fitted on REALSumm dev (:mod:`harness.checkers.coverage_model`, shipped in
-``harness/data/coverage_model.json``) into P(carried). Then:
+bigram recall, number agreement, recall of the fact's evidence anchored in the article: the
+gold ``evidence`` quote or the best-aligned article sentence) and optionally a MiniLM sentence
+similarity are combined by a small logistic model fitted on REALSumm dev
+(:mod:`harness.checkers.coverage_model`, shipped in ``harness/data/coverage_model.json``) into
+P(carried). Then:
 
 - ``contradicted`` (score 0): the best-aligned sentence carries the fact's context but states a
   different number or date, or the opposite polarity (negation);
@@ -20,7 +22,9 @@ from typing import Sequence
 
 from ..checkers.coverage_model import load_model
 from ..checkers.hints import VERSION as HINTS_VERSION, match_hints
-from ..checkers.statement import LexicalAlignment, SummaryView, article_idf, clean, lexical_signals, view
+from ..checkers.statement import VERSION as SIGNALS_VERSION
+from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, fact_anchors,
+                                  lexical_signals, view)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
 from ..records import Article, CoverageResult, FactVerdict, GoldFact
@@ -56,7 +60,8 @@ class FactCoverageScorer:
     def signature(self) -> str:
         """Settings that affect the numbers (the coefficients by their digest)."""
         variant = f"embedding({ENCODER_VERSION})" if self.embeddings else "lexical"
-        return (f"coverage:hints{HINTS_VERSION}+statement-{variant}:model={self._model.digest}"
+        return (f"coverage:hints{HINTS_VERSION}+statement{SIGNALS_VERSION}-{variant}"
+                f":model={self._model.digest}"
                 f":cov={self.covered_threshold}:part={self.partial_threshold}"
                 f":ctx={self.contradiction_context}")
 
@@ -71,11 +76,12 @@ class FactCoverageScorer:
         sims = self._similarities(items, views) if self.embeddings else None
         out = []
         for k, ((article, summary), sv) in enumerate(zip(items, views)):
-            idf = article_idf(clean(article.body if article.body is not None else article.text))
+            body = clean(article.body if article.body is not None else article.text)
+            idf = article_idf(body)
             verdicts = []
             for fact in article.facts:
                 extra = {"emb_sent": sims.get((k, fact.statement), 0.0)} if sims is not None else {}
-                verdicts.append(self._fact(fact, summary, sv, idf, extra, article.published))
+                verdicts.append(self._fact(fact, summary, sv, body, idf, extra, article.published))
             weight = sum(f.importance for f in article.facts)
             cov = (sum(f.importance * v.score for f, v in zip(article.facts, verdicts)) / weight
                    if weight else 0.0)
@@ -91,12 +97,12 @@ class FactCoverageScorer:
                       ) -> dict[tuple[int, str], float]:
         return statement_similarities(items, views)
 
-    def _fact(self, fact: GoldFact, summary: str, sv: SummaryView, idf: dict[str, float],
+    def _fact(self, fact: GoldFact, summary: str, sv: SummaryView, body: str, idf: dict[str, float],
               extra: dict[str, float], published: str | None = None) -> FactVerdict:
         hit = match_hints(fact, summary, published)
         if hit is not None:
             return FactVerdict(fact.id, hit.status, round(hit.score, 6), hit.span, hit.method)
-        la = lexical_signals(fact.statement, sv, idf)
+        la = fact_signals(fact, sv, body, idf)
         unit = sv.units[la.best_unit] if la.best_unit is not None else None
         if unit is not None and self._contradicts(fact.statement, la, sv):
             return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement")
@@ -126,6 +132,13 @@ class FactCoverageScorer:
             return False
         near = _negated_near(statement, sv.units[i].text)
         return near is not None and la.fact_negated != near
+
+
+def fact_signals(fact: GoldFact, sv: SummaryView, body: str, idf: dict[str, float]) -> LexicalAlignment:
+    """Lexical signals of a hint-less ``fact`` on the prepared summary ``sv``, its evidence
+    anchored in the (cleaned) article ``body`` (the fact's ``evidence`` quote when given)."""
+    quote = clean(fact.evidence) if fact.evidence else None
+    return lexical_signals(fact.statement, sv, idf, anchors=fact_anchors(fact.statement, body, quote))
 
 
 def _is_year(v: float) -> bool:
