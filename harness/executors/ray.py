@@ -53,7 +53,7 @@ class _Worker:
                  max_models: int):
         from .. import scorers, summarizers
 
-        os.environ.setdefault("HARNESS_PARSE_PROCESS", "0")  # actors are the unit of parallelism
+        os.environ.setdefault("HARNESS_EMBED_PROCESS", "0")  # actors are the unit of parallelism
         # Backends registered in the driver (plugins, tests) are known here too.
         for name, target in summarizer_registry.items():
             summarizers.register(name, target)

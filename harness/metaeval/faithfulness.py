@@ -147,8 +147,8 @@ def analyse(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysing"
 
 
 def _chunks(rows: Sequence[dict[str, Any]], scorer: Any, size: int = 256) -> Iterator[list[tuple[Any, str]]]:
-    """(article, summary) items ``size`` rows at a time; the next chunk's parses are sent ahead
-    to the helper process (:meth:`prefetch`) while this one is scored."""
+    """(article, summary) items ``size`` rows at a time; the next chunk's embeddings are sent
+    ahead to the helper process (:meth:`prefetch`) while this one is scored."""
     from ..pipeline import Lookahead
 
     chunks = [[(article_of(r), r["summary"]) for r in rows[k:k + size]] for k in range(0, len(rows), size)]

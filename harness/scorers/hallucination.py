@@ -21,7 +21,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_parses
+from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
 from ..checkers.hints import match_hints
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import HarnessError
@@ -113,9 +113,9 @@ class HallucinationScorer:
         return analyse_many(items, window=self.window, k_candidates=self.candidates, progress=progress)
 
     def prefetch(self, items: Sequence[tuple[Article, str]]) -> None:
-        """Start parsing what :meth:`score_many` of ``items`` will parse, in the helper process,
+        """Start encoding what :meth:`score_many` of ``items`` will embed, in the helper process,
         while this process scores something else."""
-        prefetch_parses(items)
+        prefetch_embeddings(items, k_candidates=self.candidates)
 
     def score_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[FaithfulnessResult]:
         """:meth:`score` for each (article, summary), batching the model calls."""
