@@ -65,7 +65,7 @@ class Memo:
 def loaded_once(load: Callable[[], Any]) -> Callable[[], Any]:
     """``load`` run on the first call only, even when several threads make that call at once
     (they wait for the one load); each resource has its own lock, so two resources can load at
-    the same time in two threads."""
+    the same time in two threads. ``get.loaded()`` tells whether the load has happened."""
     lock = threading.Lock()
     cached = lru_cache(maxsize=1)(load)
 
@@ -74,4 +74,5 @@ def loaded_once(load: Callable[[], Any]) -> Callable[[], Any]:
         with lock:
             return cached()
 
+    get.loaded = lambda: cached.cache_info().currsize > 0  # type: ignore[attr-defined]
     return get

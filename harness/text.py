@@ -181,6 +181,11 @@ class NumberMention:
 def numbers(text: str) -> list[NumberMention]:
     """Numbers in ``text``, as digits or English words, with spans. Years (1900-2099)
     written as four digits are included; callers that want to ignore them check ``raw``."""
+    return list(_numbers(text))
+
+
+@lru_cache(maxsize=32768)
+def _numbers(text: str) -> tuple[NumberMention, ...]:
     found: list[NumberMention] = []
     taken: list[tuple[int, int]] = []
     for m in _NUM_RE.finditer(text):
@@ -196,7 +201,7 @@ def numbers(text: str) -> list[NumberMention]:
         scale = _SCALES.get((m.group("scale") or "").lower(), 1)
         found.append(NumberMention(m.start(), m.end(), m.group(), raw * scale, raw))
     found.sort(key=lambda n: n.start)
-    return found
+    return tuple(found)
 
 
 def number_values(text: str) -> set[float]:

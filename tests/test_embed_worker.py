@@ -179,3 +179,28 @@ def test_a_summary_parsed_sentence_by_sentence_joins_back_with_its_annotations()
     assert [(t.text, t.idx, t.ent_type_, t.dep_, t.lemma_) for t in doc] == expect
     assert {e.text for e in doc.ents} >= {"Estonia", "Poland"}
     assert summary_pieces("") == [""] and summary_docs([""])[""].text == ""
+
+
+def test_with_the_helper_on_this_process_never_loads_the_encoder(tmp_path):
+    # Everything the hallucination scorer embeds (claims, candidate sentences, hint-less traps)
+    # is planned and sent ahead, so the encoder's memory and load time stay in the helper.
+    code = textwrap.dedent("""
+        import os
+        os.environ["HARNESS_EMBED_PROCESS"] = "1"
+        from pathlib import Path
+        from harness import resources
+        from harness.pipeline import build_scorers, prepare_articles, score_pairs
+        from dataclasses import replace
+        from harness.records import Summary, Trap
+        open_trap = Trap(id="moldova", statement="Moldova is leaving the treaty too.")
+        articles = [replace(a, traps=a.traps + (open_trap,)) for a in prepare_articles(Path("tests/data/tiny.jsonl"))]
+        pairs = [(a, Summary("m", a.id, s)) for a in articles for s in (a.body, "Moldova will quit the treaty.")]
+        records = score_pairs(pairs, build_scorers({"coverage": {}, "hallucination": {}}), progress=False)
+        assert all(r.unscored is None for r in records), [r.unscored for r in records]
+        print(resources.embedder.loaded(), resources.nlp.loaded())
+    """)
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=root,
+                         env=dict(os.environ, PYTHONPATH=str(root)))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["False", "True"]

@@ -13,6 +13,7 @@ import datetime
 import math
 import re
 from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -117,7 +118,28 @@ class _Plan:
     texts: list[str]
 
 
+_PLANS: "OrderedDict[tuple, _Plan]" = OrderedDict()
+_PLANS_KEPT = 8
+"""Plans kept: those of the batches sent ahead (:data:`harness.pipeline.PREFETCH_CHUNKS`) and the
+one being scored, so that each batch is planned once."""
+
+
 def _plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:
+    """The plan of ``items`` (made by :func:`prefetch` of the same items, or now)."""
+    key = (k_candidates, tuple((_body(a), a.furniture, _open_traps(a), s) for a, s in items))
+    plan = _PLANS.pop(key, None) or _make_plan(items, k_candidates)
+    _PLANS[key] = plan
+    while len(_PLANS) > _PLANS_KEPT:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _open_traps(article: Article) -> tuple[str, ...]:
+    """Statements of the article's traps without hints (matched by embedding similarity)."""
+    return tuple(t.statement for t in article.traps if not t.has_hints)
+
+
+def _make_plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:
     sources = {text: _source(text) for art, _ in items for text in (_body(art), *art.furniture)}
     claims = [split_claims(s) for _, s in items]
     cands = [[candidates(c.text, sources[_body(art)], k_candidates) for c in cs]
@@ -129,6 +151,10 @@ def _plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:
     wanted |= {_clip(sources[text].sentence(i)) for (art, _), fc in zip(items, furn_cands)
                for per_claim in fc for text, ids in zip(art.furniture, per_claim) for i in ids}
     wanted |= {_clip(c.text) for cs in claims for c in cs}
+    for (art, _), cs in zip(items, claims):  # the scorer compares these claims with hint-less traps
+        if cs and _open_traps(art):
+            wanted.update(_open_traps(art))
+            wanted.update(c.text for c in cs)
     return _Plan(sources, claims, cands, furn_cands, sorted(wanted))
 
 

@@ -79,15 +79,21 @@ def word_key(norm: str) -> str:
     return _DEMONYM_KEYS.get(st, st)
 
 
+@lru_cache(maxsize=4096)
+def _keys(text: str) -> tuple[str, ...]:
+    """:func:`word_key` of each token of ``text``."""
+    return tuple(word_key(t.norm) for t in tokens(text))
+
+
 def find_phrase(phrase: str, text: str) -> Span | None:
     """First occurrence of ``phrase`` in ``text`` comparing word keys (see :func:`word_key`: so
     case, diacritics, possessives, plurals, "four"/"4" and unambiguous demonyms do not
     matter); None when absent."""
-    want = [word_key(t.norm) for t in tokens(phrase)]
+    want = _keys(phrase)
     if not want:
         return None
     have = tokens(text)
-    keys = [word_key(t.norm) for t in have]
+    keys = _keys(text)  # once per text: every hint of every fact searches the same summary
     n = len(want)
     for i in range(len(have) - n + 1):
         if keys[i:i + n] == want:
