@@ -12,6 +12,7 @@ torch nor scipy is imported. ``tests/test_encoder.py`` checks the vectors agains
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -19,6 +20,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 
@@ -88,12 +91,28 @@ def _layer_norm_(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float
     return x
 
 
+def _single_threaded_blas() -> Any:
+    """A context in which BLAS runs on one thread (threadpoolctl; nothing to limit without it)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - depends on the install
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
 _BLAS_LIMIT = threading.Lock()
 """Held while BLAS is held to one thread, so that concurrent calls cannot leave it there."""
 
 
+MAX_WORKERS: int | None = None
+"""Batches encoded at once (None: one per core this process may run on). The embedding helper
+process sets 1: the other core is the main process's."""
+
+
 def _cores() -> int:
-    """CPU cores this process may run on."""
+    """Batches encoded at once: :data:`MAX_WORKERS`, else the CPU cores this process may run on."""
+    if MAX_WORKERS is not None:
+        return MAX_WORKERS
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -155,7 +174,9 @@ class SentenceEncoder:
         Texts are batched by token length (less padding); the output keeps the input order.
         Several batches run at once, one per CPU core, each with a single-threaded BLAS: most
         of the work outside matrix products (GELU, softmax, layer norms) is single-threaded in
-        numpy, so this keeps every core busy. Vectors do not depend on the thread count."""
+        numpy, so this keeps every core busy. BLAS is single-threaded even for one batch, so a
+        text's vector depends on its batch only, not on the number of cores, batches or
+        processes (a multi-threaded BLAS changes the last bits)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
@@ -163,19 +184,16 @@ class SentenceEncoder:
         # Longest batches first, so that no core is left alone with a long one at the end.
         batches = [order[k:k + batch_size] for k in range(0, len(order), batch_size)][::-1]
         workers = min(len(batches), _cores())
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # pragma: no cover - depends on the install
-            workers = 1
 
         def forward(batch: list[int]) -> np.ndarray:
             return self._forward([ids[i] for i in batch])
 
-        if workers > 1:
-            with _BLAS_LIMIT, threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-                vectors = list(pool.map(forward, batches))
-        else:
-            vectors = [forward(b) for b in batches]
+        with _BLAS_LIMIT, _single_threaded_blas():
+            if workers > 1:
+                with ThreadPoolExecutor(workers) as pool:
+                    vectors = list(pool.map(forward, batches))
+            else:
+                vectors = [forward(b) for b in batches]
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         for batch, v in zip(batches, vectors):
             out[batch] = v

