@@ -2,15 +2,18 @@
 checking, models loaded once, on saved summaries of the news benchmark, with ``rouge-score`` on
 the same pairs as the cheap reference point.
 
-    python benchmarks/scoring_speed.py [--bodies]
+    python benchmarks/scoring_speed.py [--bodies] [--cli]
 
 The summaries are what the extractive baselines save for every article of the news benchmark
 (lead, TextRank and oracle at 1 to 4 sentences, and the reference), each distinct text once: no
 figure is flattered by scoring a copy of a summary already scored. ``--bodies`` adds a separate
-row for the article bodies themselves scored as summaries (a long-text stress case, ~30 claims each).
+row for the article bodies themselves scored as summaries (a long-text stress case, ~30 claims each);
+``--cli`` a row for ``harness score`` run on the same summaries saved as a file, timed from outside.
 
 The "whole process" figure is interpreter start, imports and model loads, then one pass of both
-scorers over the summaries (the separate per-scorer and ROUGE passes are not counted in it)."""
+scorers over the summaries (the separate per-scorer and ROUGE passes are not counted in it). The
+per-scorer passes and the bodies row start with every memo emptied (``harness.memo.clear_all``):
+each summary's sentences are parsed and embedded again, as in a first pass."""
 
 from __future__ import annotations
 
@@ -74,10 +77,37 @@ def time_rouge(pairs) -> dict:
             "fact_pairs_per_s": round(n / secs, 1)}
 
 
+def time_cli(pairs) -> dict:
+    """``harness score`` on the summaries saved as a file, timed from outside as a user runs it
+    (interpreter start to exit: reading, scoring, writing the results and reports), with an
+    empty cache folder."""
+    import collections
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        seen: collections.Counter = collections.Counter()
+        with open(f"{tmp}/summaries.jsonl", "w", encoding="utf-8") as f:
+            for a, s in pairs:  # one "model" per summary of an article: (model, article) is unique
+                seen[a.id] += 1
+                f.write(json.dumps({"model": f"system-{seen[a.id]}", "article_id": a.id, "summary": s}) + "\n")
+        env = {**os.environ, "HARNESS_CACHE_DIR": f"{tmp}/cache"}
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "harness", "score", "--gold", str(ROOT / "benchmarks/news/articles.jsonl"),
+                        "--summaries", f"{tmp}/summaries.jsonl", "--out", f"{tmp}/out"],
+                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        secs = time.perf_counter() - t
+    return {"summaries": len(pairs), "seconds": round(secs, 3), "summaries_per_s": round(len(pairs) / secs, 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bodies", action="store_true", help="also time the article bodies scored as summaries")
+    ap.add_argument("--cli", action="store_true", help="also time `harness score` on the summaries saved as a file")
     args = ap.parse_args()
+    from harness.memo import clear_all
     from harness.pipeline import build_scorers, score_pairs
     from harness.records import Summary
 
@@ -96,21 +126,28 @@ def main() -> None:
                                         "summaries_per_s": round(len(pairs) / both, 1)}},
               "whole_process": {"seconds": round(whole, 3), "startup_seconds": round(ready, 3),
                                 "summaries": len(pairs), "summaries_per_s": round(len(pairs) / whole, 1)}}
-    for s in scorers:  # second passes: article sentences are memoised by now, as in any real run
+    for s in scorers:  # each scorer alone, its models loaded, every memo emptied first
+        clear_all()
         result["news"][s.role] = time_scorer(s, pairs)
     result["news"]["rouge_score"] = time_rouge(pairs)
     if args.bodies:
         bodies = body_pairs()
+        clear_all()
         t = time.perf_counter()
         score_pairs([(a, Summary("m", a.id, s)) for a, s in bodies], scorers, progress=False)
         secs = time.perf_counter() - t
         result["bodies_as_summaries"] = {"summaries": len(bodies), "seconds": round(secs, 3),
                                          "summaries_per_s": round(len(bodies) / secs, 2)}
+    if args.cli:
+        result["harness_score_cli"] = time_cli(pairs)
     result["peak_rss_mb"] = peak_rss_mb()
     rows = [[k, v["summaries"] if "summaries" in v else len(pairs), v["seconds"], v["summaries_per_s"],
              v.get("fact_pairs_per_s", "")] for k, v in result["news"].items()]
     rows.append(["whole process", len(pairs), result["whole_process"]["seconds"],
                  result["whole_process"]["summaries_per_s"], ""])
+    if args.cli:
+        c = result["harness_score_cli"]
+        rows.append(["harness score (CLI, whole run)", c["summaries"], c["seconds"], c["summaries_per_s"], ""])
     if args.bodies:
         b = result["bodies_as_summaries"]
         rows.append(["bodies (both scorers)", b["summaries"], b["seconds"], b["summaries_per_s"], ""])

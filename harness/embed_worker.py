@@ -199,16 +199,7 @@ AHEAD = Ahead()
 """Embeddings sent ahead (to :data:`WORKER`, or computed at once with the helper off)."""
 
 
-def _one_core() -> None:
-    """The helper encodes one batch at a time (the vectors are the same as with one batch per
-    core, :mod:`harness.encoder`): the other core is its parent's."""
-    from . import encoder
-
-    encoder.MAX_WORKERS = 1
-
-
 if __name__ == "__main__":
-    _one_core()
     _replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # nothing but replies on the reply channel: other output goes to stderr
     serve(sys.stdin.buffer, _replies)

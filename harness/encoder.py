@@ -104,15 +104,8 @@ _BLAS_LIMIT = threading.Lock()
 """Held while BLAS is held to one thread, so that concurrent calls cannot leave it there."""
 
 
-MAX_WORKERS: int | None = None
-"""Batches encoded at once (None: one per core this process may run on). The embedding helper
-process sets 1: the other core is the main process's."""
-
-
 def _cores() -> int:
-    """Batches encoded at once: :data:`MAX_WORKERS`, else the CPU cores this process may run on."""
-    if MAX_WORKERS is not None:
-        return MAX_WORKERS
+    """CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

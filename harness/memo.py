@@ -14,6 +14,21 @@ from functools import lru_cache, wraps
 from typing import Any, Callable
 
 
+_CLEARS: list[Callable[[], None]] = []
+
+
+def on_clear(clear: Callable[[], None]) -> None:
+    """Have :func:`clear_all` call ``clear`` too (for a cache that is not a :class:`Memo`)."""
+    _CLEARS.append(clear)
+
+
+def clear_all() -> None:
+    """Forget what every memo of this process holds, so that a benchmark can time work again
+    without reuse."""
+    for clear in list(_CLEARS):
+        clear()
+
+
 class Memo:
     """A bounded first-in-first-out memo of per-text results, shared by all threads; its size
     is ``HARNESS_EMBED_MEMO`` texts (default 50,000; 0 turns every memo off)."""
@@ -22,6 +37,12 @@ class Memo:
         self.share = share
         self.items: "OrderedDict[str, Any]" = OrderedDict()
         self._lock = threading.Lock()
+        on_clear(self.clear)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self.items.clear()
 
     def limit(self) -> int:
         """How many entries this memo keeps now."""

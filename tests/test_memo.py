@@ -79,3 +79,13 @@ def test_two_resources_load_at_the_same_time():
     with ThreadPoolExecutor(2) as pool:
         a, b = pool.submit(first), pool.submit(second)
         assert (a.result(timeout=10), b.result(timeout=10)) == (1, 2)
+
+
+def test_clear_all_empties_every_memo_and_registered_cache():
+    from harness.memo import clear_all, on_clear
+
+    memo, other = Memo(), {"kept": 1}
+    memo.resolve(["a"], lambda todo: [t.upper() for t in todo])
+    on_clear(other.clear)
+    clear_all()
+    assert not memo.items and not other

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..memo import Memo
+from ..memo import Memo, on_clear
 from ..records import Article
 from ..text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
 from .attribution import speakers, wrong_speakers
@@ -120,6 +120,7 @@ class _Plan:
 
 _PLANS: "OrderedDict[tuple, _Plan]" = OrderedDict()
 _PLANS_KEPT = 8
+on_clear(_PLANS.clear)
 """Plans kept: those of the batches sent ahead (:data:`harness.pipeline.PREFETCH_CHUNKS`) and the
 one being scored, so that each batch is planned once."""
 
