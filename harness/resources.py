@@ -125,12 +125,13 @@ def join_docs(docs: list[Any]) -> Any:
 
 
 def warm_up() -> None:
-    """Load the scoring models now (the encoder here and in the helper process, spaCy), so that
-    timings taken next measure scoring only."""
-    embedder()
+    """Load the scoring models now (spaCy, and the encoder in the helper process, or here with
+    the helper off), so that timings taken next measure scoring only."""
     parse(["Models are loaded."])
     if embed_worker.enabled():
         WORKER.submit(["Models are loaded."]).result()
+    else:
+        embedder()
 
 
 def import_spacy() -> Any:

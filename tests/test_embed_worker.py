@@ -99,21 +99,24 @@ def test_big_jobs_sent_back_to_back_do_not_block_each_other():
         worker.close()
 
 
+def _failed_ahead(text: str, exc: BaseException) -> None:
+    """Register ``text`` as sent ahead to a job that ended with ``exc``."""
+    job = Future()
+    job.set_exception(exc)
+    AHEAD.add([text], job)
+
+
 def test_a_lost_prefetch_is_encoded_again(monkeypatch):
     monkeypatch.setenv("HARNESS_EMBED_MEMO", "0")
     text = "A text whose helper died before it answered."
-    lost = Future()
-    lost.set_exception(HelperDied("gone"))
-    AHEAD.add([text], lost)
+    _failed_ahead(text, HelperDied("gone"))
     assert np.array_equal(resources.embed([text]), resources.embedder().encode([text]))
 
 
 def test_an_error_in_the_helper_is_raised_where_the_vectors_are_taken(monkeypatch):
     monkeypatch.setenv("HARNESS_EMBED_MEMO", "0")
     text = "A text whose job failed."
-    failed = Future()
-    failed.set_exception(ValueError("the model package is broken"))
-    AHEAD.add([text], failed)
+    _failed_ahead(text, ValueError("the model package is broken"))
     with pytest.raises(ValueError, match="broken"):
         resources.embed([text])
 

@@ -119,8 +119,8 @@ class _Plan:
 
 
 _PLANS: "OrderedDict[tuple, _Plan]" = OrderedDict()
-_PLANS_KEPT = 8
 on_clear(_PLANS.clear)
+_PLANS_KEPT = 8
 """Plans kept: those of the batches sent ahead (:data:`harness.pipeline.PREFETCH_CHUNKS`) and the
 one being scored, so that each batch is planned once."""
 
@@ -292,8 +292,6 @@ def _dateline_dates(article: Article) -> list[DateMention]:
     date is the article's own statement, though it sits outside the body; dates in other page
     furniture (a news feed, a teaser) are not."""
     return [d for text in article.furniture if _BYLINE.match(text) for d in dates(text)]
-
-
 
 
 def _known_dates(article: Article, body: Source) -> list[DateMention]:
