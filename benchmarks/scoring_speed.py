@@ -18,7 +18,12 @@ each summary's sentences are parsed and embedded again, as in a first pass."""
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 
 T_START = time.perf_counter()
@@ -81,12 +86,6 @@ def time_cli(pairs) -> dict:
     """``harness score`` on the summaries saved as a file, timed from outside as a user runs it
     (interpreter start to exit: reading, scoring, writing the results and reports), with an
     empty cache folder."""
-    import collections
-    import os
-    import subprocess
-    import sys
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         seen: collections.Counter = collections.Counter()
         with open(f"{tmp}/summaries.jsonl", "w", encoding="utf-8") as f:

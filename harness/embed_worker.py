@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 
 class HelperDied(RuntimeError):
@@ -132,8 +132,8 @@ class EmbedWorker:
                 proc.kill()
 
 
-def serve(requests: BinaryIO, replies: BinaryIO, work: Callable[[list[str]], Any] = encode) -> None:
-    """The helper's loop: answer each pickled ``(job id, texts)`` with ``work(texts)`` until
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """The helper's loop: answer each pickled ``(job id, texts)`` with :func:`encode` until
     its input ends or its parent stops reading."""
     while True:
         try:
@@ -141,7 +141,7 @@ def serve(requests: BinaryIO, replies: BinaryIO, work: Callable[[list[str]], Any
         except EOFError:
             return
         try:
-            reply = (job_id, True, work(texts))
+            reply = (job_id, True, encode(texts))
         except Exception as exc:  # noqa: BLE001 - sent back and raised in the caller
             try:
                 pickle.loads(pickle.dumps(exc))

@@ -93,6 +93,9 @@ CACHED_CHARS = 2000
 """Texts up to this long (sentences, summaries) keep their tokens and numbers in a per-process
 cache; longer ones (article bodies, whose consumers cache their own results) do not, so the
 caches stay small however many articles a process scores."""
+BODIES_CACHED = 64
+"""Article bodies whose derived data (idf, sentence stems, squashed text) a process keeps: a
+batch's worth (more would grow memory with every article scored)."""
 
 
 def tokens(text: str) -> list[Token]:

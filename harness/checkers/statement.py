@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..records import Span
-from ..text import NUMBER_WORDS, STOPWORDS, fold, number_values, sentences, stem, tokens
+from ..text import BODIES_CACHED, NUMBER_WORDS, STOPWORDS, fold, number_values, sentences, stem, tokens
 
 SIGNALS: tuple[str, ...] = (
     "recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "evid_recall", "emb_sent",
@@ -49,9 +49,6 @@ WINDOW = 8
 VERSION = "2"
 """Version of the signals' definitions (goes into the coverage scorer's signature); 2 added
 ``evid_recall``."""
-BODIES_CACHED = 64
-"""Article bodies whose derived data (idf, sentence stems) a process keeps: a batch's worth (more
-would grow memory with every article scored)."""
 EVIDENCE_MARGIN = 3
 """Content words kept on each side of the fact's words in an aligned article sentence (measured
 on REALSumm dev, 5-fold CV by document: margins 1, 3 and 5 are within 0.002 of each other)."""

@@ -26,7 +26,7 @@ from ..checkers.hints import match_hints
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
-from ..text import fold
+from ..text import BODIES_CACHED, fold
 
 VERSION = "claims-v8"
 _HARD = ("trap", "off_article")
@@ -209,7 +209,7 @@ class HallucinationScorer:
                              source_evidence=chk.evidence or None, detail=detail)
 
 
-@lru_cache(maxsize=64)  # article bodies: a batch's worth
+@lru_cache(maxsize=BODIES_CACHED)
 def _squash(text: str) -> str:
     """Folded text with whitespace runs collapsed, for verbatim comparison (memoised: the same
     body is squashed for every model's summary)."""
