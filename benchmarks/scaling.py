@@ -1,5 +1,5 @@
-"""Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids and one marker
-word per line, see :func:`make_gold`; memos and caches off), run through
+"""Scaling: 1x, 4x and 16x the news articles (synthetic copies with changed ids and a marker
+word before every sentence, see :func:`make_gold`; memos and caches off), run through
 the ``eval`` pipeline in a fresh process each (models loaded and warmed first on other text): time
 per summary and peak memory (of the process, of its embedding helper process, and their sum, which
 the "peak_memory_change" figure compares).
@@ -20,23 +20,40 @@ from pathlib import Path
 
 from _common import ROOT, emit
 
+from harness.checkers.claims import split_sentences
+from harness.pipeline import prepare_articles
+
 NEWS = ROOT / "benchmarks/news/articles.jsonl"
 
 
 def make_gold(factor: int, folder: Path, name: str = "copy") -> Path:
-    """``factor`` copies of the news articles with changed ids. Copy k of every line reads
-    ``". <Name>k "`` where the original has its first ``". "``: no two copies share a sentence
-    (nothing to reuse between them, not even within a batch), while the body extraction and the
-    page furniture stay exactly those of the original."""
+    """``factor`` copies of the news articles with changed ids. In copy k, every sentence of
+    the article's body, of its reference summaries and of its fact and trap statements starts
+    with the marker word ``<Name>k``: no two copies share a sentence (nothing one copy's scoring
+    could reuse from another's, not even within a batch), while the body extraction and the page
+    furniture stay exactly those of the original (tested in ``tests/test_benchmark_copies.py``)."""
     rows = [json.loads(x) for x in NEWS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    bodies = [set(a.body.split("\n")) for a in prepare_articles(NEWS)]
     path = folder / f"{name}-x{factor}.jsonl"
     with open(path, "w", encoding="utf-8") as f:
         for k in range(factor):
-            mark = f". {name.title()}{k} "
-            for row in rows:
-                text = "\n".join(line.replace(". ", mark, 1) for line in row["text"].split("\n"))
-                f.write(json.dumps({**row, "id": f"{row['id']}--copy{k}", "text": text}, ensure_ascii=False) + "\n")
+            word = f"{name.title()}{k}"
+            for row, body in zip(rows, bodies):
+                text = "\n".join(mark(line, word) if line.strip() and line in body else line
+                                 for line in row["text"].split("\n"))
+                notes = {key: [{**x, "statement": mark(x["statement"], word)} for x in row.get(key, [])]
+                         for key in ("facts", "traps")}
+                refs = [mark(r, word) for r in row.get("references", [])]
+                f.write(json.dumps({**row, **notes, "id": f"{row['id']}--copy{k}", "text": text,
+                                    "references": refs}, ensure_ascii=False) + "\n")
     return path
+
+
+def mark(text: str, word: str) -> str:
+    """``text`` with ``word`` and a space put before each of its sentences."""
+    for start, _ in reversed(split_sentences(text)):
+        text = f"{text[:start]}{word} {text[start:]}"
+    return text
 
 
 def config(gold: Path, folder: Path, models: list[str]) -> Path:

@@ -63,38 +63,50 @@ process) for: enough to keep the helper busy, few enough to hold little in memor
 
 class Lookahead:
     """Calls ``scorer.prefetch(items)`` (for scorers that have it) for the next chunks that
-    scorer will score, up to ``depth`` chunks ahead of the scoring, in scoring order."""
+    scorer will score, up to ``depth`` chunks ahead of the scoring, in scoring order; then for
+    ``then``, the items the next call will score (a head start across batches)."""
 
     def __init__(self, scorers: Sequence[Any], chunks: list[list[tuple[Article, str]]],
-                 depth: int = PREFETCH_CHUNKS):
-        self.chunks = chunks
+                 depth: int = PREFETCH_CHUNKS, then: list[tuple[Article, str]] | None = None):
+        ahead = [s for s in scorers if hasattr(s, "prefetch")]
         self.depth = depth
-        self.order = [(s, k) for s in scorers if hasattr(s, "prefetch") for k in range(len(chunks))]
+        self.order = [(s, k, chunks[k]) for s in ahead for k in range(len(chunks))]
+        self.order += [(s, None, then) for s in ahead if then]
         self.sent = 0
         self.reached(None, -1)
 
     def reached(self, scorer: Any, k: int) -> None:
         """Scoring has reached chunk ``k`` of ``scorer``: send what comes next."""
-        done = next((n for n, (s, j) in enumerate(self.order) if s is scorer and j == k), -1) + 1
+        done = next((n for n, (s, j, _) in enumerate(self.order) if s is scorer and j == k), -1) + 1
         while self.sent < min(len(self.order), done + self.depth):
-            s, j = self.order[self.sent]
+            s, _, items = self.order[self.sent]
             self.sent += 1
             try:
-                s.prefetch(self.chunks[j])
+                s.prefetch(items)
             except Exception:  # noqa: BLE001 - only a head start: score_many meets any real error
                 pass
 
 
+def _scorable(pairs: Sequence[tuple[Article, Summary]]) -> list[int]:
+    """Indices of the pairs the scorers see: no generation error, not over the length limit."""
+    return [i for i, (_, s) in enumerate(pairs) if not s.meta.get("error") and len(s.text) <= MAX_SUMMARY_CHARS]
+
+
 def score_pairs(pairs: Sequence[tuple[Article, Summary]], scorers: Sequence[Any],
-                progress: bool = True, desc: str = "scoring") -> list[ScoreRecord]:
-    """Score every (article, summary) pair with every scorer; failures become *unscored*."""
+                progress: bool = True, desc: str = "scoring",
+                upcoming: Sequence[tuple[Article, Summary]] = ()) -> list[ScoreRecord]:
+    """Score every (article, summary) pair with every scorer; failures become *unscored*.
+    ``upcoming``, the pairs the next call will score, get a head start (:class:`Lookahead`)
+    while these are checked."""
     results: dict[str, list[Any]] = {}
     errors: dict[int, str] = {
         i: f"summary is {len(s.text):,} characters long, over the scoring limit of {MAX_SUMMARY_CHARS:,}"
         for i, (_, s) in enumerate(pairs) if len(s.text) > MAX_SUMMARY_CHARS}
-    scorable = [i for i, (_, s) in enumerate(pairs) if not s.meta.get("error") and i not in errors]
+    scorable = _scorable(pairs)
     chunks = [scorable[start:start + SCORE_CHUNK] for start in range(0, len(scorable), SCORE_CHUNK)]
-    ahead = Lookahead(scorers, [[(pairs[i][0], pairs[i][1].text) for i in chunk] for chunk in chunks])
+    then = [(upcoming[i][0], upcoming[i][1].text) for i in _scorable(upcoming)][:SCORE_CHUNK]
+    ahead = Lookahead(scorers, [[(pairs[i][0], pairs[i][1].text) for i in chunk] for chunk in chunks],
+                      then=then)
     for scorer in scorers:
         out: list[Any] = [None] * len(pairs)
         bar = tqdm(total=len(scorable), desc=f"{desc} ({scorer.role})", disable=not progress,

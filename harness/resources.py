@@ -105,7 +105,7 @@ def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
     key = "ner|" if ner else "-|"
 
     def run(todo: list[str]) -> list[Any]:
-        return list(nlp().pipe(todo, batch_size=256, disable=[] if ner else ["ner"]))
+        return list(nlp().pipe(todo, batch_size=64, disable=[] if ner else ["ner"]))
 
     if not memo:
         distinct = list(dict.fromkeys(texts))

@@ -120,9 +120,9 @@ class _Plan:
 
 _PLANS: "OrderedDict[tuple, _Plan]" = OrderedDict()
 on_clear(_PLANS.clear)
-_PLANS_KEPT = 8
-"""Plans kept: those of the batches sent ahead (:data:`harness.pipeline.PREFETCH_CHUNKS`) and the
-one being scored, so that each batch is planned once."""
+_PLANS_KEPT = 5
+"""Plans kept: those of the batches sent ahead (:data:`harness.pipeline.PREFETCH_CHUNKS`), the
+one being scored and the next call's first batch, so that each batch is planned once."""
 
 
 def _plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:

@@ -35,8 +35,13 @@ class LocalExecutor:
         key = repr(sorted(scorer_specs.items()))
         if key not in self._scorers:
             self._scorers[key] = build_scorers(scorer_specs)
-        for batch in batches:
-            yield score_pairs(list(batch), self._scorers[key], progress=False)
+        # One batch is read ahead, so that its embeddings start while this one is checked.
+        batches = iter(batches)
+        batch = next(batches, None)
+        while batch is not None:
+            upcoming = next(batches, None)
+            yield score_pairs(list(batch), self._scorers[key], progress=False, upcoming=list(upcoming or ()))
+            batch = upcoming
 
     def model_info(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Identity and cache counters of the model last run from ``spec``."""
