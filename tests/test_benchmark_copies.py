@@ -13,7 +13,7 @@ from harness.pipeline import prepare_articles
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def _scaling():
+def _load_scaling():
     sys.path.insert(0, str(BENCHMARKS))
     try:
         spec = importlib.util.spec_from_file_location("scaling_benchmark", BENCHMARKS / "scaling.py")
@@ -24,8 +24,10 @@ def _scaling():
         sys.path.remove(str(BENCHMARKS))
 
 
+scaling = _load_scaling()
+
+
 def test_copies_share_no_sentence_and_keep_body_and_furniture(tmp_path):
-    scaling = _scaling()
     original = prepare_articles(scaling.NEWS)
     copies = prepare_articles(scaling.make_gold(2, tmp_path))
     assert len(copies) == 2 * len(original)
@@ -43,5 +45,4 @@ def test_copies_share_no_sentence_and_keep_body_and_furniture(tmp_path):
 
 
 def test_mark_puts_the_word_before_every_sentence():
-    scaling = _scaling()
     assert scaling.mark("One here. Two there? Three.", "Copy3") == "Copy3 One here. Copy3 Two there? Copy3 Three."
