@@ -164,3 +164,41 @@ def test_gold_evidence_quote_is_the_anchor_and_raises_p(scorer):
     assert without["evid_recall"] == 0.0 and with_quote["evid_recall"] == pytest.approx(0.8)
     assert "evid_recall" in load_model().features
     assert scorer.probability(with_quote) > scorer.probability(without) + 0.05
+
+
+def test_paraphrases_and_counts_that_refer_back():
+    from harness.checkers.statement import paraphrases, stated_numbers
+
+    assert {"leav", "quit"} <= paraphrases(frozenset({"withdraw"}))
+    assert paraphrases(frozenset({"elephant"})) == frozenset()
+    assert stated_numbers("The four countries intend to withdraw.") == set()
+    assert stated_numbers("He was suspended for two years.") == {2.0}
+    assert stated_numbers("The four countries sent four envoys.") == {4.0}  # stated again: kept
+    plain = lexical_signals("Poland will withdraw from the treaty.", view("Poland will leave the convention."))
+    assert plain.signals["recall_all"] == 1.0  # poland, withdraw ~ leave, treaty ~ convention
+    counted = lexical_signals("The four countries will withdraw.", view("Estonia and Latvia will withdraw."))
+    assert counted.signals["number_agree"] == 0.0  # "four" is no number to find
+
+
+def test_a_missing_name_caps_the_verdict_at_partial(scorer):
+    from harness.checkers.statement import name_slots
+
+    assert name_slots("Estonia, Latvia, Lithuania and Poland announced it.") == tuple(
+        frozenset({n}) for n in ("estonia", "latvia", "lithuania", "poland"))
+    assert name_slots("Nadir Ciftci / the striker celebrated.") == (frozenset({"nadir", "ciftci", "striker"}),)
+    assert name_slots("Police said so.") == ()
+    full = verdicts(scorer, "Estonia, Latvia, Lithuania and Poland announced they will withdraw.")["countries"]
+    lost = verdicts(scorer, "Lithuania, Latvia, Lithuania and Poland announced they will withdraw.")["countries"]
+    assert full.status == "covered"
+    assert lost.status == "partial" and lost.score < full.score
+
+
+def test_a_closing_description_of_a_name_is_not_required():
+    from harness.checkers.statement import statement_core
+
+    fact = "The countries will withdraw from the Ottawa Convention, the treaty banning anti-personnel mines."
+    assert statement_core(fact) == "The countries will withdraw from the Ottawa Convention."
+    assert statement_core("Poland will withdraw from the treaty.") is None
+    art = Article(id="b", text=BODY, body=BODY, facts=(GoldFact("ottawa", fact),))
+    v = FactCoverageScorer().score(art, "The countries will withdraw from the Ottawa Convention.").facts[0]
+    assert v.status == "covered"

@@ -7,11 +7,15 @@ bigram recall, number agreement, recall of the fact's evidence anchored in the a
 gold ``evidence`` quote or the best-aligned article sentence) and optionally a MiniLM sentence
 similarity are combined by a small logistic model fitted on REALSumm dev
 (:mod:`harness.checkers.coverage_model`, shipped in ``harness/data/coverage_model.json``) into
-P(carried). Then:
+P(carried); a fact ending with a description of what it names ("... the Ottawa Convention,
+the treaty banning ...") takes the better P of itself and of itself without it. Then:
 
 - ``contradicted`` (score 0): the best-aligned sentence carries the fact's context but states a
   different number or date, or the opposite polarity (negation);
-- ``covered`` (score 1): P >= ``covered_threshold``;
+- ``covered`` (score 1): P >= ``covered_threshold`` and each name the fact states
+  (:func:`~harness.checkers.statement.name_slots`) is in the summary; with a name missing
+  ("Lithuania, Latvia, Lithuania and Poland" for the four countries) ``partial``, scored P times
+  the share of names there;
 - ``partial`` (score = P): ``partial_threshold`` <= P < ``covered_threshold``;
 - ``missing`` (score 0) otherwise.
 """
@@ -24,7 +28,7 @@ from ..checkers.coverage_model import load_model
 from ..checkers.hints import VERSION as HINTS_VERSION, match_hints
 from ..checkers.statement import VERSION as SIGNALS_VERSION
 from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, fact_anchors,
-                                  lexical_signals, view)
+                                  lexical_signals, name_slots, near_stems, statement_core, view)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
 from ..records import Article, CoverageResult, FactVerdict, GoldFact
@@ -107,6 +111,13 @@ class FactCoverageScorer:
         if unit is not None and self._contradicts(fact.statement, la, sv):
             return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement")
         p = self._model.probability({**la.signals, **extra})
+        core = statement_core(fact.statement)
+        if core is not None:  # the fact without its closing description of what it names
+            lc = lexical_signals(core, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
+            p = max(p, self._model.probability({**lc.signals, **extra}))
+        names = [bool(s & sv.all_stems or near_stems(s, sv)) for s in name_slots(fact.statement)]
+        if p >= self.covered_threshold and not all(names):  # a name of the fact is not there
+            return FactVerdict(fact.id, "partial", round(p * sum(names) / len(names), 6), unit, "statement")
         if p >= self.covered_threshold:
             return FactVerdict(fact.id, "covered", 1.0, unit, "statement")
         if p >= self.partial_threshold:
@@ -137,8 +148,12 @@ class FactCoverageScorer:
 def fact_signals(fact: GoldFact, sv: SummaryView, body: str, idf: dict[str, float]) -> LexicalAlignment:
     """Lexical signals of a hint-less ``fact`` on the prepared summary ``sv``, its evidence
     anchored in the (cleaned) article ``body`` (the fact's ``evidence`` quote when given)."""
-    quote = clean(fact.evidence) if fact.evidence else None
-    return lexical_signals(fact.statement, sv, idf, anchors=fact_anchors(fact.statement, body, quote))
+    return lexical_signals(fact.statement, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
+
+
+def _quote(fact: GoldFact) -> str | None:
+    """The fact's gold evidence quote, cleaned (None without one)."""
+    return clean(fact.evidence) if fact.evidence else None
 
 
 def _is_year(v: float) -> bool:
