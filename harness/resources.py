@@ -135,10 +135,15 @@ def warm_up() -> None:
 
 
 def import_spacy() -> Any:
-    """``import spacy``, without thinc importing torch when nothing has yet (about 2 s; spaCy's
-    small English pipeline never uses it, and the sentence encoder is numpy). thinc decides once,
-    when ``thinc.compat`` is imported, so that happens here with torch blocked; the block is
-    lifted afterwards, so a later ``import torch`` (a transformers model) loads normally."""
+    """``import spacy``, without two imports scoring never uses:
+
+    - thinc importing torch when nothing has yet (about 2 s; spaCy's small English pipeline
+      never uses it, and the sentence encoder is numpy). thinc decides once, when
+      ``thinc.compat`` is imported, so that happens here with torch blocked; the block is
+      lifted afterwards, so a later ``import torch`` (a transformers model) loads normally;
+    - ``spacy.cli`` (typer, requests, httpx, weasel, jinja2: about 0.4 s), which ``spacy``
+      imports only for ``spacy.info``. It is stood in for while ``spacy`` imports and removed
+      afterwards, so a later ``import spacy.cli`` loads the real one; ``spacy.info`` calls it."""
     try:
         if "thinc.compat" not in sys.modules and "torch" not in sys.modules:
             sys.modules["torch"] = None  # type: ignore[assignment] - makes `import torch` fail
@@ -147,10 +152,40 @@ def import_spacy() -> Any:
             finally:
                 if "torch" in sys.modules and sys.modules["torch"] is None:
                     del sys.modules["torch"]
-        import spacy
+        if "spacy" in sys.modules:
+            return sys.modules["spacy"]
+        stand_ins = _cli_stand_ins() if "spacy.cli" not in sys.modules else {}
+        sys.modules.update(stand_ins)
+        try:
+            import spacy
+        finally:
+            for name, module in stand_ins.items():
+                if sys.modules.get(name) is module:
+                    del sys.modules[name]
+            parent = sys.modules.get("spacy")
+            if stand_ins and parent is not None and getattr(parent, "cli", None) is stand_ins["spacy.cli"]:
+                del parent.cli
     except ImportError as exc:
         raise _missing_spacy(exc) from exc
     return spacy
+
+
+def _cli_stand_ins() -> dict[str, Any]:
+    """Empty ``spacy.cli`` and ``spacy.cli.info`` modules, the latter with an ``info`` that
+    imports the real one when called."""
+    import types
+
+    def info(*args: Any, **kwargs: Any) -> Any:
+        """spaCy's ``info``, from the real ``spacy.cli`` (imported on this first use)."""
+        import importlib
+
+        return importlib.import_module("spacy.cli.info").info(*args, **kwargs)
+
+    cli = types.ModuleType("spacy.cli")
+    cli.__path__ = []  # a package, so that `spacy.cli.info` can be imported from it
+    cli_info = types.ModuleType("spacy.cli.info")
+    cli_info.info = info  # type: ignore[attr-defined]
+    return {"spacy.cli": cli, "spacy.cli.info": cli_info}
 
 
 def _missing_spacy(exc: BaseException) -> HarnessError:

@@ -168,6 +168,15 @@ def test_spacy_is_imported_without_torch_and_torch_still_loads_later():
     assert out.returncode == 0 and out.stdout.strip() == "2", out.stderr[-2000:]
 
 
+def test_spacy_is_imported_without_its_cli_and_the_real_cli_still_loads_later():
+    code = ("import sys; from harness.resources import import_spacy, nlp; spacy = import_spacy(); "
+            "assert 'spacy.cli' not in sys.modules and 'typer' not in sys.modules; "
+            "print(len(nlp()('Poland will leave.').ents)); "
+            "import spacy.cli; print(callable(spacy.cli.download), spacy.info().get('spacy_version') is not None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.split() == ["1", "True", "True"], out.stderr[-2000:]
+
+
 def test_a_summary_parsed_sentence_by_sentence_joins_back_with_its_annotations():
     from harness.checkers.evidence import summary_docs, summary_pieces
 
