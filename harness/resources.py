@@ -101,17 +101,28 @@ def parse(texts: list[str], ner: bool = True, memo: bool = False) -> list[Any]:
 
     ``ner=False`` skips the entity recogniser (half the cost); ``memo=True`` keeps the docs
     for later calls (a tenth of ``HARNESS_EMBED_MEMO`` texts): for summary sentences shared by
-    several summaries and source sentences, which every model's summary is checked against."""
+    several summaries and source sentences, which every model's summary is checked against.
+    The lemmatizer does not run: the checks need the lemmas of a few tokens, which
+    :func:`lemma` computes when asked."""
     key = "ner|" if ner else "-|"
 
     def run(todo: list[str]) -> list[Any]:
-        return list(nlp().pipe(todo, batch_size=64, disable=[] if ner else ["ner"]))
+        return list(nlp().pipe(todo, batch_size=64, disable=["lemmatizer"] + ([] if ner else ["ner"])))
 
     if not memo:
         distinct = list(dict.fromkeys(texts))
         docs = dict(zip(distinct, run(distinct)))
         return [docs[t] for t in texts]
     return _PARSES.resolve([key + t for t in texts], lambda todo: run([t[len(key):] for t in todo]))
+
+
+def lemma(token: Any) -> str:
+    """The lemma of a spaCy token, computed (and kept on the token) by the pipeline's own
+    lemmatizer if :func:`parse` left it unset: the same lemma the full pipeline gives, since
+    the lemmatizer reads only what the tagger and attribute ruler set before it."""
+    if not token.lemma:
+        token.lemma_ = nlp().get_pipe("lemmatizer").lemmatize(token)[0]
+    return token.lemma_
 
 
 def join_docs(docs: list[Any]) -> Any:

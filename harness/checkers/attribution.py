@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..resources import lemma
 from ..text import STOPWORDS, tokens
 
 SPEECH = frozenset({"say", "tell", "claim", "state", "add", "warn", "insist", "accuse", "deny", "admit",
@@ -34,7 +35,7 @@ def speakers(toks: Iterable[Any]) -> list[Speaker]:
     out = []
     for t in toks:
         subj = None
-        if t.lemma_.lower() in SPEECH and t.pos_ == "VERB":
+        if t.pos_ == "VERB" and lemma(t).lower() in SPEECH:
             subj = next((k for k in t.children if k.dep_ in ("nsubj",)), None)
             if subj is None:
                 agent = next((k for k in t.children if k.dep_ == "agent"), None)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..resources import lemma
+
 _NEG_WORDS = frozenset({"not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "without"})
 _MODALS = frozenset({"will", "would", "may", "might", "could", "should", "must", "shall", "can", "'ll", "wo", "ca"})
 _INTENT = frozenset({"plan", "intend", "expect", "want", "hope", "aim", "propose", "threaten", "seek", "try",
@@ -48,11 +50,11 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
         args = set()
         for k in kids:
             if k.dep_ in ("nsubj", "nsubjpass", "dobj", "attr", "xcomp", "ccomp", "oprd", "acomp"):
-                args.add(k.lemma_.lower())
+                args.add(lemma(k).lower())
             elif k.dep_ == "prep":
-                args.update(g.lemma_.lower() for g in k.children if g.dep_ == "pobj")
+                args.update(lemma(g).lower() for g in k.children if g.dep_ == "pobj")
         aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
-        if any(a in _MODALS for a in aux) or (t.dep_ == "xcomp" and t.head.lemma_ in _INTENT):
+        if any(a in _MODALS for a in aux) or (t.dep_ == "xcomp" and lemma(t.head) in _INTENT):
             mode = "irrealis"
         elif t.tag_ == "VBD" or (t.tag_ == "VBN" and any(a in ("has", "have", "had", "'ve", "'s") for a in aux)):
             mode = "done"
@@ -61,7 +63,7 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
         head = t.head
         if t.dep_ == "xcomp" and any(k.dep_ == "neg" for k in head.children):
             neg = True
-        out.append(Predicate(t.lemma_.lower(), neg, mode, t.idx, t.idx + len(t.text),
+        out.append(Predicate(lemma(t).lower(), neg, mode, t.idx, t.idx + len(t.text),
                              frozenset(a for a in args if a.isalpha() and len(a) > 2)))
     return out
 
