@@ -10,7 +10,7 @@ coverage by that window and by the whole source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -55,10 +55,19 @@ class Source:
     units: dict[float, set[str]]
     """Unit words following each number value ("30 days" -> {30.0: {"day"}})."""
     sent_numbers: list[frozenset[float]]
+    where: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """The sentences (ascending) that hold each word form: an index of :attr:`sent_stems`."""
 
     def sentence(self, i: int) -> str:
         s, e = self.spans[i]
         return self.text[s:e]
+
+    def sentences_with(self, tok: Token) -> list[int]:
+        """The sentences (ascending) that hold a form of ``tok``."""
+        forms = [self.where[f] for f in _variants(tok) if f in self.where]
+        if len(forms) <= 1:
+            return list(forms[0]) if forms else []
+        return sorted(set().union(*forms))
 
 
 def build_source(text: str) -> Source:
@@ -78,9 +87,14 @@ def build_source(text: str) -> Source:
             bigrams.add((a.stem, b.stem))
     from .quantities import number_units
 
+    where: dict[str, list[int]] = {}
+    for i, st in enumerate(sent_stems):
+        for f in st:
+            where.setdefault(f, []).append(i)
     return Source(text, spans, sent_stems, frozenset(stems), frozenset(number_values(text)),
                   dates(text), frozenset(bigrams), number_units(text),
-                  [frozenset(number_values(text[s:e])) for s, e in spans])
+                  [frozenset(number_values(text[s:e])) for s, e in spans],
+                  {f: tuple(ids) for f, ids in where.items()})
 
 
 @dataclass(frozen=True)
@@ -132,8 +146,10 @@ def doc_support(claim: str, src: Source) -> float:
 def candidates(claim: str, src: Source, k: int = 4) -> list[int]:
     """The ``k`` source sentences sharing the most content words with ``claim`` (ties: earlier
     first); the only sentences whose embeddings :func:`align` needs."""
-    toks = content_tokens(claim)
-    counts = [sum(1 for t in toks if _variants(t) & st) for st in src.sent_stems]
+    counts = [0] * len(src.spans)
+    for t in content_tokens(claim):
+        for i in src.sentences_with(t):
+            counts[i] += 1
     order = sorted(range(len(counts)), key=lambda i: (-counts[i], i))
     return order[:k]
 
@@ -147,7 +163,7 @@ def align(claim: str, src: Source, cos: dict[int, float] | None = None, window: 
     if not src.spans:
         spans = tuple((t.start, t.end) for t in toks)
         return Alignment((), 0.0, 0.0, 0.0, spans, 1.0, n)
-    found_in = [[i for i, st in enumerate(src.sent_stems) if _variants(t) & st] for t in toks]
+    found_in = [src.sentences_with(t) for t in toks]
     overlap = [0.0] * len(src.spans)
     for ids in found_in:
         for i in ids:
