@@ -206,7 +206,7 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
     """The model-free signals of ``statement`` on the prepared summary ``sv``; ``anchors`` are
     the fact's evidence in the article (:func:`fact_anchors`; none: ``evid_recall`` is 0)."""
     slots = fact_slots(statement) if slots is None else slots
-    counts = {stem(m["n"].lower()) for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS}
+    counts = {stem(w) for w in _referring_counts(statement)}
     slots = tuple(s for s in slots if not s <= counts) or slots  # "the four countries": no word to find
     slots = tuple(s if s & sv.all_stems else s | near_stems(s, sv) | paraphrases(s) for s in slots)
     idf = idf or {}
@@ -246,13 +246,17 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
 _COUNTED = re.compile(r"\b(?:the|these|those|all|both|its|their)\s+(?P<n>\w+)\s+[a-z]+s\b", re.IGNORECASE)
 
 
+def _referring_counts(statement: str) -> set[str]:
+    """Number words of the statement that count things it refers back to ("the four countries")."""
+    return {m["n"].lower() for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS}
+
+
 def stated_numbers(statement: str) -> set[float]:
     """The numbers a fact states (years only when it states nothing else), less the counts
     that only refer back to things named elsewhere ("the four countries", "their two sons"):
     a summary that names the four countries carries the fact without the word "four"."""
     values = number_values(statement)
-    counts = {round(float(NUMBER_WORDS[m["n"].lower()]), 6) for m in _COUNTED.finditer(statement)
-              if m["n"].lower() in NUMBER_WORDS}
+    counts = {round(float(NUMBER_WORDS[w]), 6) for w in _referring_counts(statement)}
     rest = number_values(_COUNTED.sub(" ", statement))
     values = {v for v in values if v not in counts or v in rest}
     return {v for v in values if not (1900 <= v <= 2099)} or values
@@ -331,9 +335,8 @@ def statement_core(statement: str) -> str | None:
 def name_slots(statement: str) -> tuple[frozenset[str], ...]:
     """Stems of each name the statement states (a run of capitalised words; the first word of
     the statement only when the next word is capitalised too: "Nadir Ciftci", "Estonia,
-    Latvia"), one set per name; a
-    name written with alternatives ("Carri Reichert / dominatrix") is one set with them all. A
-    summary carries a name when it has any of its words."""
+    Latvia"), one set per name; a name written with alternatives ("Carri Reichert / dominatrix")
+    is one set with them all. A summary carries a name when it has any of its words."""
     words = list(re.finditer(r"[A-Za-z\u00C0-\u024F][\w'’-]*", statement))
     out: list[set[str]] = []
     prev: int | None = None
@@ -341,7 +344,7 @@ def name_slots(statement: str) -> tuple[frozenset[str], ...]:
     for k, m in enumerate(words):
         w = m.group()
         gap = statement[words[k - 1].end():m.start()] if k else ""
-        joined = prev == k - 1 and (not gap.strip() or "/" in gap)
+        joined = prev == k - 1 and not gap.strip()
         cap = w[:1].isupper() and fold(w) not in STOPWORDS
         if cap and k == 0:  # a capital there is no sign of a name, unless the next word has one too
             cap = len(words) > 1 and words[1].group()[:1].isupper()
