@@ -194,7 +194,7 @@ class LexicalAlignment:
     signals: dict[str, float]
     best_unit: int | None
     """Index into :attr:`SummaryView.units` of the sentence with the highest slot recall."""
-    fact_numbers: set[float]
+    fact_numbers: frozenset[float]
     fact_negated: bool
     context_recall: float
     """Share of the fact's non-number slots found in the best unit (for contradiction checks)."""
@@ -246,12 +246,14 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
 _COUNTED = re.compile(r"\b(?:the|these|those|all|both|its|their)\s+(?P<n>\w+)\s+[a-z]+s\b", re.IGNORECASE)
 
 
-def _referring_counts(statement: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _referring_counts(statement: str) -> frozenset[str]:
     """Number words of the statement that count things it refers back to ("the four countries")."""
-    return {m["n"].lower() for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS}
+    return frozenset(m["n"].lower() for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS)
 
 
-def stated_numbers(statement: str) -> set[float]:
+@lru_cache(maxsize=65536)
+def stated_numbers(statement: str) -> frozenset[float]:
     """The numbers a fact states (years only when it states nothing else), less the counts
     that only refer back to things named elsewhere ("the four countries", "their two sons"):
     a summary that names the four countries carries the fact without the word "four"."""
@@ -259,7 +261,7 @@ def stated_numbers(statement: str) -> set[float]:
     counts = {round(float(NUMBER_WORDS[w]), 6) for w in _referring_counts(statement)}
     rest = number_values(_COUNTED.sub(" ", statement))
     values = {v for v in values if v not in counts or v in rest}
-    return {v for v in values if not (1900 <= v <= 2099)} or values
+    return frozenset({v for v in values if not (1900 <= v <= 2099)} or values)
 
 
 PARAPHRASES: tuple[tuple[str, ...], ...] = (
@@ -321,6 +323,7 @@ def paraphrases(slot: frozenset[str]) -> frozenset[str]:
 _APPOSITIVE = re.compile(r"(?<=[A-Za-z0-9)]),\s+(?:the|a|an|which|who)\s+[^,;]*(?:,[^,;]*)*[.!?]?\s*$")
 
 
+@lru_cache(maxsize=65536)
 def statement_core(statement: str) -> str | None:
     """The statement without a closing description of what it names ("... withdraw from the
     Ottawa Convention, the treaty banning anti-personnel mines." -> "... withdraw from the
@@ -332,6 +335,7 @@ def statement_core(statement: str) -> str | None:
     return statement[:m.start()] + "."
 
 
+@lru_cache(maxsize=65536)
 def name_slots(statement: str) -> tuple[frozenset[str], ...]:
     """Stems of each name the statement states (a run of capitalised words; the first word of
     the statement only when the next word is capitalised too: "Nadir Ciftci", "Estonia,

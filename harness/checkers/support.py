@@ -10,7 +10,7 @@ coverage by that window and by the whole source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -55,7 +55,7 @@ class Source:
     units: dict[float, set[str]]
     """Unit words following each number value ("30 days" -> {30.0: {"day"}})."""
     sent_numbers: list[frozenset[float]]
-    where: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    where: dict[str, tuple[int, ...]]
     """The sentences (ascending) that hold each word form: an index of :attr:`sent_stems`."""
 
     def sentence(self, i: int) -> str:
