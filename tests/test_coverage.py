@@ -202,3 +202,33 @@ def test_a_closing_description_of_a_name_is_not_required():
     art = Article(id="b", text=BODY, body=BODY, facts=(GoldFact("ottawa", fact),))
     v = FactCoverageScorer().score(art, "The countries will withdraw from the Ottawa Convention.").facts[0]
     assert v.status == "covered"
+
+
+def test_the_counted_noun_of_a_referring_count_is_no_word_to_find():
+    named = lexical_signals("The four countries intend to withdraw.",
+                            view("Estonia, Latvia, Lithuania and Poland intend to withdraw."))
+    assert named.signals["recall_all"] == 1.0  # neither "four" nor "countries" is needed
+
+
+def test_a_negated_or_completed_plan_contradicts_the_fact(scorer):
+    fact = GoldFact("plan", "The four countries intend to withdraw from the Ottawa Convention.")
+    hinted = GoldFact("plan", fact.statement, any_of=("Ottawa",))
+    for f in (fact, hinted):
+        art = Article(id="c", text=BODY, body=BODY, facts=(f,))
+        said = {s: FactCoverageScorer().score(art, s).facts[0].status for s in (
+            "Estonia, Latvia, Lithuania and Poland intend to withdraw from the Ottawa Convention.",
+            "Estonia, Latvia, Lithuania and Poland said they will not withdraw from the Ottawa Convention.",
+            "Estonia, Latvia, Lithuania and Poland have already withdrawn from the Ottawa Convention.",
+        )}
+        assert list(said.values()) == ["covered", "contradicted", "contradicted"], (f.any_of, said)
+
+
+def test_a_settled_decision_is_carried_by_the_deed_and_words_gate_the_parse():
+    from harness.checkers.polarity import could_flip
+
+    art = Article(id="d", text="Twitter decided to suspend 10,000 accounts.",
+                  facts=(GoldFact("t", "Twitter decided to suspend 10,000 accounts."),))
+    assert FactCoverageScorer().score(art, "Twitter suspended 10,000 accounts.").facts[0].status == "covered"
+    assert could_flip("They intend to leave.", "They left.") and could_flip("He won.", "He did not win.")
+    assert could_flip("He has to go.", "He went.")
+    assert not could_flip("Poland left the treaty.", "Poland quit the treaty.")

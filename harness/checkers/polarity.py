@@ -9,6 +9,7 @@ supporting sentences, compare whether it is negated, and whether it is stated as
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -19,6 +20,22 @@ _MODALS = frozenset({"will", "would", "may", "might", "could", "should", "must",
 _INTENT = frozenset({"plan", "intend", "expect", "want", "hope", "aim", "propose", "threaten", "seek", "try",
                      "promise", "vow", "pledge", "consider", "prepare", "set", "decide", "agree", "announce",
                      "need", "have", "going", "likely", "able"})
+
+
+_WORD = re.compile(r"[a-z']+")
+_PLANNED = re.compile(r"\b(?:%s)\b|\b(?:%s)\s+to\b" % (
+    "|".join(sorted(_MODALS - {"'ll", "wo", "ca"})) + "|'ll|won't|can't",
+    "|".join(sorted({f for w in _INTENT for f in (w, w + "s", w + "ed", w + "d", w + "ing")} | {"has", "had", "having"}))))
+
+
+def could_flip(source: str, claim: str) -> bool:
+    """Whether :func:`flips` could find anything between ``claim`` and ``source``, read from
+    their words alone (to skip parsing): a flip needs a negation on either side, or a source
+    that only says something will, may or is meant to happen (a modal, "plans to" ...)."""
+    src, clm = set(_WORD.findall(source.lower())), set(_WORD.findall(claim.lower()))
+    if (src | clm) & _NEG_WORDS or any(w.endswith("n't") for w in src | clm):
+        return True
+    return _PLANNED.search(source.lower()) is not None
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,8 @@ class Predicate:
     end: int
     args: frozenset[str] = frozenset()
     """Lemmas of its subject/object/complement heads (what it is about)."""
+    marker: str = ""
+    """What makes it ``irrealis``: the modal ("will") or the intent verb's lemma ("plan")."""
 
 
 def predicates(toks: Iterable[Any]) -> list[Predicate]:
@@ -54,7 +73,9 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
             elif k.dep_ == "prep":
                 args.update(lemma(g).lower() for g in k.children if g.dep_ == "pobj")
         aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
-        if any(a in _MODALS for a in aux) or (t.dep_ == "xcomp" and lemma(t.head) in _INTENT):
+        modal = next((a for a in aux if a in _MODALS), "")
+        intent = lemma(t.head) if t.dep_ == "xcomp" and lemma(t.head) in _INTENT else ""
+        if modal or intent:
             mode = "irrealis"
         elif t.tag_ == "VBD" or (t.tag_ == "VBN" and any(a in ("has", "have", "had", "'ve", "'s") for a in aux)):
             mode = "done"
@@ -64,7 +85,7 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
         if t.dep_ == "xcomp" and any(k.dep_ == "neg" for k in head.children):
             neg = True
         out.append(Predicate(lemma(t).lower(), neg, mode, t.idx, t.idx + len(t.text),
-                             frozenset(a for a in args if a.isalpha() and len(a) > 2)))
+                             frozenset(a for a in args if a.isalpha() and len(a) > 2), modal or intent))
     return out
 
 

@@ -11,28 +11,38 @@ P(carried); a fact ending with a description of what it names ("... the Ottawa C
 the treaty banning ...") takes the better P of itself and of itself without it. Then:
 
 - ``contradicted`` (score 0): the best-aligned sentence carries the fact's context but states a
-  different number or date, or the opposite polarity (negation);
+  different number or date, or the opposite polarity (negation); and, for a fact found by its
+  hints or its statement, when the sentence that carries it negates a verb of the fact or states
+  as done what the fact only says is planned ("have withdrawn" for "intend to withdraw";
+  :mod:`harness.checkers.polarity` on spaCy parses of both);
 - ``covered`` (score 1): P >= ``covered_threshold`` and each name the fact states
   (:func:`~harness.checkers.statement.name_slots`) is in the summary; with a name missing
   ("Lithuania, Latvia, Lithuania and Poland" for the four countries) ``partial``, scored P times
-  the share of names there;
+  the share of names there (``missing`` with none of them);
 - ``partial`` (score = P): ``partial_threshold`` <= P < ``covered_threshold``;
 - ``missing`` (score 0) otherwise.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from ..checkers.coverage_model import load_model
 from ..checkers.hints import VERSION as HINTS_VERSION, match_hints
+from ..checkers.polarity import could_flip, flips, predicates
 from ..checkers.statement import VERSION as SIGNALS_VERSION
 from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, fact_anchors,
                                   lexical_signals, name_slots, near_stems, statement_core, view)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
 from ..records import Article, CoverageResult, FactVerdict, GoldFact
-from ..text import dates, tokens
+from ..resources import parse
+from ..text import dates, sentences, tokens
+
+
+FLIPS_VERSION = "1"
+"""Version of the negation / modality contradiction check (in the scorer's signature)."""
 
 
 class FactCoverageScorer:
@@ -64,7 +74,7 @@ class FactCoverageScorer:
     def signature(self) -> str:
         """Settings that affect the numbers (the coefficients by their digest)."""
         variant = f"embedding({ENCODER_VERSION})" if self.embeddings else "lexical"
-        return (f"coverage:hints{HINTS_VERSION}+statement{SIGNALS_VERSION}-{variant}"
+        return (f"coverage:hints{HINTS_VERSION}+statement{SIGNALS_VERSION}-{variant}+flips{FLIPS_VERSION}"
                 f":model={self._model.digest}"
                 f":cov={self.covered_threshold}:part={self.partial_threshold}"
                 f":ctx={self.contradiction_context}")
@@ -105,6 +115,10 @@ class FactCoverageScorer:
               extra: dict[str, float], published: str | None = None) -> FactVerdict:
         hit = match_hints(fact, summary, published)
         if hit is not None:
+            if hit.score > 0 and hit.span is not None:
+                where = next((s for s in sentences(summary) if s.start <= hit.span.start < s.end), hit.span)
+                if _flipped(fact.statement, where.text):
+                    return FactVerdict(fact.id, "contradicted", 0.0, where, hit.method)
             return FactVerdict(fact.id, hit.status, round(hit.score, 6), hit.span, hit.method)
         la = fact_signals(fact, sv, body, idf)
         unit = sv.units[la.best_unit] if la.best_unit is not None else None
@@ -115,8 +129,12 @@ class FactCoverageScorer:
         if core is not None:  # the fact without its closing description of what it names
             lc = lexical_signals(core, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
             p = max(p, self._model.probability({**lc.signals, **extra}))
+        if p >= self.partial_threshold and unit is not None and _flipped(fact.statement, unit.text):
+            return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement")
         names = [bool(s & sv.all_stems or near_stems(s, sv)) for s in name_slots(fact.statement)]
-        if p >= self.covered_threshold and not all(names):  # a name of the fact is not there
+        if p >= self.covered_threshold and names and not any(names):  # the fact's named thing is not there
+            return FactVerdict(fact.id, "missing", 0.0, None, "statement")
+        if p >= self.covered_threshold and not all(names):  # one of the fact's names is not there
             return FactVerdict(fact.id, "partial", round(p * sum(names) / len(names), 6), unit, "statement")
         if p >= self.covered_threshold:
             return FactVerdict(fact.id, "covered", 1.0, unit, "statement")
@@ -154,6 +172,23 @@ def fact_signals(fact: GoldFact, sv: SummaryView, body: str, idf: dict[str, floa
 def _quote(fact: GoldFact) -> str | None:
     """The fact's gold evidence quote, cleaned (None without one)."""
     return clean(fact.evidence) if fact.evidence else None
+
+
+def _flipped(statement: str, sentence: str) -> bool:
+    """Whether the summary's ``sentence`` negates a verb of ``statement`` or states as done
+    what it only plans. Parses (without entities, kept per process) only when the words allow
+    a flip."""
+    if not could_flip(statement, sentence):
+        return False
+    fact_doc, sent_doc = parse([statement, sentence], ner=False, memo=True)
+    planned = [replace(q, mode="plain") if q.marker in SETTLED else q for q in predicates(fact_doc)]
+    return bool(flips(predicates(sent_doc), planned))
+
+
+SETTLED = frozenset({"decide", "agree"})
+"""Heads whose "to ..." a fact states as settled, not only planned: a summary that says it was
+done carries "Twitter decided to suspend 10,000 accounts" (REALSumm dev: people marked 10 of
+18 such pairs covered)."""
 
 
 def _is_year(v: float) -> bool:
