@@ -36,7 +36,7 @@ from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, cl
                                   lexical_signals, name_slots, near_stems, statement_core, view)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
-from ..records import Article, CoverageResult, FactVerdict, GoldFact
+from ..records import Article, CoverageResult, FactVerdict, GoldFact, Span
 from ..resources import parse
 from ..text import dates, sentences, tokens
 
@@ -88,14 +88,20 @@ class FactCoverageScorer:
         """:meth:`score` for each (article, summary), with one batched embedding call."""
         views = [view(clean(s)) for _, s in items]
         sims = self._similarities(items, views) if self.embeddings else None
-        out = []
+        found: list[list[tuple[FactVerdict, Span | None]]] = []
         for k, ((article, summary), sv) in enumerate(zip(items, views)):
             body = clean(article.body if article.body is not None else article.text)
             idf = article_idf(body)
-            verdicts = []
-            for fact in article.facts:
-                extra = {"emb_sent": sims.get((k, fact.statement), 0.0)} if sims is not None else {}
-                verdicts.append(self._fact(fact, summary, sv, body, idf, extra, article.published))
+            found.append([self._fact(fact, summary, sv, body, idf,
+                                     {"emb_sent": sims.get((k, fact.statement), 0.0)} if sims is not None else {},
+                                     article.published) for fact in article.facts])
+        flipped = _flips([(f.statement, where.text) for (article, _), row in zip(items, found)
+                          for f, (_, where) in zip(article.facts, row) if where is not None])
+        out = []
+        for (article, _), row in zip(items, found):
+            verdicts = [FactVerdict(v.id, "contradicted", 0.0, where, v.method)
+                        if where is not None and (f.statement, where.text) in flipped else v
+                        for f, (v, where) in zip(article.facts, row)]
             weight = sum(f.importance for f in article.facts)
             cov = (sum(f.importance * v.score for f, v in zip(article.facts, verdicts)) / weight
                    if weight else 0.0)
@@ -112,25 +118,27 @@ class FactCoverageScorer:
         return statement_similarities(items, views)
 
     def _fact(self, fact: GoldFact, summary: str, sv: SummaryView, body: str, idf: dict[str, float],
-              extra: dict[str, float], published: str | None = None) -> FactVerdict:
+              extra: dict[str, float], published: str | None = None) -> tuple[FactVerdict, Span | None]:
+        """The fact's verdict, and the summary sentence that carries it if its polarity is
+        still to be checked (:func:`_flips`: a flip there makes the fact ``contradicted``)."""
         hit = match_hints(fact, summary, published)
         if hit is not None:
+            where = None
             if hit.score > 0 and hit.span is not None:
                 where = next((s for s in sentences(summary) if s.start <= hit.span.start < s.end), hit.span)
-                if _flipped(fact.statement, where.text):
-                    return FactVerdict(fact.id, "contradicted", 0.0, where, hit.method)
-            return FactVerdict(fact.id, hit.status, round(hit.score, 6), hit.span, hit.method)
+            return FactVerdict(fact.id, hit.status, round(hit.score, 6), hit.span, hit.method), where
         la = fact_signals(fact, sv, body, idf)
         unit = sv.units[la.best_unit] if la.best_unit is not None else None
         if unit is not None and self._contradicts(fact.statement, la, sv):
-            return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement")
+            return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement"), None
         p = self._model.probability({**la.signals, **extra})
         core = statement_core(fact.statement)
         if core is not None:  # the fact without its closing description of what it names
             lc = lexical_signals(core, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
             p = max(p, self._model.probability({**lc.signals, **extra}))
-        if p >= self.partial_threshold and unit is not None and _flipped(fact.statement, unit.text):
-            return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement")
+        return self._decide(fact, p, unit, sv), unit if p >= self.partial_threshold else None
+
+    def _decide(self, fact: GoldFact, p: float, unit: Span | None, sv: SummaryView) -> FactVerdict:
         names = [bool(s & sv.all_stems or near_stems(s, sv)) for s in name_slots(fact.statement)]
         if p >= self.covered_threshold and names and not any(names):  # the fact's named thing is not there
             return FactVerdict(fact.id, "missing", 0.0, None, "statement")
@@ -174,15 +182,21 @@ def _quote(fact: GoldFact) -> str | None:
     return clean(fact.evidence) if fact.evidence else None
 
 
-def _flipped(statement: str, sentence: str) -> bool:
-    """Whether the summary's ``sentence`` negates a verb of ``statement`` or states as done
-    what it only plans. Parses (without entities, kept per process) only when the words allow
-    a flip."""
-    if not could_flip(statement, sentence):
-        return False
-    fact_doc, sent_doc = parse([statement, sentence], ner=False, memo=True)
-    planned = [replace(q, mode="plain") if q.marker in SETTLED else q for q in predicates(fact_doc)]
-    return bool(flips(predicates(sent_doc), planned))
+def _flips(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (fact statement, summary sentence) pairs whose sentence negates a verb of the
+    statement or states as done what it only plans. One batched parse (without entities, kept
+    per process) of the pairs whose words allow a flip."""
+    pairs = [p for p in dict.fromkeys(pairs) if could_flip(*p)]
+    if not pairs:
+        return set()
+    texts = list(dict.fromkeys(t for p in pairs for t in p))
+    docs = dict(zip(texts, parse(texts, ner=False, memo=True)))
+    out = set()
+    for statement, sentence in pairs:
+        planned = [replace(q, mode="plain") if q.marker in SETTLED else q for q in predicates(docs[statement])]
+        if flips(predicates(docs[sentence]), planned):
+            out.add((statement, sentence))
+    return out
 
 
 SETTLED = frozenset({"decide", "agree"})
