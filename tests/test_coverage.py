@@ -232,3 +232,17 @@ def test_a_settled_decision_is_carried_by_the_deed_and_words_gate_the_parse():
     assert could_flip("They intend to leave.", "They left.") and could_flip("He won.", "He did not win.")
     assert could_flip("He has to go.", "He went.")
     assert not could_flip("Poland left the treaty.", "Poland quit the treaty.")
+
+
+def test_a_description_can_stand_in_for_the_name_it_describes():
+    from harness.checkers.statement import described
+
+    fact = "The four countries intend to withdraw from the Ottawa Convention, the treaty banning anti-personnel mines."
+    alt = described(fact)
+    assert alt.statement == "The four countries intend to withdraw from the treaty." and "convention" in alt.head
+    assert described("He praised Nadir Ciftci, the Dundee United striker who scored.").statement == "He praised striker."
+    assert described("They met in Paris, which is nice.") is None
+    art = Article(id="e", text=BODY, body=BODY, facts=(GoldFact("ottawa", fact),))
+    said = lambda s: FactCoverageScorer().score(art, s).facts[0].status  # noqa: E731
+    assert said("Estonia, Latvia, Lithuania and Poland plan to quit the treaty banning landmines.") == "covered"
+    assert said("Estonia, Latvia, Lithuania and Poland plan to quit a treaty.") != "covered"  # neither named nor described

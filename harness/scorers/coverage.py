@@ -8,7 +8,9 @@ gold ``evidence`` quote or the best-aligned article sentence) and optionally a M
 similarity are combined by a small logistic model fitted on REALSumm dev
 (:mod:`harness.checkers.coverage_model`, shipped in ``harness/data/coverage_model.json``) into
 P(carried); a fact ending with a description of what it names ("... the Ottawa Convention,
-the treaty banning ...") takes the better P of itself and of itself without it. Then:
+the treaty banning ...") takes the better P of itself, of itself without it, and, when the
+summary has the description's head and another of its words, of itself with the description in
+place of the name ("... withdraw from the treaty": "quit the treaty banning landmines"). Then:
 
 - ``contradicted`` (score 0): the best-aligned sentence carries the fact's context but states a
   different number or date, or the opposite polarity (negation); and, for a fact found by its
@@ -32,7 +34,7 @@ from ..checkers.coverage_model import load_model
 from ..checkers.hints import VERSION as HINTS_VERSION, match_hints
 from ..checkers.polarity import could_flip, flips, predicates
 from ..checkers.statement import VERSION as SIGNALS_VERSION
-from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, fact_anchors,
+from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, described, fact_anchors,
                                   lexical_signals, name_slots, near_stems, statement_core, view)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
@@ -136,10 +138,21 @@ class FactCoverageScorer:
         if core is not None:  # the fact without its closing description of what it names
             lc = lexical_signals(core, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
             p = max(p, self._model.probability({**lc.signals, **extra}))
-        return self._decide(fact, p, unit, sv), unit if p >= self.partial_threshold else None
+        named = fact.statement
+        alt = described(fact.statement)
+        if alt is not None and alt.head & sv.all_stems and alt.details & sv.all_stems:
+            # the summary describes the named thing instead of naming it ("the treaty banning landmines")
+            ld = lexical_signals(alt.statement, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
+            pd = self._model.probability({**ld.signals, **extra})
+            if pd > p:
+                p, named = pd, alt.statement
+                unit = sv.units[ld.best_unit] if ld.best_unit is not None else unit
+        return self._decide(fact, p, unit, sv, named), unit if p >= self.partial_threshold else None
 
-    def _decide(self, fact: GoldFact, p: float, unit: Span | None, sv: SummaryView) -> FactVerdict:
-        names = [bool(s & sv.all_stems or near_stems(s, sv)) for s in name_slots(fact.statement)]
+    def _decide(self, fact: GoldFact, p: float, unit: Span | None, sv: SummaryView, named: str) -> FactVerdict:
+        """The verdict from P(carried), each name of ``named`` (the fact's statement, or the
+        statement that describes what it names) required for ``covered``."""
+        names = [bool(s & sv.all_stems or near_stems(s, sv)) for s in name_slots(named)]
         if p >= self.covered_threshold and names and not any(names):  # the fact's named thing is not there
             return FactVerdict(fact.id, "missing", 0.0, None, "statement")
         if p >= self.covered_threshold and not all(names):  # one of the fact's names is not there
