@@ -76,6 +76,14 @@ def test_number_hint_covered_contradicted_missing():
     assert match_hints(fact(number=1.5e9), "a 1.5 billion deal").status == "covered"
 
 
+def test_an_approximate_number_hint_accepts_close_values():
+    about = fact(statement="The reef stretches about 38 kilometres.", number=38)
+    exact = fact(statement="The reef stretches 38 kilometres.", number=38)
+    assert match_hints(about, "The 38.5-kilometre reef was mapped.").status == "covered"  # 1.3% off
+    assert match_hints(exact, "The 38.5-kilometre reef was mapped.").status != "covered"
+    assert match_hints(about, "The reef stretches 41 kilometres.").status == "contradicted"  # 7.9% off
+
+
 def test_trap_hints_use_the_same_matching():
     trap = Trap(id="t", statement="Ukraine is withdrawing.", any_of=("Ukraine",))
     hit = match_hints(trap, "Estonia and Ukraine's leaders")

@@ -15,8 +15,9 @@ from ..records import GoldFact, Span, Trap
 from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, dates, fold, numbers, parse_iso_date, sentences, stem, tokens,
                     weekday_dates)
 
-VERSION = "2"
-"""Hint matching's version (scorer signatures carry it); 2: a weekday can match a ``date`` hint."""
+VERSION = "3"
+"""Hint matching's version (scorer signatures carry it); 2: a weekday can match a ``date`` hint;
+3: a ``number`` hint the statement gives as approximate ("about 38") accepts close values."""
 
 
 @dataclass(frozen=True)
@@ -183,12 +184,32 @@ def _weekday_naming(target: datetime.date, summary: str, published: str | None) 
     return None
 
 
+_APPROXIMATELY = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some)\s+\$?(?P<n>\d[\d,.]*)",
+                            re.IGNORECASE)
+APPROXIMATE_TOLERANCE = 0.05
+"""How far (relative) a summary's number may be from a ``number`` hint the statement gives as
+approximate ("about 38 kilometres": 38.5 carries it; 41 does not)."""
+
+
+def _approximate(value: float, statement: str) -> bool:
+    """Whether ``statement`` gives ``value`` as approximate ("about 38", "roughly 8 percent")."""
+    for m in _APPROXIMATELY.finditer(statement):
+        try:
+            if abs(float(m["n"].rstrip(".,").replace(",", "")) - value) < 1e-9:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _number(value: float, summary: str, statement: str = "") -> HintMatch:
-    """``covered`` when the summary states ``value`` (digits or words, scaled or not);
+    """``covered`` when the summary states ``value`` (digits or words, scaled or not), or a
+    value within :data:`APPROXIMATE_TOLERANCE` of it when the statement gives it as approximate;
     ``contradicted`` when a sentence carrying at least half of the statement's other content
     words states a different number instead; else ``missing``."""
+    tolerance = APPROXIMATE_TOLERANCE * abs(value) if _approximate(value, statement) else 1e-9
     for n in numbers(summary):
-        if abs(n.value - value) < 1e-9 or abs(n.raw - value) < 1e-9:
+        if abs(n.value - value) <= tolerance or abs(n.raw - value) <= tolerance:
             return HintMatch("covered", 1.0, Span(n.start, n.end, n.text), "number")
     want = {word_key(t.norm) for t in tokens(statement)
             if t.norm not in STOPWORDS and not t.norm[:1].isdigit() and t.norm not in NUMBER_WORDS}
