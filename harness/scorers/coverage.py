@@ -87,7 +87,8 @@ class FactCoverageScorer:
         return self.score_many([(article, summary)])[0]
 
     def score_many(self, items: Sequence[tuple[Article, str]]) -> list[CoverageResult]:
-        """:meth:`score` for each (article, summary), with one batched embedding call."""
+        """:meth:`score` for each (article, summary), with one batched embedding call (the
+        ``embedding`` variant) and one batched parse for the polarity checks."""
         views = [view(clean(s)) for _, s in items]
         sims = self._similarities(items, views) if self.embeddings else None
         found: list[list[tuple[FactVerdict, Span | None]]] = []
@@ -134,15 +135,16 @@ class FactCoverageScorer:
         if unit is not None and self._contradicts(fact.statement, la, sv):
             return FactVerdict(fact.id, "contradicted", 0.0, unit, "statement"), None
         p = self._model.probability({**la.signals, **extra})
+        anchors = fact_anchors(fact.statement, body, _quote(fact))
         core = statement_core(fact.statement)
         if core is not None:  # the fact without its closing description of what it names
-            lc = lexical_signals(core, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
+            lc = lexical_signals(core, sv, idf, anchors=anchors)
             p = max(p, self._model.probability({**lc.signals, **extra}))
         named = fact.statement
         alt = described(fact.statement)
         if alt is not None and alt.head & sv.all_stems and alt.details & sv.all_stems:
             # the summary describes the named thing instead of naming it ("the treaty banning landmines")
-            ld = lexical_signals(alt.statement, sv, idf, anchors=fact_anchors(fact.statement, body, _quote(fact)))
+            ld = lexical_signals(alt.statement, sv, idf, anchors=anchors)
             pd = self._model.probability({**ld.signals, **extra})
             if pd > p:
                 p, named = pd, alt.statement
