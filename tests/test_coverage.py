@@ -246,3 +246,10 @@ def test_a_description_can_stand_in_for_the_name_it_describes():
     said = lambda s: FactCoverageScorer().score(art, s).facts[0].status  # noqa: E731
     assert said("Estonia, Latvia, Lithuania and Poland plan to quit the treaty banning landmines.") == "covered"
     assert said("Estonia, Latvia, Lithuania and Poland plan to quit a treaty.") != "covered"  # neither named nor described
+
+
+def test_will_and_want_state_an_intention():
+    assert "intend" in view("They'll leave.").all_stems and "intend" in view("Poland would quit.").all_stems
+    assert "intend" not in view("Poland quit.").all_stems
+    sig = lexical_signals("The countries intend to withdraw.", view("The countries want to leave."))
+    assert sig.signals["recall_all"] == 1.0
