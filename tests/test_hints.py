@@ -84,6 +84,17 @@ def test_an_approximate_number_hint_accepts_close_values():
     assert match_hints(about, "The reef stretches 41 kilometres.").status == "contradicted"  # 7.9% off
 
 
+def test_a_number_contradicts_only_in_a_clause_about_the_fact_and_of_its_kind():
+    adherence = fact(statement="About 78 percent of the walking group were still walking after meals.", number=78)
+    # the sentence shares "walk", "meal", "group", but its numbers are a head count and other percentages
+    other = ("A study of 2,400 adults found that a walk after meals helped the walking group: "
+             "6.1 percent developed diabetes.")
+    assert match_hints(adherence, other).status == "missing"
+    assert match_hints(adherence, "Only 60 percent of the walking group kept walking after meals.").status == "contradicted"
+    eps = fact(statement="Earnings per share were $1.42, up from $1.19.", number=1.42)
+    assert match_hints(eps, "Profit was $214 million, up 18 percent; its shares rose 7 percent.").status == "missing"
+
+
 def test_trap_hints_use_the_same_matching():
     trap = Trap(id="t", statement="Ukraine is withdrawing.", any_of=("Ukraine",))
     hit = match_hints(trap, "Estonia and Ukraine's leaders")

@@ -15,9 +15,11 @@ from ..records import GoldFact, Span, Trap
 from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, dates, fold, numbers, parse_iso_date, sentences, stem, tokens,
                     weekday_dates)
 
-VERSION = "3"
+VERSION = "4"
 """Hint matching's version (scorer signatures carry it); 2: a weekday can match a ``date`` hint;
-3: a ``number`` hint the statement gives as approximate ("about 38") accepts close values."""
+3: a ``number`` hint the statement gives as approximate ("about 38") accepts close values; 4:
+another number contradicts a ``number`` hint only in a clause carrying the fact's words, and of
+the same kind (percent or not)."""
 
 
 @dataclass(frozen=True)
@@ -205,20 +207,45 @@ def _approximate(value: float, statement: str) -> bool:
 def _number(value: float, summary: str, statement: str = "") -> HintMatch:
     """``covered`` when the summary states ``value`` (digits or words, scaled or not), or a
     value within :data:`APPROXIMATE_TOLERANCE` of it when the statement gives it as approximate;
-    ``contradicted`` when a sentence carrying at least half of the statement's other content
-    words states a different number instead; else ``missing``."""
+    ``contradicted`` when a clause (:func:`_clauses`) carrying at least half (and two) of the
+    statement's other content words states a different number of the same kind (a percentage
+    for a percentage) instead; else ``missing``."""
     tolerance = APPROXIMATE_TOLERANCE * abs(value) if _approximate(value, statement) else 1e-9
     for n in numbers(summary):
         if abs(n.value - value) <= tolerance or abs(n.raw - value) <= tolerance:
             return HintMatch("covered", 1.0, Span(n.start, n.end, n.text), "number")
     want = {word_key(t.norm) for t in tokens(statement)
-            if t.norm not in STOPWORDS and not t.norm[:1].isdigit() and t.norm not in NUMBER_WORDS}
+            if t.norm not in STOPWORDS and not t.norm[:1].isdigit() and t.norm not in NUMBER_WORDS
+            and t.norm not in _NUMBER_CONTEXT_NOISE}
+    stated = [n for n in numbers(statement) if abs(n.value - value) < 1e-9 or abs(n.raw - value) < 1e-9]
+    percent = stated[0].percent if stated else None
     if want:
-        for sent in sentences(summary):
-            have = {word_key(t.norm) for t in tokens(sent.text)}
-            nums = [n for n in numbers(sent.text) if not (1900 <= n.raw <= 2099) or 1900 <= value <= 2099]
-            if nums and len(want & have) >= 0.5 * len(want):
+        for clause in _clauses(summary):
+            have = {word_key(t.norm) for t in tokens(clause.text)}
+            nums = [n for n in numbers(clause.text) if (not (1900 <= n.raw <= 2099) or 1900 <= value <= 2099)
+                    and (percent is None or n.percent == percent)]
+            if nums and len(want & have) >= 0.5 * len(want) and len(want & have) >= min(2, len(want)):
                 n = nums[0]
-                s = sent.start + n.start
+                s = clause.start + n.start
                 return HintMatch("contradicted", 0.0, Span(s, s + len(n.text), n.text), "number")
     return HintMatch("missing", 0.0, None, "number")
+
+
+_NUMBER_CONTEXT_NOISE = frozenset({"percent", "per", "cent", "million", "billion", "thousand", "dollars",
+                                   "euros", "pounds", "up", "down", "from", "about", "around", "roughly"})
+"""Words that go with any number ("up 18 percent"): no sign that a clause is about the fact's."""
+_CLAUSE_END = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
+
+
+def _clauses(summary: str) -> list[Span]:
+    """The summary's sentences cut at commas, semicolons, colons, brackets and dashes: a number
+    contradicts a fact only where its own clause carries the fact's words."""
+    out = []
+    for sent in sentences(summary):
+        start = sent.start
+        for m in [*_CLAUSE_END.finditer(sent.text), None]:
+            end = sent.start + (m.start() if m else len(sent.text))
+            if summary[start:end].strip():
+                out.append(Span(start, end, summary[start:end]))
+            start = sent.start + m.end() if m else end
+    return out
