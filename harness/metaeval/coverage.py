@@ -231,8 +231,8 @@ def format_table(fig: dict[str, Any]) -> str:
     for k in ("fact_balanced_accuracy", "summary_pearson", "system_kendall"):
         lines.append(f"{k:26s} {_fmt(fig[k]):>10s} {_fmt(r[k]):>10s}")
     lines.append(f"{'n_pairs':26s} {fig['n_pairs']:>10d} {r['n_pairs']:>10d}")
-    lines.append(f"statuses: {fig['status_counts']}  elapsed: {fig.get('elapsed_seconds')} s "
-                 f"({fig.get('pairs_per_second')} pairs/s)")
+    lines.append(f"statuses: {fig['status_counts']}  elapsed: {fig.get('elapsed_seconds')} s, of which "
+                 f"scoring {fig.get('scoring_seconds')} s ({fig.get('pairs_per_second')} pairs/s)")
     lines.append(f"signature: {fig['signature']}")
     return "\n".join(lines)
 
