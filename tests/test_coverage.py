@@ -253,3 +253,9 @@ def test_will_and_want_state_an_intention():
     assert "intend" not in view("Poland quit.").all_stems
     sig = lexical_signals("The countries intend to withdraw.", view("The countries want to leave."))
     assert sig.signals["recall_all"] == 1.0
+
+
+def test_pulling_out_is_withdrawing():
+    assert "withdraw" in view("They are moving to pull out of the treaty.").all_stems
+    assert "withdraw" in view("Two riders dropped out.").all_stems
+    assert "withdraw" not in view("He pulled a muscle.").all_stems

@@ -46,12 +46,13 @@ _TOKENIZED_STOP = re.compile(r"(?<=\s)[.!?](?=\s+\S)")
 _BRACKETS = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}"}
 WINDOW = 8
 """Words per alignment window (stride half of it)."""
-VERSION = "6"
+VERSION = "7"
 """Version of the signals' definitions (goes into the coverage scorer's signature); 2 added
 ``evid_recall``; 3 looks for a missing word's :data:`PARAPHRASES` and drops counts that only
 refer back ("the four countries", :func:`stated_numbers`); 4 drops the counted noun with
 the count ("countries" is no word to find either); 5 lets a fact's closing description stand
-in for the name it describes (:func:`described`); 6 reads "will"/"would" as intent (:data:`FUTURE`)."""
+in for the name it describes (:func:`described`); 6 reads "will"/"would" as intent (:data:`FUTURE`); 7 reads "pull out", "back out" ... as
+withdraw (REALSumm dev CV identical; seed dev summaries, statements only: +1 pair)."""
 EVIDENCE_MARGIN = 3
 """Content words kept on each side of the fact's words in an aligned article sentence (measured
 on REALSumm dev, 5-fold CV by document: margins 1, 3 and 5 are within 0.002 of each other)."""
@@ -159,6 +160,10 @@ FUTURE = frozenset({"will", "would", "shall"})
 in the intend group: REALSumm dev (5-fold CV) 0.7796/0.5516/0.800 -> 0.7792/0.5519/0.800; seed
 dev summaries, statements only: +1 pair."""
 _INTENT_STEM = stem("intend")
+_LEAVING_OUT = frozenset(stem(w) for w in ("pull", "pulled", "pulling", "back", "backed", "opt", "opted", "walk",
+                                           "walked", "drop", "dropped", "bow", "bowed"))
+"""Verbs that with "out" mean withdraw ("pull out of", "back out of", "drop out of")."""
+_WITHDRAW_STEM = stem("withdraw")
 
 
 def view(summary: str) -> SummaryView:
@@ -169,7 +174,10 @@ def view(summary: str) -> SummaryView:
         toks = tokens(u.text)
         seq = [t.stem for t in toks if _content(t.norm)]
         seqs.append(seq)
-        stems.append(set(seq) | ({_INTENT_STEM} if any(t.norm in FUTURE or t.norm.endswith("'ll") for t in toks) else set()))
+        extra = {_INTENT_STEM} if any(t.norm in FUTURE or t.norm.endswith("'ll") for t in toks) else set()
+        if any(a.stem in _LEAVING_OUT and b.norm == "out" for a, b in zip(toks, toks[1:])):
+            extra.add(_WITHDRAW_STEM)  # "pull out of the treaty"
+        stems.append(set(seq) | extra)
         nums.append(number_values(u.text))
         negs.append(any(t.norm in NEGATIONS or t.norm.endswith("n't") for t in toks))
         wins.extend(windows(summary, u))
