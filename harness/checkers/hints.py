@@ -186,22 +186,12 @@ def _weekday_naming(target: datetime.date, summary: str, published: str | None) 
     return None
 
 
-_APPROXIMATELY = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some)\s+\$?(?P<n>\d[\d,.]*)",
-                            re.IGNORECASE)
+_APPROXIMATELY = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some)\s+\$?$", re.IGNORECASE)
 APPROXIMATE_TOLERANCE = 0.05
 """How far (relative) a summary's number may be from a ``number`` hint the statement gives as
 approximate ("about 38 kilometres": 38.5 carries it; 41 does not)."""
 
 
-def _approximate(value: float, statement: str) -> bool:
-    """Whether ``statement`` gives ``value`` as approximate ("about 38", "roughly 8 percent")."""
-    for m in _APPROXIMATELY.finditer(statement):
-        try:
-            if abs(float(m["n"].rstrip(".,").replace(",", "")) - value) < 1e-9:
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 def _number(value: float, summary: str, statement: str = "") -> HintMatch:
@@ -210,14 +200,16 @@ def _number(value: float, summary: str, statement: str = "") -> HintMatch:
     ``contradicted`` when a clause (:func:`_clauses`) carrying at least half (and two) of the
     statement's other content words states a different number of the same kind (a percentage
     for a percentage) instead; else ``missing``."""
-    tolerance = APPROXIMATE_TOLERANCE * abs(value) if _approximate(value, statement) else 1e-9
+    stated = [n for n in numbers(statement) if abs(n.value - value) < 1e-9 or abs(n.raw - value) < 1e-9]
+    approximate = any(n.text[:1].isdigit() and abs(n.raw - value) < 1e-9 and _APPROXIMATELY.search(statement[:n.start])
+                      for n in stated)  # "about 38", "roughly 8 percent"
+    tolerance = APPROXIMATE_TOLERANCE * abs(value) if approximate else 1e-9
     for n in numbers(summary):
         if abs(n.value - value) <= tolerance or abs(n.raw - value) <= tolerance:
             return HintMatch("covered", 1.0, Span(n.start, n.end, n.text), "number")
     want = {word_key(t.norm) for t in tokens(statement)
             if t.norm not in STOPWORDS and not t.norm[:1].isdigit() and t.norm not in NUMBER_WORDS
             and t.norm not in _NUMBER_CONTEXT_NOISE}
-    stated = [n for n in numbers(statement) if abs(n.value - value) < 1e-9 or abs(n.raw - value) < 1e-9]
     percent = stated[0].percent if stated else None
     if want:
         for clause in _clauses(summary):

@@ -224,8 +224,8 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
     """The model-free signals of ``statement`` on the prepared summary ``sv``; ``anchors`` are
     the fact's evidence in the article (:func:`fact_anchors`; none: ``evid_recall`` is 0)."""
     slots = fact_slots(statement) if slots is None else slots
-    counts = {stem(w) for w in _referring_counts(statement)} | {stem(w) for w in _referred_things(statement)}
-    slots = tuple(s for s in slots if not s <= counts) or slots  # "the four countries": no word to find
+    referring = _referring_stems(statement)
+    slots = tuple(s for s in slots if not s <= referring) or slots  # "the four countries": no word to find
     slots = tuple(s if s & sv.all_stems else s | near_stems(s, sv) | paraphrases(s) for s in slots)
     idf = idf or {}
     n = len(slots)
@@ -271,12 +271,13 @@ def _referring_counts(statement: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
-def _referred_things(statement: str) -> frozenset[str]:
-    """The nouns counted by referring counts ("countries" in "the four countries"): a summary
-    that names the four countries need not call them countries. REALSumm dev (5-fold CV):
-    identical figures; seed dev summaries, statements only: +4 pairs, -4 pairs, all of the
-    latter caught by the polarity check of the coverage scorer."""
-    return frozenset(m["what"].lower() for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS)
+def _referring_stems(statement: str) -> frozenset[str]:
+    """Stems of the referring counts and of the nouns they count ("four", "countries" in "the
+    four countries"): no word a summary that names the four countries must have. The nouns:
+    REALSumm dev (5-fold CV) identical figures; seed dev summaries, statements only: +4 pairs,
+    -4 pairs, all of the latter caught by the polarity check of the coverage scorer."""
+    return frozenset(stem(w) for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS
+                     for w in (m["n"].lower(), m["what"].lower()))
 
 
 @lru_cache(maxsize=65536)
@@ -387,10 +388,9 @@ def described(statement: str) -> Described | None:
     words ("treaty" in "the treaty banning ...", "striker" in "the Dundee United striker who ...").
     REALSumm dev (no such facts): identical; seed dev summaries, statements only: +2 pairs."""
     core = statement_core(statement)
-    m = _APPOSITIVE.search(statement)
-    if core is None or m is None:
+    if core is None:
         return None
-    desc = statement[m.start():].lstrip(", \t")
+    desc = statement[len(core) - 1:].lstrip(", \t")  # the core is the statement up to the description, plus "."
     words = tokens(desc)
     if not words or words[0].norm not in ("the", "a", "an"):
         return None
