@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..text import STOPWORDS, Token, dates, number_values, tokens
+from ..text import STOPWORDS, Token, dates, number_values, spaced_number_values, tokens
 from .claims import split_sentences
 
 # Words that carry no checkable content even though they are not in STOPWORDS.
@@ -70,6 +70,11 @@ class Source:
         return sorted(set().union(*forms))
 
 
+def _known_values(text: str) -> set[float]:
+    """The number values a source states, with those written "235, 000" read whole too."""
+    return number_values(text) | spaced_number_values(text)
+
+
 def build_source(text: str) -> Source:
     """Index ``text`` (sentences, stems, numbers, dates, bigrams); embeddings left to the caller."""
     spans = split_sentences(text) or ([(0, len(text))] if text.strip() else [])
@@ -91,9 +96,9 @@ def build_source(text: str) -> Source:
     for i, st in enumerate(sent_stems):
         for f in st:
             where.setdefault(f, []).append(i)
-    return Source(text, spans, sent_stems, frozenset(stems), frozenset(number_values(text)),
+    return Source(text, spans, sent_stems, frozenset(stems), frozenset(_known_values(text)),
                   dates(text), frozenset(bigrams), number_units(text),
-                  [frozenset(number_values(text[s:e])) for s, e in spans],
+                  [frozenset(_known_values(text[s:e])) for s, e in spans],
                   {f: tuple(ids) for f, ids in where.items()})
 
 
