@@ -120,6 +120,25 @@ def test_negation_flip(scorer):
     assert [h.text for h in r.hallucinations if h.kind == "negation"] == ["withdraw"]
 
 
+ROADS = Article(id="roads", text="", body=(
+    "The council failed to finish the ring road before the winter, its engineers said on Monday. "
+    "Repairs to the old bridge will cost 1, 250, 000 pounds, about 4. 5 per cent of the year's budget."))
+
+
+def test_failed_to_is_the_negation_of_the_verb(scorer):
+    said = "The council did not finish the ring road before the winter, its engineers said."
+    assert not [h for h in _score(scorer, said, ROADS).hallucinations if h.kind == "negation"]
+    flipped = "The council finished the ring road before the winter, its engineers said."
+    assert [h.text for h in _score(scorer, flipped, ROADS).hallucinations if h.kind == "negation"] == ["finished"]
+
+
+def test_numbers_the_source_wrote_with_spaced_separators_are_known(scorer):
+    s = "Repairs to the old bridge will cost 1,250,000 pounds, about 4.5 per cent of the budget."
+    assert not [h for h in _score(scorer, s, ROADS).hallucinations if h.kind == "number"]
+    wrong = "Repairs to the old bridge will cost 1,350,000 pounds, about 4.5 per cent of the budget."
+    assert [h.text for h in _score(scorer, wrong, ROADS).hallucinations if h.kind == "number"] == ["1,350,000"]
+
+
 def test_attribution_swap(scorer):
     s = "Polish generals said the security situation had changed since Russia invaded Ukraine."
     r = _score(scorer, s)

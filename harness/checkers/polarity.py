@@ -22,6 +22,11 @@ _INTENT = frozenset({"plan", "intend", "expect", "want", "hope", "aim", "propose
                      "need", "have", "going", "likely", "able"})
 
 
+_NOT_DONE = frozenset({"fail", "refuse", "decline", "neglect", "forget", "omit", "unable"})
+"""Heads that deny the verb they govern: "failed to get" says it was not got ("did not get")."""
+_NOT_DONE_FORMS = frozenset({f for w in _NOT_DONE - {"unable"} for f in (w, w + "s", w + "ed", w + "d", w + "ing")}
+                            | {"forgot", "forgotten", "unable"})
+
 _WORD = re.compile(r"[a-z']+")
 _PLANNED = re.compile(r"\b(?:%s)\b|\b(?:%s)\s+to\b" % (
     "|".join(sorted(_MODALS - {"'ll", "wo", "ca"})) + "|'ll|won't|can't",
@@ -30,10 +35,10 @@ _PLANNED = re.compile(r"\b(?:%s)\b|\b(?:%s)\s+to\b" % (
 
 def could_flip(source: str, claim: str) -> bool:
     """Whether :func:`flips` could find anything between ``claim`` and ``source``, read from
-    their words alone (to skip parsing): a flip needs a negation on either side, or a source
-    that only says something will, may or is meant to happen (a modal, "plans to" ...)."""
+    their words alone (to skip parsing): a flip needs a negation on either side ("not", "failed to" ...), or a
+    source that only says something will, may or is meant to happen (a modal, "plans to" ...)."""
     src, clm = set(_WORD.findall(source.lower())), set(_WORD.findall(claim.lower()))
-    if (src | clm) & _NEG_WORDS or any(w.endswith("n't") for w in src | clm):
+    if (src | clm) & (_NEG_WORDS | _NOT_DONE_FORMS) or any(w.endswith("n't") for w in src | clm):
         return True
     return _PLANNED.search(source.lower()) is not None
 
@@ -82,7 +87,9 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
         else:
             mode = "plain"
         head = t.head
-        if t.dep_ == "xcomp" and any(k.dep_ == "neg" for k in head.children):
+        if t.dep_ == "xcomp" and lemma(head).lower() in _NOT_DONE:  # "did not fail to get": got
+            neg = neg != (not any(k.dep_ == "neg" for k in head.children))
+        elif t.dep_ == "xcomp" and any(k.dep_ == "neg" for k in head.children):
             neg = True
         out.append(Predicate(lemma(t).lower(), neg, mode, t.idx, t.idx + len(t.text),
                              frozenset(a for a in args if a.isalpha() and len(a) > 2), modal or intent))
