@@ -139,6 +139,11 @@ def test_numbers_the_source_wrote_with_spaced_separators_are_known(scorer):
     assert [h.text for h in _score(scorer, wrong, ROADS).hallucinations if h.kind == "number"] == ["1,350,000"]
 
 
+def test_a_models_unknown_token_is_no_name(scorer):
+    s = "The council did not finish the ring road before the winter, UNK engineers said on Monday."
+    assert not [h for h in _score(scorer, s, ROADS).hallucinations if h.kind == "entity"]
+
+
 def test_attribution_swap(scorer):
     s = "Polish generals said the security situation had changed since Russia invaded Ukraine."
     r = _score(scorer, s)

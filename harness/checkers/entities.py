@@ -18,7 +18,8 @@ from ..text import STOPWORDS, tokens
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART",
                          "LAW", "PRODUCT", "LANGUAGE"})
-_SKIP = frozenset({"the", "mr", "mrs", "ms", "dr", "st"})
+_SKIP = frozenset({"the", "mr", "mrs", "ms", "dr", "st", "unk"})
+"""Words of a name that need no support: articles, titles, and the "UNK" of a model's unknown token."""
 
 
 @dataclass(frozen=True)
