@@ -227,6 +227,37 @@ def number_values(text: str) -> set[float]:
     return vals
 
 
+_DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})(?![\w])")
+_CAPITALS = re.compile(r"\b[A-Z]{2,5}\b")
+_INITIALLED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){1,3}\b")
+ABBREVIATION = "abbr:"
+"""Prefix of an abbreviation's key (:func:`abbreviation_key`), which no word's stem has."""
+
+
+def abbreviation_key(word: str) -> str | None:
+    """The key of a dotted abbreviation ("U.S.", "u.k."): its letters, lower-cased, after
+    :data:`ABBREVIATION`; None for any other word. Its letters alone are no support for it:
+    "U.S." is neither the "U" of "U.K." nor the pronoun "us"."""
+    letters = word.replace(".", "")
+    return ABBREVIATION + letters.lower() if len(letters) >= 2 and _DOTTED.fullmatch(word.rstrip(".") + ".") else None
+
+
+def abbreviation_keys(text: str) -> set[str]:
+    """Keys of what ``text`` abbreviates or could be abbreviated as: dotted abbreviations
+    ("U.S."), words in capitals ("US", "NATO") and the initials of capitalised names
+    ("United States", "Bank of England": "BE" and "BOE")."""
+    keys = {ABBREVIATION + m.group(1).replace(".", "").lower() for m in _DOTTED.finditer(text)}
+    keys |= {ABBREVIATION + m.group().lower() for m in _CAPITALS.finditer(text)}
+    for m in _INITIALLED.finditer(text):
+        words = m.group().split()
+        for k in range(len(words) - 1):  # "The United States": "TUS" and "US"
+            if words[k] == "of" or len([w for w in words[k:] if w != "of"]) < 2:
+                continue
+            keys.add(ABBREVIATION + "".join(w[0] for w in words[k:] if w != "of").lower())
+            keys.add(ABBREVIATION + "".join(w[0] for w in words[k:]).lower())
+    return keys
+
+
 _SPACED_SEPARATOR = re.compile(r"(?<=\d)([,.]) (?=\d)")
 
 

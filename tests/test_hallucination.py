@@ -144,6 +144,17 @@ def test_a_models_unknown_token_is_no_name(scorer):
     assert not [h for h in _score(scorer, s, ROADS).hallucinations if h.kind == "entity"]
 
 
+def test_a_dotted_abbreviation_needs_itself_or_its_name_in_the_article(scorer):
+    article = Article(id="trade", text="", body=(
+        "Ministers from the U.K. and the United States met in Geneva. They told us a deal was near."))
+    assert not [h for h in _score(scorer, "U.S. and U.K. ministers met in Geneva.", article).hallucinations
+                if h.kind == "entity"]
+    only_uk = Article(id="trade2", text="", body="Ministers from the U.K. met in Geneva. They told us a deal was near.")
+    flagged = [h.text for h in _score(scorer, "U.S. ministers met in Geneva.", only_uk).hallucinations
+               if h.kind == "entity"]
+    assert flagged == ["U.S."]
+
+
 def test_attribution_swap(scorer):
     s = "Polish generals said the security situation had changed since Russia invaded Ukraine."
     r = _score(scorer, s)

@@ -26,6 +26,23 @@ def test_dates_in_common_forms_agree():
     assert all(d.agrees(2025, 3, 18) for d in found)
 
 
+def test_abbreviations_have_their_own_keys():
+    from harness.text import abbreviation_key, abbreviation_keys
+
+    assert abbreviation_key("U.S.") == abbreviation_key("u.s") == "abbr:us"
+    assert abbreviation_key("us") is None and abbreviation_key("Dr.") is None
+    keys = abbreviation_keys("The United States, the U.K. and NATO met at the Bank of England; tell us.")
+    assert {"abbr:us", "abbr:uk", "abbr:nato", "abbr:boe"} <= keys and "abbr:e" not in keys
+    assert "abbr:us" not in abbreviation_keys("They told us about the U.K. plan.")
+
+
+def test_numbers_written_with_a_space_after_the_separator():
+    from harness.text import spaced_number_values
+
+    assert spaced_number_values("viewed 235, 000 times, up 7. 8 per cent") >= {235000.0, 7.8}
+    assert spaced_number_values("viewed 235,000 times") == set()
+
+
 def test_stem_drops_plurals_and_possessives():
     assert stem("parliaments") == stem("parliament") == stem("parliament's")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..text import STOPWORDS, tokens
+from ..text import STOPWORDS, abbreviation_key, tokens
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART",
                          "LAW", "PRODUCT", "LANGUAGE"})
@@ -35,6 +35,9 @@ class NameSpan:
 
 
 def _forms(word: str) -> set[str]:
+    key = abbreviation_key(word)
+    if key is not None:  # "U.S.": the source must have "U.S.", "US" or "United States"
+        return {key}
     toks = tokens(word)
     out: set[str] = set()
     for t in toks:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..text import STOPWORDS, Token, dates, number_values, spaced_number_values, tokens
+from ..text import STOPWORDS, Token, abbreviation_keys, dates, number_values, spaced_number_values, tokens
 from .claims import split_sentences
 
 # Words that carry no checkable content even though they are not in STOPWORDS.
@@ -96,6 +96,7 @@ def build_source(text: str) -> Source:
     for i, st in enumerate(sent_stems):
         for f in st:
             where.setdefault(f, []).append(i)
+    stems |= abbreviation_keys(text)  # what a name check asks of "U.S." (no sentence has them)
     return Source(text, spans, sent_stems, frozenset(stems), frozenset(_known_values(text)),
                   dates(text), frozenset(bigrams), number_units(text),
                   [frozenset(_known_values(text[s:e])) for s, e in spans],

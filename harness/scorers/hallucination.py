@@ -28,7 +28,7 @@ from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v11"
+VERSION = "claims-v12"
 _HARD = ("trap", "off_article")
 
 
