@@ -155,6 +155,15 @@ def test_a_dotted_abbreviation_needs_itself_or_its_name_in_the_article(scorer):
     assert flagged == ["U.S."]
 
 
+def test_a_name_the_article_lacks_makes_the_summary_unfaithful(scorer):
+    # every other word is the article's: without the rule this one scores as faithful (0.65)
+    s = ("Estonia, Latvia, Lithuania and Poland announced on 18 March 2025 that they will withdraw from the "
+         "Ottawa Convention, which bans anti-personnel mines, Jens Halvorsen said.")
+    r = _score(scorer, s)
+    assert [h.text for h in r.hallucinations if h.kind == "entity"] == ["Jens Halvorsen"]
+    assert not r.faithful and r.probability < scorer.threshold
+
+
 def test_attribution_swap(scorer):
     s = "Polish generals said the security situation had changed since Russia invaded Ukraine."
     r = _score(scorer, s)

@@ -28,8 +28,8 @@ from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v12"
-_HARD = ("trap", "off_article")
+VERSION = "claims-v13"
+_HARD = ("trap", "off_article", "entity")
 
 
 def shipped_model_path() -> Path:
