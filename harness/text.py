@@ -228,6 +228,7 @@ def number_values(text: str) -> set[float]:
 
 
 _DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})(?![\w])")
+_SPACED_DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\. ?){1,}[A-Za-z]\.)(?![\w])")  # "U.S.", and "U. S." as some data write it
 _CAPITALS = re.compile(r"\b[A-Z]{2,5}\b")
 _INITIALLED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){1,3}\b")
 ABBREVIATION = "abbr:"
@@ -244,9 +245,9 @@ def abbreviation_key(word: str) -> str | None:
 
 def abbreviation_keys(text: str) -> set[str]:
     """Keys of what ``text`` abbreviates or could be abbreviated as: dotted abbreviations
-    ("U.S."), words in capitals ("US", "NATO") and the initials of capitalised names
+    ("U.S.", "U. S."), words in capitals ("US", "NATO") and the initials of capitalised names
     ("United States", "Bank of England": "BE" and "BOE")."""
-    keys = {ABBREVIATION + m.group(1).replace(".", "").lower() for m in _DOTTED.finditer(text)}
+    keys = {ABBREVIATION + m.group(1).replace(".", "").replace(" ", "").lower() for m in _SPACED_DOTTED.finditer(text)}
     keys |= {ABBREVIATION + m.group().lower() for m in _CAPITALS.finditer(text)}
     for m in _INITIALLED.finditer(text):
         words = m.group().split()

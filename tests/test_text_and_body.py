@@ -34,6 +34,7 @@ def test_abbreviations_have_their_own_keys():
     keys = abbreviation_keys("The United States, the U.K. and NATO met at the Bank of England; tell us.")
     assert {"abbr:us", "abbr:uk", "abbr:nato", "abbr:boe"} <= keys and "abbr:e" not in keys
     assert "abbr:us" not in abbreviation_keys("They told us about the U.K. plan.")
+    assert "abbr:us" in abbreviation_keys("a U. S. District court")  # as detokenised data write it
 
 
 def test_numbers_written_with_a_space_after_the_separator():
