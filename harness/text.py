@@ -228,7 +228,8 @@ def number_values(text: str) -> set[float]:
 
 
 _DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})(?![\w])")
-_SPACED_DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\. ?){1,}[A-Za-z]\.)(?![\w])")  # "U.S.", and "U. S." as some data write it
+_SPACED_DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\. ?){1,}[A-Za-z]\.)(?![\w])")
+"""A dotted abbreviation in running text: "U.S.", and "U. S." as some data sets write it."""
 _CAPITALS = re.compile(r"\b[A-Z]{2,5}\b")
 _INITIALLED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){1,3}\b")
 ABBREVIATION = "abbr:"
@@ -240,7 +241,9 @@ def abbreviation_key(word: str) -> str | None:
     :data:`ABBREVIATION`; None for any other word. Its letters alone are no support for it:
     "U.S." is neither the "U" of "U.K." nor the pronoun "us"."""
     letters = word.replace(".", "")
-    return ABBREVIATION + letters.lower() if len(letters) >= 2 and _DOTTED.fullmatch(word.rstrip(".") + ".") else None
+    if len(letters) < 2 or not _DOTTED.fullmatch(word.rstrip(".") + "."):
+        return None
+    return ABBREVIATION + letters.lower()
 
 
 def abbreviation_keys(text: str) -> set[str]:

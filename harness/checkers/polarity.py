@@ -25,7 +25,7 @@ _INTENT = frozenset({"plan", "intend", "expect", "want", "hope", "aim", "propose
 _NOT_DONE = frozenset({"fail", "refuse", "decline", "neglect", "forget", "omit", "unable"})
 """Heads that deny the verb they govern: "failed to get" says it was not got ("did not get")."""
 _NOT_DONE_FORMS = frozenset({f for w in _NOT_DONE - {"unable"} for f in (w, w + "s", w + "ed", w + "d", w + "ing")}
-                            | {"forgot", "forgotten", "unable"})
+                            | {"forgot", "forgotten", "omitted", "omitting", "unable"})
 
 _WORD = re.compile(r"[a-z']+")
 _PLANNED = re.compile(r"\b(?:%s)\b|\b(?:%s)\s+to\b" % (
@@ -35,8 +35,9 @@ _PLANNED = re.compile(r"\b(?:%s)\b|\b(?:%s)\s+to\b" % (
 
 def could_flip(source: str, claim: str) -> bool:
     """Whether :func:`flips` could find anything between ``claim`` and ``source``, read from
-    their words alone (to skip parsing): a flip needs a negation on either side ("not", "failed to" ...), or a
-    source that only says something will, may or is meant to happen (a modal, "plans to" ...)."""
+    their words alone (to skip parsing): a flip needs a negation on either side ("not",
+    "failed to" ...), or a source that only says something will, may or is meant to happen (a
+    modal, "plans to" ...)."""
     src, clm = set(_WORD.findall(source.lower())), set(_WORD.findall(claim.lower()))
     if (src | clm) & (_NEG_WORDS | _NOT_DONE_FORMS) or any(w.endswith("n't") for w in src | clm):
         return True

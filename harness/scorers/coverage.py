@@ -44,7 +44,7 @@ from ..resources import parse
 from ..text import dates, sentences, tokens
 
 
-FLIPS_VERSION = "2"
+FLIPS_VERSION = "3"
 """Version of the negation / modality contradiction check (in the scorer's signature)."""
 
 

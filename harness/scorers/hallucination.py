@@ -28,7 +28,7 @@ from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v14"
+VERSION = "claims-v15"
 _HARD = ("trap", "off_article", "entity")
 
 
