@@ -227,8 +227,7 @@ def number_values(text: str) -> set[float]:
     return vals
 
 
-_DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\.){2,})(?![\w])")
-_SPACED_DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\. ?){1,}[A-Za-z]\.)(?![\w])")
+_DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\. ?){1,}[A-Za-z]\.)(?![\w])")
 """A dotted abbreviation in running text: "U.S.", and "U. S." as some data sets write it."""
 _CAPITALS = re.compile(r"\b[A-Z]{2,5}\b")
 _INITIALLED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){1,3}\b")
@@ -250,15 +249,15 @@ def abbreviation_keys(text: str) -> set[str]:
     """Keys of what ``text`` abbreviates or could be abbreviated as: dotted abbreviations
     ("U.S.", "U. S."), words in capitals ("US", "NATO") and the initials of capitalised names
     ("United States", "Bank of England": "BE" and "BOE")."""
-    keys = {ABBREVIATION + m.group(1).replace(".", "").replace(" ", "").lower() for m in _SPACED_DOTTED.finditer(text)}
+    keys = {ABBREVIATION + m.group(1).replace(".", "").replace(" ", "").lower() for m in _DOTTED.finditer(text)}
     keys |= {ABBREVIATION + m.group().lower() for m in _CAPITALS.finditer(text)}
     for m in _INITIALLED.finditer(text):
         words = m.group().split()
-        for k in range(len(words) - 1):  # "The United States": "TUS" and "US"
-            if words[k] == "of" or len([w for w in words[k:] if w != "of"]) < 2:
-                continue
-            keys.add(ABBREVIATION + "".join(w[0] for w in words[k:] if w != "of").lower())
-            keys.add(ABBREVIATION + "".join(w[0] for w in words[k:]).lower())
+        for k, first in enumerate(words):  # "The United States": "TUS" and "US"
+            caps = [w for w in words[k:] if w != "of"]
+            if first != "of" and len(caps) >= 2:
+                keys.add(ABBREVIATION + "".join(w[0] for w in caps).lower())
+                keys.add(ABBREVIATION + "".join(w[0] for w in words[k:]).lower())
     return keys
 
 

@@ -24,13 +24,19 @@ _INTENT = frozenset({"plan", "intend", "expect", "want", "hope", "aim", "propose
 
 _NOT_DONE = frozenset({"fail", "refuse", "decline", "neglect", "forget", "omit", "unable"})
 """Heads that deny the verb they govern: "failed to get" says it was not got ("did not get")."""
-_NOT_DONE_FORMS = frozenset({f for w in _NOT_DONE - {"unable"} for f in (w, w + "s", w + "ed", w + "d", w + "ing")}
-                            | {"forgot", "forgotten", "omitted", "omitting", "unable"})
+
+
+def _inflected(words: Iterable[str]) -> set[str]:
+    """Each verb of ``words`` with the regular endings added (-s, -ed, -d, -ing)."""
+    return {f for w in words for f in (w, w + "s", w + "ed", w + "d", w + "ing")}
+
+
+_NOT_DONE_FORMS = frozenset(_inflected(_NOT_DONE - {"unable"}) | {"forgot", "forgotten", "omitted", "omitting", "unable"})
 
 _WORD = re.compile(r"[a-z']+")
 _PLANNED = re.compile(r"\b(?:%s)\b|\b(?:%s)\s+to\b" % (
     "|".join(sorted(_MODALS - {"'ll", "wo", "ca"})) + "|'ll|won't|can't",
-    "|".join(sorted({f for w in _INTENT for f in (w, w + "s", w + "ed", w + "d", w + "ing")} | {"has", "had", "having"}))))
+    "|".join(sorted(_inflected(_INTENT) | {"has", "had", "having"}))))
 
 
 def could_flip(source: str, claim: str) -> bool:
