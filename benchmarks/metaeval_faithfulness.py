@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     PYTHONPATH=. python benchmarks/metaeval_faithfulness.py [FILE ...] [--ablation] [--limit N]
-        [--aux ../shared/metaeval/extra/*.jsonl]
+        [--aux ../shared/metaeval/extra/*.jsonl] [--lm smollm2-135m-instruct|none]
 
 Defaults to the six dev sets in ``../shared/metaeval/faithfulness/``. Prints, as JSON and as a
 short table: per-dataset figures of the shipped model and threshold, 5-fold cross-validation by
@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.checkers.evidence import FEATURES  # noqa: E402
+from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
 from harness.metaeval.faithfulness import analyse, figures, load_all, table  # noqa: E402
 from harness.metaeval.faithfulness_fit import cross_validate  # noqa: E402
-from harness.scorers.hallucination import HallucinationScorer, predict  # noqa: E402
+from harness.scorers.hallucination import HallucinationScorer, has_hard_finding, predict  # noqa: E402
 
 DEFAULT = sorted(glob.glob(str(Path(__file__).resolve().parents[2] / "shared/metaeval/faithfulness/*.dev.jsonl")))
 GROUPS = {
@@ -42,6 +42,8 @@ GROUPS = {
     "names/numbers elsewhere": ["names_elsewhere", "numbers_elsewhere"],
     "name/number context": ["min_name_context", "min_number_context"],
     "mean support": ["mean_lex_window", "mean_lex_doc"],
+    "likelihood judge (PMI)": ["lm_mean_pmi", "lm_min_claim_pmi", "lm_neg_pmi"],
+    "likelihood judge (conditional)": ["lm_mean_cond", "lm_min_claim_cond", "lm_low", "lm_bot3"],
 }
 
 
@@ -52,9 +54,11 @@ def main() -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--aux", nargs="*", default=[], metavar="FILE",
                     help="other-domain files pooled into every training fold (as in refit's aux:)")
+    ap.add_argument("--lm", default=DEFAULT_LM, help="the likelihood judge (none: lexical weights)")
     args = ap.parse_args()
     rows = load_all(args.files, args.limit)
-    scorer = HallucinationScorer()
+    scorer = HallucinationScorer(lm=args.lm)
+    names = list(scorer.model["features"])
     from harness.resources import embedder, nlp
 
     embedder(), nlp()  # load before timing
@@ -68,18 +72,22 @@ def main() -> int:
     y = [r["label"] for r in rows]
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
-    prob = [predict(scorer.model, x) for x in X]
+    hard = [has_hard_finding(a) for a in analyses]
+    prob = [min(predict(scorer.model, x), 0.99 * scorer.threshold) if h else predict(scorer.model, x)
+            for x, h in zip(X, hard)]
     shipped = figures(rows, [p >= scorer.threshold for p in prob], prob)
-    cv = cross_validate(X, y, ds, groups, aux=aux)
+    cv = cross_validate(X, y, ds, groups, names, aux=aux, hard=hard)
     out = {"shipped": shipped, "cv_by_document": cv, "n": len(rows), "elapsed_s": round(elapsed, 1),
            "summaries_per_s": round(len(rows) / elapsed, 2), "threads": os.environ.get("OMP_NUM_THREADS"),
            "signature": scorer.signature(), "n_aux": len(aux_rows)}
     if args.ablation:
         out["ablation_cv_mean_ba"] = {"all": cv["mean_balanced_accuracy"]}
         for name, feats in GROUPS.items():
-            sub = [f for f in FEATURES if f not in feats]
-            out["ablation_cv_mean_ba"]["without " + name] = cross_validate(X, y, ds, groups, names=sub, aux=aux)[
-                "mean_balanced_accuracy"]
+            if not set(feats) & set(names):
+                continue
+            sub = [f for f in names if f not in feats]
+            out["ablation_cv_mean_ba"]["without " + name] = cross_validate(
+                X, y, ds, groups, names=sub, aux=aux, hard=hard)["mean_balanced_accuracy"]
     print(json.dumps(out, indent=2))
     print("\nshipped model and threshold:\n" + table(shipped))
     print("\n5-fold CV by document:\n" + table(cv))

@@ -20,12 +20,14 @@ from _common import ROOT, emit
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--summaries", default=str(ROOT / "tests/data/seed_summaries.jsonl"))
+    ap.add_argument("--lm", default="smollm2-135m-instruct",
+                    help="the hallucination scorer's likelihood judge (none: lexical weights)")
     args = ap.parse_args()
     from harness.pipeline import build_scorers, prepare_articles
 
     articles = {a.id: a for a in prepare_articles(ROOT / "benchmarks/news/articles.jsonl")}
     rows = [json.loads(x) for x in open(args.summaries, encoding="utf-8") if x.strip()]
-    coverage, faith = build_scorers({"coverage": {}, "hallucination": {}})
+    coverage, faith = build_scorers({"coverage": {}, "hallucination": {"lm": args.lm}})
     result, table = {}, []
     for mode in ("hints", "statements"):
         agree = total = 0

@@ -4,9 +4,11 @@ import json
 
 import pytest
 
+from harness.checkers.likelihood import LM_FEATURES
 from harness.cli import main
 from harness.errors import InputError
 from harness.metaeval.faithfulness import balanced_accuracy, load, roc_auc
+from test_hf import make_causal
 
 DOC = ("The city council approved a new park on Monday. The park will cost 2 million dollars "
        "and open in 2026. Mayor Ana Ruiz said residents had asked for more green space.")
@@ -34,11 +36,20 @@ def test_balanced_accuracy_and_auc_by_hand():
     assert roc_auc([1, 1], [0.2, 0.3]) is None
 
 
-def test_meta_eval_cli_end_to_end(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory):
+    """A tiny random Llama standing in for SmolLM2 (the judge's default)."""
+    return str(make_causal(tmp_path_factory.mktemp("tiny-llama")))
+
+
+@pytest.mark.parametrize("judge", ["none", "tiny"])
+def test_meta_eval_cli_end_to_end(tmp_path, capsys, judge, tiny_lm):
     data = _write(tmp_path / "tiny.jsonl", ROWS)
     out = tmp_path / "out.json"
-    assert main(["meta-eval", "faithfulness", "--data", str(data), "--json", str(out)]) == 0
+    lm = "none" if judge == "none" else tiny_lm
+    assert main(["meta-eval", "faithfulness", "--data", str(data), "--json", str(out), "--lm", lm]) == 0
     fig = json.loads(out.read_text())
+    assert ("|lm=lm-pmi-1:" in fig["signature"]) == (judge == "tiny")
     assert set(fig["datasets"]) == {"tiny_a", "tiny_b"}
     for v in fig["datasets"].values():
         assert set(v) >= {"balanced_accuracy", "roc_auc", "n"} and v["n"] == 2
@@ -62,17 +73,20 @@ def test_bad_input_lists_every_problem(tmp_path, capsys):
         load(str(bad))
     where = [(p.line, p.field) for p in err.value.problems]
     assert where == [(2, None), (3, "document"), (3, "label")]
-    assert main(["meta-eval", "faithfulness", "--data", str(bad)]) == 2
+    assert main(["meta-eval", "faithfulness", "--data", str(bad), "--lm", "none"]) == 2
     assert "bad.jsonl:3: document" in capsys.readouterr().err
 
 
-def test_refit_writes_weights_with_provenance(tmp_path):
+@pytest.mark.parametrize("judge", ["none", "tiny"])
+def test_refit_writes_weights_with_provenance(tmp_path, judge, tiny_lm):
     rows = ROWS * 3
     rows = [dict(r, id=f"{r['id']}-{k}", document=r["document"] + f" Note {k}.") for k, r in enumerate(rows)]
     data = _write(tmp_path / "fit.jsonl", rows)
     out = tmp_path / "model.json"
-    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out)]) == 0
+    lm = "none" if judge == "none" else tiny_lm
+    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", lm]) == 0
     model = json.loads(out.read_text())
+    assert (set(LM_FEATURES) <= set(model["features"])) == (judge == "tiny")
     assert len(model["coef"]) == len(model["features"]) and 0 < model["threshold"] < 1
     prov = model["provenance"]
     assert prov["files"][0]["name"] == "fit.jsonl" and len(prov["files"][0]["sha256"]) == 64

@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         k.add_argument("--data", nargs="+", required=True, metavar="FILE", help="JSONL files")
         k.add_argument("--json", metavar="OUT", help="also write the figures as JSON here")
         k.add_argument("--limit", type=int, help="only the first N documents/items per file")
+        if kind == "faithfulness":
+            k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model (default: smollm2-135m-instruct, "
+                           "as in configs/default.yaml); none = no judge, lexical weights")
         k.set_defaults(func=_run)
 
 

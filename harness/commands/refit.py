@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         if kind == "faithfulness":
             k.add_argument("--aux", nargs="+", default=[], metavar="FILE",
                            help="other-domain labelled files pooled into training (never used for the threshold)")
+            k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model whose features join the fit "
+                           "(default: smollm2-135m-instruct); none = lexical weights only")
         k.set_defaults(func=_run)
 
 

@@ -160,10 +160,11 @@ def _chunks(rows: Sequence[dict[str, Any]], scorer: Any, size: int = 256) -> Ite
 
 def main(args: Any) -> int:
     """``harness meta-eval faithfulness``: score every item, print and optionally write figures."""
+    from ..checkers.likelihood import DEFAULT_LM
     from ..scorers.hallucination import HallucinationScorer
 
     rows = load_all(args.data, getattr(args, "limit", None))
-    scorer = HallucinationScorer()
+    scorer = HallucinationScorer(lm=getattr(args, "lm", None) or DEFAULT_LM)
     from ..resources import warm_up
 
     warm_up()  # models loaded before the clock starts: elapsed_s is scoring time
@@ -193,7 +194,9 @@ def refit_main(args: Any) -> int:
     Files given as ``aux:PATH`` in ``--data`` (or in ``args.aux``) are auxiliary, other-domain
     data: their rows join the weight fit as one pooled group (weighted like one dataset), and
     take no part in choosing the threshold or in the cross-validation figures."""
-    from ..scorers.hallucination import HallucinationScorer, shipped_model_path
+    from ..checkers.evidence import FEATURES
+    from ..checkers.likelihood import DEFAULT_LM, LM_FEATURES, LikelihoodJudge, resolve
+    from ..scorers.hallucination import HallucinationScorer, has_hard_finding, shipped_model_path
     from .faithfulness_fit import choose_threshold, cross_validate, fit
 
     main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
@@ -201,7 +204,11 @@ def refit_main(args: Any) -> int:
     aux_paths += list(getattr(args, "aux", None) or [])
     rows = load_all(main_paths)
     aux_rows = load_all(aux_paths) if aux_paths else []
-    scorer = HallucinationScorer()
+    lm = resolve(getattr(args, "lm", None) or DEFAULT_LM)
+    scorer = HallucinationScorer(model_path=str(shipped_model_path(lm=False)), lm="none")
+    if lm is not None:
+        scorer.judge = LikelihoodJudge(lm)  # its features are computed and fitted, whatever the weights
+    names = FEATURES + (LM_FEATURES if lm is not None else ())
     analyses = analyse(rows + aux_rows, scorer)
     X = [a.features for a in analyses[:len(rows)]]
     AX = [a.features for a in analyses[len(rows):]]
@@ -209,9 +216,12 @@ def refit_main(args: Any) -> int:
     ay = [r["label"] for r in aux_rows]
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
-    cv = cross_validate(X, y, ds, groups, aux=(AX, ay))
-    model = fit(X + AX, y + ay, ds + ["(aux)"] * len(AX))
-    model["threshold"] = choose_threshold([predict_row(model, x) for x in X], y, ds)
+    hard = [has_hard_finding(a) for a in analyses[:len(rows)]]
+    cv = cross_validate(X, y, ds, groups, names, aux=(AX, ay), hard=hard)
+    model = fit(X + AX, y + ay, ds + ["(aux)"] * len(AX), names)
+    model["threshold"] = choose_threshold([predict_row(model, x) for x in X], y, ds, hard)
+    ruled_p = [min(p, 0.99 * model["threshold"]) if h else p
+               for p, h in zip((predict_row(model, x) for x in X), hard)]
     model["provenance"] = {
         "fitted": datetime.date.today().isoformat(),
         "command": "harness refit faithfulness --data " + " ".join(
@@ -222,10 +232,9 @@ def refit_main(args: Any) -> int:
         "weighting": "each dev dataset equal, classes equal within each; all aux rows pooled as one more dataset",
         "threshold": "one shared threshold maximising mean balanced accuracy over the dev datasets",
         "cv_by_document": cv,
-        "fit_on_train": figures(rows, [predict_row(model, x) >= model["threshold"] for x in X],
-                                [predict_row(model, x) for x in X]),
+        "fit_on_train": figures(rows, [p >= model["threshold"] for p in ruled_p], ruled_p),
     }
-    out = Path(args.out) if getattr(args, "out", None) else shipped_model_path()
+    out = Path(args.out) if getattr(args, "out", None) else shipped_model_path(lm is not None)
     out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     print("cross-validation by document (5 folds, dev datasets):")
     print(table(cv))

@@ -39,10 +39,22 @@ def _mean_ba(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
     return sum(bas) / len(bas)
 
 
-def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str]) -> float:
-    """The probability threshold maximising mean balanced accuracy over datasets (midpoint of
-    the best run of candidate cut points; deterministic)."""
+def ruled(p: Any, hard: Sequence[bool] | None) -> Any:
+    """Probabilities with the summaries that have a hard finding (a name the article lacks, a
+    trap, off-article content: unfaithful whatever the model says) set to 0."""
     import numpy as np
+
+    p = np.asarray(p, dtype=np.float64)
+    return p if hard is None else np.where(np.asarray(hard, dtype=bool), 0.0, p)
+
+
+def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence[bool] | None = None) -> float:
+    """The probability threshold maximising mean balanced accuracy over datasets (midpoint of
+    the best run of candidate cut points; deterministic); summaries with a hard finding count
+    as unfaithful at every threshold, as the scorer rules them."""
+    import numpy as np
+
+    p = ruled(p, hard)
 
     cuts = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 6))
     scores = [_mean_ba(p, y, ds, float(t)) for t in cuts]
@@ -52,7 +64,7 @@ def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str]) -> float:
 
 
 def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
-        names: Sequence[str] = FEATURES, C: float = 1.0) -> dict[str, Any]:
+        names: Sequence[str] = FEATURES, C: float = 1.0, hard: Sequence[bool] | None = None) -> dict[str, Any]:
     """Fit weights and a shared threshold; returns the model dict the scorer loads."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -69,16 +81,18 @@ def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
         "version": 1, "features": list(names),
         "mean": [round(float(v), 8) for v in mean], "scale": [round(float(v), 8) for v in scale],
         "coef": [round(float(v), 8) for v in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 8),
-        "threshold": choose_threshold(p, y, ds), "C": C,
+        "threshold": choose_threshold(p, y, ds, hard), "C": C,
     }
 
 
 def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str], groups: Sequence[str],
                    names: Sequence[str] = FEATURES, folds: int = 5, C: float = 1.0,
-                   aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None) -> dict[str, Any]:
+                   aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None,
+                   hard: Sequence[bool] | None = None) -> dict[str, Any]:
     """Out-of-fold figures (split by document, so no document is in train and test), each
     fold fitting its own weights and threshold; ``aux`` (features, labels) joins every
-    training fold as one pooled dataset and never the test folds or the threshold choice."""
+    training fold as one pooled dataset and never the test folds or the threshold choice;
+    ``hard`` (per row) marks summaries the scorer rules unfaithful whatever the model says."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
@@ -89,15 +103,18 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
     prob = np.zeros(len(y))
     faithful = np.zeros(len(y), dtype=bool)
     AX, ay = aux if aux else ([], [])
+    hard = list(hard) if hard is not None else [False] * len(y)
     n_folds = min(folds, len(set(groups)))
     for train, test in GroupKFold(n_splits=n_folds).split(np.zeros(len(y)), y, list(groups)):
         model = fit([X[i] for i in train] + list(AX), [y[i] for i in train] + list(ay),
                     [ds[i] for i in train] + ["(aux)"] * len(AX), names, C)
-        if AX:
-            model["threshold"] = choose_threshold(np.array([predict(model, X[i]) for i in train]),
-                                                  [y[i] for i in train], [ds[i] for i in train])
+        model["threshold"] = choose_threshold(np.array([predict(model, X[i]) for i in train]),
+                                              [y[i] for i in train], [ds[i] for i in train],
+                                              [hard[i] for i in train])
         for i in test:
             prob[i] = predict(model, X[i])
+            if hard[i]:
+                prob[i] = min(prob[i], 0.99 * model["threshold"])
             faithful[i] = prob[i] >= model["threshold"]
     rows = [{"dataset": d, "label": v} for d, v in zip(ds, y)]
     return figures(rows, list(faithful), list(prob))

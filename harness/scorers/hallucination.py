@@ -6,8 +6,12 @@ numbers and dates the body never states, negation / modality flips and wrong spe
 its supporting sentences, content the page furniture supports but the body does not
 (``off_article``), and the gold traps (by their hints, else by their statement). A small
 logistic model shipped in ``harness/data/faithfulness_model.json`` (fitted by
-``harness refit faithfulness`` on public dev data; see its provenance) turns the features of
-the weakest claim into the probability that the summary is faithful.
+``harness refit faithfulness`` on public dev data; see its provenance) turns the features into
+the probability that the summary is faithful. Its features include the likelihood judge's
+(:mod:`harness.checkers.likelihood`: how much more probable SmolLM2 finds each claim after
+reading its evidence) when the scorer is given ``lm`` (``lm: smollm2-135m-instruct``, as in
+``configs/default.yaml`` and the meta-evaluation); without one it needs no LM and uses the lexical
+weights in ``faithfulness_model_lexical.json``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, Sequence
 
 from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
 from ..checkers.hints import match_hints
+from ..checkers.likelihood import LM_FEATURES, LikelihoodJudge, as_summary_features, evidence_text, resolve
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
@@ -32,9 +37,10 @@ VERSION = "claims-v15"
 _HARD = ("trap", "off_article", "entity")
 
 
-def shipped_model_path() -> Path:
-    """Where the shipped weights live."""
-    return Path(str(importlib_resources.files("harness") / "data" / "faithfulness_model.json"))
+def shipped_model_path(lm: bool = True) -> Path:
+    """Where the shipped weights live: with the likelihood judge's features, or lexical only."""
+    name = "faithfulness_model.json" if lm else "faithfulness_model_lexical.json"
+    return Path(str(importlib_resources.files("harness") / "data" / name))
 
 
 @lru_cache(maxsize=8)
@@ -47,9 +53,10 @@ def _load(path: str) -> tuple[dict[str, Any], str]:
     missing = [k for k in ("features", "mean", "scale", "coef", "intercept", "threshold") if k not in model]
     if missing:
         raise HarnessError(f"faithfulness model {path} lacks {', '.join(missing)}")
-    unknown = [f for f in model["features"] if f not in FEATURES]
+    unknown = [f for f in model["features"] if f not in FEATURES + LM_FEATURES]
     if unknown:
-        raise HarnessError(f"faithfulness model {path} uses unknown features {unknown}; known: {list(FEATURES)}")
+        raise HarnessError(f"faithfulness model {path} uses unknown features {unknown}; "
+                           f"known: {list(FEATURES + LM_FEATURES)}")
     return model, hashlib.sha256(raw).hexdigest()[:12]
 
 
@@ -61,10 +68,18 @@ def predict(model: dict[str, Any], features: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
+def has_hard_finding(an: Analysis) -> bool:
+    """Whether a claim check found what makes a summary unfaithful whatever the model says (a
+    name the article lacks, content only the page furniture supports); traps are matched later."""
+    return any(c.furniture is not None or any(f.kind in _HARD for f in c.findings) for c in an.claims)
+
+
 def claim_features(chk: ClaimCheck, summary_features: dict[str, float]) -> dict[str, float]:
     """A claim's features in the summary-level feature space (the claim judged on its own)."""
     f = chk.features
-    return {
+    lm = as_summary_features({k: f["lm_" + k] for k in ("pmi", "cond", "low", "bot3", "neg_pmi")}) \
+        if "lm_pmi" in f else {}
+    return lm | {
         "min_cos": f["cos"], "mean_cos": f["cos"], "min_lex_window": f["lex_window"],
         "min_lex_doc": f["lex_doc"], "max_novel_bigrams": f["novel_bigrams"],
         "mean_novel_bigrams": f["novel_bigrams"], "novel_words": math.log1p(f["novel_words"]),
@@ -84,15 +99,25 @@ class HallucinationScorer:
     ``threshold`` (probability below which a summary is unfaithful; None = the shipped one),
     ``window`` (source sentences that may jointly support a claim), ``candidates`` (lexical
     candidates per claim that are compared by embedding), ``trap_similarity`` (cosine above
-    which a claim makes a trap's statement, for traps without hints).
+    which a claim makes a trap's statement, for traps without hints), ``lm`` (the likelihood
+    judge's model, a preset name such as ``smollm2-135m-instruct`` or a local causal LM, with
+    the weights fitted with it; unset or ``none`` = no judge, the lexical weights, and about 3x
+    the speed), ``lm_dtype`` (float32 | bfloat16).
     """
 
     role = "faithfulness"
 
     def __init__(self, model_path: str | None = None, threshold: float | None = None, window: int = 3,
-                 candidates: int = 4, trap_similarity: float = 0.6):
-        self.model_path = str(model_path or shipped_model_path())
+                 candidates: int = 4, trap_similarity: float = 0.6, lm: str | None = None,
+                 lm_dtype: str = "bfloat16"):
+        lm = resolve(lm)
+        self.model_path = str(model_path or shipped_model_path(lm is not None))
         self.model, self.model_hash = _load(self.model_path)
+        needs_lm = any(f in LM_FEATURES for f in self.model["features"])
+        if needs_lm and lm is None:
+            raise HarnessError(f"faithfulness model {self.model_path} weighs the likelihood judge's features, "
+                               "but no lm is given (lm: smollm2-135m-instruct)")
+        self.judge = LikelihoodJudge(lm, lm_dtype) if needs_lm and lm is not None else None
         self.threshold = float(self.model["threshold"] if threshold is None else threshold)
         self.window = int(window)
         self.candidates = int(candidates)
@@ -102,15 +127,29 @@ class HallucinationScorer:
         """Settings that affect the numbers."""
         return (f"hallucination:{VERSION}|weights={self.model_hash}|threshold={self.threshold:.4f}"
                 f"|window={self.window}|candidates={self.candidates}|trap_sim={self.trap_similarity}"
-                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm")
+                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
+                + (f"|lm={self.judge.identity()}" if self.judge else ""))
 
     def score(self, article: Article, summary: str) -> FaithfulnessResult:
         """Hallucinations, traps hit and the summary verdict for one summary."""
         return self.score_many([(article, summary)])[0]
 
     def analyse_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[Analysis]:
-        """The claim checks and features (no verdict) for every (article, summary)."""
-        return analyse_many(items, window=self.window, k_candidates=self.candidates, progress=progress)
+        """The claim checks and features (no verdict) for every (article, summary), the likelihood
+        judge's included when the weights use them."""
+        analyses = analyse_many(items, window=self.window, k_candidates=self.candidates,
+                                progress=None if self.judge else progress)
+        if self.judge is None:
+            return analyses
+        judged = self.judge.judge([
+            (evidence_text(a.body if a.body is not None else a.text, [c.evidence for c in an.claims]), s,
+             [(c.claim.start, c.claim.end) for c in an.claims]) for (a, s), an in zip(items, analyses)],
+            progress=progress)
+        for an, (summary_lm, claims_lm) in zip(analyses, judged):
+            an.features.update(summary_lm)
+            for chk, values in zip(an.claims, claims_lm):
+                chk.features.update({"lm_" + k: v for k, v in values.items()})
+        return analyses
 
     def prefetch(self, items: Sequence[tuple[Article, str]]) -> None:
         """Start encoding what :meth:`score_many` of ``items`` will embed, in the helper process,
