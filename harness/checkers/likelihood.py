@@ -40,6 +40,8 @@ probable by more than one nat."""
 
 LOW_LOGPROB = -5.0
 NEG_PMI = -1.0
+_HEAD_ROWS = 256
+"""Token positions whose vocabulary-wide logits are held at once (256 x 49,152 floats = 50 MB)."""
 
 
 def token_features(cond: np.ndarray, uncond: np.ndarray) -> dict[str, float]:
@@ -112,6 +114,9 @@ class LikelihoodJudge:
             if self._model is None:
                 import torch
 
+                from ..resources import bound_heap_growth
+
+                bound_heap_growth()  # activations: big buffers go back to the system when freed
                 tok = self.files().load_tokenizer()
                 model, _ = self.files().load_model(tok, "float32")
                 if getattr(model.config, "is_encoder_decoder", False):
@@ -147,10 +152,15 @@ class LikelihoodJudge:
             at_c += list(range(start - 1, len(r) - 1))
             target += r[start:]
         with torch.inference_mode():
-            hidden = self._model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+            hidden = self._model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state[at_r, at_c]
             head = self._model.get_output_embeddings()
-            logp = torch.log_softmax(head(hidden[at_r, at_c]).float(), -1)
-            got = logp[torch.arange(len(target)), torch.tensor(target)].numpy().astype(np.float64)
+            want = torch.tensor(target)
+            parts = []
+            for a in range(0, len(target), _HEAD_ROWS):  # vocabulary-wide logits, a slice at a time
+                logits = head(hidden[a: a + _HEAD_ROWS]).float()
+                picked = logits.gather(1, want[a: a + _HEAD_ROWS, None])[:, 0]
+                parts.append(picked - torch.logsumexp(logits, -1))
+            got = torch.cat(parts).numpy().astype(np.float64)
         out, pos = [], 0
         for r, start in rows:
             out.append(got[pos: pos + len(r) - start])
