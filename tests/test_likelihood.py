@@ -84,8 +84,13 @@ def test_evidence_text_in_document_order_without_repeats():
 def test_bad_settings_are_named(tmp_path):
     with pytest.raises(ConfigError, match="lm_dtype"):
         LikelihoodJudge("x", dtype="int3")
-    with pytest.raises(HarnessError, match="not a model folder"):
+    with pytest.raises(ConfigError, match="lm_dtype"):
+        HallucinationScorer(lm_dtype="int3")  # checked even when the weights need no judge
+    with pytest.raises(ConfigError, match="neither a preset .*smollm2-135m-instruct"):
         LikelihoodJudge(str(tmp_path / "nowhere")).identity()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(HarnessError, match="cannot load"):
+        LikelihoodJudge(str(tmp_path / "empty")).judge([("a", "b", [])])
     with pytest.raises(HarnessError, match="no lm is given"):
         HallucinationScorer(lm="none", model_path=str(shipped_model_path(lm=True)))
 

@@ -19,6 +19,7 @@ features agree with float32 to a correlation of 0.9999).
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -66,6 +67,12 @@ def as_summary_features(claim: dict[str, float]) -> dict[str, float]:
     return summary_features(claim, [claim])
 
 
+def check_dtype(dtype: str) -> None:
+    """A :class:`ConfigError` unless ``dtype`` is one the judge runs in."""
+    if dtype not in ("float32", "bfloat16"):
+        raise ConfigError(f"scorers.hallucination.lm_dtype: {dtype!r} is not float32 or bfloat16")
+
+
 class LikelihoodJudge:
     """Token log-probabilities of summaries under a causal LM, with and without their evidence.
 
@@ -76,8 +83,7 @@ class LikelihoodJudge:
 
     def __init__(self, lm: str = DEFAULT_LM, dtype: str = "bfloat16", context_tokens: int = 256,
                  summary_tokens: int = 128, batch: int = 8):
-        if dtype not in ("float32", "bfloat16"):
-            raise ConfigError(f"scorers.hallucination.lm_dtype: {dtype!r} is not float32 or bfloat16")
+        check_dtype(dtype)
         self.lm = str(lm)
         self.dtype = dtype
         self.context_tokens = int(context_tokens)
@@ -96,11 +102,14 @@ class LikelihoodJudge:
             from ..summarizers.hf_files import ModelFiles, locate
 
             preset = self.lm if self.lm in presets.PRESETS else None
+            if preset is None and not Path(self.lm).expanduser().exists():
+                raise ConfigError(f"scorers.hallucination.lm: {self.lm!r} is neither a preset "
+                                  f"({', '.join(presets.PRESETS)}) nor a local model folder or .gguf file")
             try:
                 folder, gguf = locate("hallucination.lm", None if preset else self.lm, preset, None, None, True)
             except HarnessError as exc:
-                raise HarnessError(f"scorers.hallucination.lm: {exc} (or leave the "
-                                   "hallucination scorer's lm unset: no likelihood judge, lexical weights)") from exc
+                raise HarnessError(f"scorers.hallucination.lm: {exc} (or leave the hallucination "
+                                   "scorer's lm unset: no likelihood judge, lexical weights)") from exc
             self._files = ModelFiles(folder, gguf)
         return self._files
 
@@ -117,8 +126,11 @@ class LikelihoodJudge:
                 from ..resources import bound_heap_growth
 
                 bound_heap_growth()  # activations: big buffers go back to the system when freed
-                tok = self.files().load_tokenizer()
-                model, _ = self.files().load_model(tok, "float32")
+                try:
+                    tok = self.files().load_tokenizer()
+                    model, _ = self.files().load_model(tok, "float32")
+                except (OSError, ValueError) as exc:
+                    raise HarnessError(f"scorers.hallucination.lm: cannot load {self.lm}: {exc}") from exc
                 if getattr(model.config, "is_encoder_decoder", False):
                     raise HarnessError(f"hallucination.lm: {self.lm} is an encoder-decoder model; "
                                        "the likelihood judge needs a causal LM")

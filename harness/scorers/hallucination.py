@@ -27,7 +27,8 @@ from typing import Any, Sequence
 
 from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
 from ..checkers.hints import match_hints
-from ..checkers.likelihood import LM_FEATURES, LikelihoodJudge, as_summary_features, evidence_text, resolve
+from ..checkers.likelihood import (LM_FEATURES, LikelihoodJudge, as_summary_features, check_dtype, evidence_text,
+                                   resolve)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
@@ -111,6 +112,7 @@ class HallucinationScorer:
                  candidates: int = 4, trap_similarity: float = 0.6, lm: str | None = None,
                  lm_dtype: str = "bfloat16"):
         lm = resolve(lm)
+        check_dtype(lm_dtype)
         self.model_path = str(model_path or shipped_model_path(lm is not None))
         self.model, self.model_hash = _load(self.model_path)
         needs_lm = any(f in LM_FEATURES for f in self.model["features"])
