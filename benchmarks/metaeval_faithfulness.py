@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
 from harness.metaeval.faithfulness import analyse, figures, load_all, table  # noqa: E402
 from harness.metaeval.faithfulness_fit import cross_validate  # noqa: E402
-from harness.scorers.hallucination import HallucinationScorer, has_hard_finding, predict  # noqa: E402
+from harness.scorers.hallucination import HallucinationScorer, has_hard_finding, predict, rule_hard  # noqa: E402
 
 DEFAULT = sorted(glob.glob(str(Path(__file__).resolve().parents[2] / "shared/metaeval/faithfulness/*.dev.jsonl")))
 GROUPS = {
@@ -73,8 +73,7 @@ def main() -> int:
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
     hard = [has_hard_finding(a) for a in analyses]
-    prob = [min(predict(scorer.model, x), 0.99 * scorer.threshold) if h else predict(scorer.model, x)
-            for x, h in zip(X, hard)]
+    prob = [rule_hard(predict(scorer.model, x), h, scorer.threshold) for x, h in zip(X, hard)]
     shipped = figures(rows, [p >= scorer.threshold for p in prob], prob)
     cv = cross_validate(X, y, ds, groups, names, aux=aux, hard=hard)
     out = {"shipped": shipped, "cv_by_document": cv, "n": len(rows), "elapsed_s": round(elapsed, 1),

@@ -196,7 +196,7 @@ def refit_main(args: Any) -> int:
     take no part in choosing the threshold or in the cross-validation figures."""
     from ..checkers.evidence import FEATURES
     from ..checkers.likelihood import DEFAULT_LM, LM_FEATURES, LikelihoodJudge, resolve
-    from ..scorers.hallucination import HallucinationScorer, has_hard_finding, shipped_model_path
+    from ..scorers.hallucination import HallucinationScorer, has_hard_finding, rule_hard, shipped_model_path
     from .faithfulness_fit import choose_threshold, cross_validate, fit
 
     main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
@@ -220,8 +220,7 @@ def refit_main(args: Any) -> int:
     cv = cross_validate(X, y, ds, groups, names, aux=(AX, ay), hard=hard)
     model = fit(X + AX, y + ay, ds + ["(aux)"] * len(AX), names)
     model["threshold"] = choose_threshold([predict_row(model, x) for x in X], y, ds, hard)
-    ruled_p = [min(p, 0.99 * model["threshold"]) if h else p
-               for p, h in zip((predict_row(model, x) for x in X), hard)]
+    ruled_p = [rule_hard(predict_row(model, x), h, model["threshold"]) for x, h in zip(X, hard)]
     model["provenance"] = {
         "fitted": datetime.date.today().isoformat(),
         "command": "harness refit faithfulness --data " + " ".join(

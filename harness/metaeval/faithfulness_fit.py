@@ -39,22 +39,15 @@ def _mean_ba(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
     return sum(bas) / len(bas)
 
 
-def ruled(p: Any, hard: Sequence[bool] | None) -> Any:
-    """Probabilities with the summaries that have a hard finding (a name the article lacks, a
-    trap, off-article content: unfaithful whatever the model says) set to 0."""
-    import numpy as np
-
-    p = np.asarray(p, dtype=np.float64)
-    return p if hard is None else np.where(np.asarray(hard, dtype=bool), 0.0, p)
-
-
 def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence[bool] | None = None) -> float:
     """The probability threshold maximising mean balanced accuracy over datasets (midpoint of
     the best run of candidate cut points; deterministic); summaries with a hard finding count
     as unfaithful at every threshold, as the scorer rules them."""
     import numpy as np
 
-    p = ruled(p, hard)
+    p = np.asarray(p, dtype=np.float64)
+    if hard is not None:
+        p = np.where(np.asarray(hard, dtype=bool), 0.0, p)
 
     cuts = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 6))
     scores = [_mean_ba(p, y, ds, float(t)) for t in cuts]
@@ -64,7 +57,7 @@ def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence
 
 
 def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
-        names: Sequence[str] = FEATURES, C: float = 1.0, hard: Sequence[bool] | None = None) -> dict[str, Any]:
+        names: Sequence[str] = FEATURES, C: float = 1.0) -> dict[str, Any]:
     """Fit weights and a shared threshold; returns the model dict the scorer loads."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -81,7 +74,7 @@ def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
         "version": 1, "features": list(names),
         "mean": [round(float(v), 8) for v in mean], "scale": [round(float(v), 8) for v in scale],
         "coef": [round(float(v), 8) for v in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 8),
-        "threshold": choose_threshold(p, y, ds, hard), "C": C,
+        "threshold": choose_threshold(p, y, ds), "C": C,
     }
 
 
@@ -96,7 +89,7 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    from ..scorers.hallucination import predict
+    from ..scorers.hallucination import predict, rule_hard
     from .faithfulness import figures
 
     y = list(y)
@@ -112,9 +105,7 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
                                               [y[i] for i in train], [ds[i] for i in train],
                                               [hard[i] for i in train])
         for i in test:
-            prob[i] = predict(model, X[i])
-            if hard[i]:
-                prob[i] = min(prob[i], 0.99 * model["threshold"])
+            prob[i] = rule_hard(predict(model, X[i]), hard[i], model["threshold"])
             faithful[i] = prob[i] >= model["threshold"]
     rows = [{"dataset": d, "label": v} for d, v in zip(ds, y)]
     return figures(rows, list(faithful), list(prob))

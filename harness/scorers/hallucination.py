@@ -69,6 +69,12 @@ def predict(model: dict[str, Any], features: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
+def rule_hard(prob: float, hard: bool, threshold: float) -> float:
+    """``prob`` held just below ``threshold`` when the summary has a hard finding (it is then
+    unfaithful whatever the model says)."""
+    return min(prob, 0.99 * threshold) if hard else prob
+
+
 def has_hard_finding(an: Analysis) -> bool:
     """Whether a claim check found what makes a summary unfaithful whatever the model says (a
     name the article lacks, content only the page furniture supports); traps are matched later."""
@@ -225,8 +231,7 @@ class HallucinationScorer:
         hard = any(h.kind in _HARD for h in found)
         if an.claims and all(verbatim) and not found:
             prob = max(prob, self.threshold)
-        if hard:
-            prob = min(prob, 0.99 * self.threshold)
+        prob = rule_hard(prob, hard, self.threshold)
         faithful = prob >= self.threshold
         if not faithful and not found and an.claims:
             j = min(range(len(an.claims)), key=lambda i: (claim_probs[i], i))
