@@ -20,7 +20,9 @@ from _common import ROOT, emit
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--summaries", default=str(ROOT / "tests/data/seed_summaries.jsonl"))
-    ap.add_argument("--lm", default="smollm2-135m-instruct",
+    from harness.checkers.likelihood import DEFAULT_LM
+
+    ap.add_argument("--lm", default=DEFAULT_LM,
                     help="the hallucination scorer's likelihood judge (none: lexical weights)")
     args = ap.parse_args()
     from harness.pipeline import build_scorers, prepare_articles

@@ -39,6 +39,10 @@ minimum over claims (each claim's tokens averaged), the share of tokens below lo
 mean of the three least probable tokens, and the share of tokens that conditioning made less
 probable by more than one nat."""
 
+TOKEN_FEATURES: tuple[str, ...] = ("pmi", "cond", "low", "bot3", "neg_pmi")
+"""Per-claim features (stored on a claim check with an ``lm_`` prefix): the summary-level
+ones computed over one claim's tokens."""
+
 LOW_LOGPROB = -5.0
 NEG_PMI = -1.0
 _HEAD_ROWS = 256
@@ -48,7 +52,7 @@ _HEAD_ROWS = 256
 def token_features(cond: np.ndarray, uncond: np.ndarray) -> dict[str, float]:
     """The feature values of one stretch of tokens (conditional and unconditional log-probs)."""
     if len(cond) == 0:
-        return {"pmi": 0.0, "cond": 0.0, "low": 0.0, "bot3": 0.0, "neg_pmi": 0.0}
+        return dict.fromkeys(TOKEN_FEATURES, 0.0)
     pmi = cond - uncond
     return {"pmi": float(pmi.mean()), "cond": float(cond.mean()), "low": float(np.mean(cond < LOW_LOGPROB)),
             "bot3": float(np.sort(cond)[:3].mean()), "neg_pmi": float(np.mean(pmi < NEG_PMI))}
@@ -193,7 +197,7 @@ class LikelihoodJudge:
     def judge(self, items: Sequence[tuple[str, str, Sequence[tuple[int, int]]]], progress: Any = None
               ) -> list[tuple[dict[str, float], list[dict[str, float]]]]:
         """For each (evidence text, summary, claim spans): the summary's :data:`LM_FEATURES` and
-        each claim's token features (``pmi, cond, low, bot3, neg_pmi``). ``progress`` (a tqdm
+        each claim's :data:`TOKEN_FEATURES`. ``progress`` (a tqdm
         bar) advances by one per summary, as its conditional pass is done."""
         if not items:
             return []

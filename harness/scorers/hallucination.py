@@ -27,8 +27,8 @@ from typing import Any, Sequence
 
 from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
 from ..checkers.hints import match_hints
-from ..checkers.likelihood import (LM_FEATURES, LikelihoodJudge, as_summary_features, check_dtype, evidence_text,
-                                   resolve)
+from ..checkers.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features, check_dtype,
+                                   evidence_text, resolve)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
@@ -84,8 +84,7 @@ def has_hard_finding(an: Analysis) -> bool:
 def claim_features(chk: ClaimCheck, summary_features: dict[str, float]) -> dict[str, float]:
     """A claim's features in the summary-level feature space (the claim judged on its own)."""
     f = chk.features
-    lm = as_summary_features({k: f["lm_" + k] for k in ("pmi", "cond", "low", "bot3", "neg_pmi")}) \
-        if "lm_pmi" in f else {}
+    lm = as_summary_features({k: f["lm_" + k] for k in TOKEN_FEATURES}) if "lm_pmi" in f else {}
     return lm | {
         "min_cos": f["cos"], "mean_cos": f["cos"], "min_lex_window": f["lex_window"],
         "min_lex_doc": f["lex_doc"], "max_novel_bigrams": f["novel_bigrams"],
