@@ -101,7 +101,7 @@ def test_scorer_with_the_judge(tiny_lm, lm_weights):
     body = "The government said on Monday that the plan will start next week, the report said."
     art = Article(id="a", text=body, body=body)
     scorer = HallucinationScorer(model_path=lm_weights, lm=tiny_lm, lm_dtype="float32")
-    assert scorer.judge is not None and "|lm=lm-pmi-1:" in scorer.signature()
+    assert scorer.judge is not None and "|lm=lm-pmi-2:" in scorer.signature()
     result = scorer.score(art, "The government said the plan will start next week.")
     an = scorer.analyse_many([(art, "The government said the plan will start next week.")])[0]
     assert set(LM_FEATURES) <= set(an.features) and "lm_pmi" in an.claims[0].features
@@ -129,3 +129,17 @@ def test_smollm2_judge_prefers_the_faithful_claim():
     judge = LikelihoodJudge("smollm2-135m-instruct")
     (g, _), (b, _) = judge.judge([(evidence, good, [(0, len(good))]), (evidence, bad, [(0, len(bad))])])
     assert g["lm_mean_pmi"] > b["lm_mean_pmi"] and g["lm_mean_cond"] > b["lm_mean_cond"]
+
+
+def test_both_passes_start_as_the_tokenizer_starts_a_text(tiny_lm):
+    """A tokenizer that opens every text with <bos> (Gemma's, this tiny one) gets it in the
+    conditional and the bare pass alike: without it such a model's log-probabilities are noise."""
+    judge = LikelihoodJudge(tiny_lm, dtype="float32")
+    tok, _ = judge._load()
+    bos = tok("")["input_ids"]
+    assert bos == [tok.bos_token_id]
+    seen = []
+    forward = judge._forward
+    judge._forward = lambda rows: seen.extend(rows) or forward(rows)
+    judge.judge([(EVIDENCE, SUMMARY, [(0, len(SUMMARY))])])
+    assert len(seen) == 2 and all(ids[: len(bos)] == bos and ids[1] != tok.bos_token_id for ids, _ in seen)

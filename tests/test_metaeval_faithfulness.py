@@ -49,7 +49,7 @@ def test_meta_eval_cli_end_to_end(tmp_path, capsys, judge, tiny_lm):
     lm = "none" if judge == "none" else tiny_lm
     assert main(["meta-eval", "faithfulness", "--data", str(data), "--json", str(out), "--lm", lm]) == 0
     fig = json.loads(out.read_text())
-    assert ("|lm=lm-pmi-1:" in fig["signature"]) == (judge == "tiny")
+    assert ("|lm=lm-pmi-2:" in fig["signature"]) == (judge == "tiny")
     assert set(fig["datasets"]) == {"tiny_a", "tiny_b"}
     for v in fig["datasets"].values():
         assert set(v) >= {"balanced_accuracy", "roc_auc", "n"} and v["n"] == 2

@@ -26,7 +26,9 @@ import numpy as np
 
 from ..errors import ConfigError, HarnessError
 
-VERSION = "lm-pmi-1"
+VERSION = "lm-pmi-2"
+"""Bumped when the features a given model yields change (2: the tokenizer's own start, <bos>, opens both
+passes; SmolLM2's tokenizer adds none, so its features are those of 1)."""
 DEFAULT_LM = "smollm2-135m-instruct"
 NONE = ("none", "off", "")
 
@@ -202,9 +204,10 @@ class LikelihoodJudge:
         if not items:
             return []
         tok, _ = self._load()
-        head = tok("Article: ", add_special_tokens=False)["input_ids"]
+        bos = tok("")["input_ids"]  # what the tokenizer starts every text with (Gemma: <bos>; SmolLM2: nothing)
+        head = bos + tok("Article: ", add_special_tokens=False)["input_ids"]
         tail = tok("\nSummary:", add_special_tokens=False)["input_ids"]
-        bare = tok("Summary:", add_special_tokens=False)["input_ids"]
+        bare = bos + tok("Summary:", add_special_tokens=False)["input_ids"]
         cond_rows, bare_rows, offsets = [], [], []
         for evidence, summary, _ in items:
             ctx = tok(evidence, add_special_tokens=False)["input_ids"][: self.context_tokens]
