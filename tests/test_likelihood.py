@@ -77,8 +77,11 @@ def test_token_features_definitions():
 
 def test_evidence_text_in_document_order_without_repeats():
     body = "First sentence. Second sentence. Third sentence."
-    assert evidence_text(body, ["Third sentence.", "First sentence.", "Third sentence.", ""]) == \
-        "First sentence. Third sentence."
+    per_claim = [["Third sentence.", "Second sentence.", "First sentence."], ["First sentence."],
+                 ["Third sentence."], []]
+    assert evidence_text(body, per_claim) == "First sentence. Second sentence. Third sentence."
+    assert evidence_text(body, per_claim, per_claim=1) == "First sentence. Third sentence."
+    assert evidence_text(body, [[""], []]) == ""
 
 
 def test_bad_settings_are_named(tmp_path):

@@ -58,6 +58,8 @@ class ClaimCheck:
     alignment: Alignment
     evidence: str
     """The best-supporting body sentence."""
+    supporting: tuple[str, ...] = ()
+    """Every supporting body sentence of the alignment (best first)."""
     findings: list[Finding] = field(default_factory=list)
     furniture: tuple[float, str] | None = None
     """(support score, furniture text) when some page furniture supports the claim better."""
@@ -220,7 +222,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             ctoks = list(doc[i:j])
             cents = ents[bisect_left(ent_starts, i):bisect_left(ent_starts, j)]
             evidence = src.sentence(a.best[0]) if a.best else ""
-            chk = ClaimCheck(c, a, evidence)
+            chk = ClaimCheck(c, a, evidence, tuple(src.sentence(i) for i in a.best))
             for n in novel_names(ctoks, c.start, c.text, src.stems, extra, cents):
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))

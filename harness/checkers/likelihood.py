@@ -3,7 +3,7 @@ claim's supporting source sentences first.
 
 For every summary the judge scores its tokens twice with the same LM (default: the offline
 SmolLM2-135M-Instruct, see ``../shared/MODELS.md``): once after ``Article: <evidence>\\nSummary:``,
-where ``<evidence>`` is the best-supporting body sentence of each claim in document order, and
+where ``<evidence>`` is the two best-supporting body sentences of each claim in document order, and
 once after ``Summary:`` alone. A faithful claim restates its evidence, so conditioning makes its
 tokens more probable (positive pointwise mutual information); an invented name, number or swap
 stays improbable. The per-token log-probabilities become :data:`LM_FEATURES` (per summary) and
@@ -84,13 +84,15 @@ class LikelihoodJudge:
 
     ``lm``: a preset name (``smollm2-135m-instruct``) or a local model folder / ``.gguf`` file;
     ``dtype``: float32 | bfloat16; ``context_tokens`` / ``summary_tokens``: where the evidence and
-    the summary are cut; ``batch``: rows per forward pass.
+    the summary are cut; ``batch``: rows per forward pass; ``evidence_per_claim``: how many of each
+    claim's best-supporting sentences the context holds (see :func:`evidence_text`).
     """
 
     def __init__(self, lm: str = DEFAULT_LM, dtype: str = "bfloat16", context_tokens: int = 256,
-                 summary_tokens: int = 128, batch: int = 8):
+                 summary_tokens: int = 128, batch: int = 8, evidence_per_claim: int = 2):
         check_dtype(dtype)
         self.lm = str(lm)
+        self.evidence_per_claim = int(evidence_per_claim)
         self.dtype = dtype
         self.context_tokens = int(context_tokens)
         self.summary_tokens = int(summary_tokens)
@@ -122,7 +124,7 @@ class LikelihoodJudge:
     def identity(self) -> str:
         """What the features depend on: the model file's hash, dtype and cut lengths."""
         return (f"{VERSION}:{self.lm}@{self.files().sha256()[:12]}:{self.dtype}"
-                f":ctx{self.context_tokens}:sum{self.summary_tokens}")
+                f":ev{self.evidence_per_claim}:ctx{self.context_tokens}:sum{self.summary_tokens}")
 
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
@@ -235,9 +237,13 @@ class LikelihoodJudge:
         return out
 
 
-def evidence_text(body: str, evidence: Sequence[str]) -> str:
-    """The distinct evidence sentences, in the order they appear in ``body``."""
-    seen = list(dict.fromkeys(e for e in evidence if e))
+def evidence_text(body: str, supporting: Sequence[Sequence[str]], per_claim: int = 2) -> str:
+    """The judge's context: the ``per_claim`` best-supporting sentences of each claim
+    (``supporting``, best first per claim), distinct, in the order they appear in ``body``.
+    Two per claim rather than one: a claim that joins facts from two sentences is then read
+    with both (CV by document of the shipped refit: mean balanced accuracy 0.706 against 0.695 with
+    one sentence; 113 context tokens on average against 87 on the dev sets)."""
+    seen = list(dict.fromkeys(e for sents in supporting for e in sents[:per_claim] if e))
     return " ".join(sorted(seen, key=lambda e: (body.find(e), e)))
 
 

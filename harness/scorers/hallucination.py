@@ -149,7 +149,8 @@ class HallucinationScorer:
         if self.judge is None:
             return analyses
         judged = self.judge.judge([
-            (evidence_text(a.body if a.body is not None else a.text, [c.evidence for c in an.claims]), s,
+            (evidence_text(a.body if a.body is not None else a.text, [c.supporting for c in an.claims],
+                           self.judge.evidence_per_claim), s,
              [(c.claim.start, c.claim.end) for c in an.claims]) for (a, s), an in zip(items, analyses)],
             progress=progress)
         for an, (summary_lm, claims_lm) in zip(analyses, judged):
