@@ -56,14 +56,17 @@ class ClaimCheck:
 
     claim: Claim
     alignment: Alignment
-    evidence: str
-    """The best-supporting body sentence."""
     supporting: tuple[str, ...] = ()
     """Every supporting body sentence of the alignment (best first)."""
     findings: list[Finding] = field(default_factory=list)
     furniture: tuple[float, str] | None = None
     """(support score, furniture text) when some page furniture supports the claim better."""
     features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def evidence(self) -> str:
+        """The best-supporting body sentence ("" when the body has none)."""
+        return self.supporting[0] if self.supporting else ""
 
 
 @dataclass
@@ -221,8 +224,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             i, j = bisect_left(tok_starts, c.start), bisect_left(tok_starts, c.end)
             ctoks = list(doc[i:j])
             cents = ents[bisect_left(ent_starts, i):bisect_left(ent_starts, j)]
-            evidence = src.sentence(a.best[0]) if a.best else ""
-            chk = ClaimCheck(c, a, evidence, tuple(src.sentence(i) for i in a.best))
+            chk = ClaimCheck(c, a, tuple(src.sentence(i) for i in a.best))
             for n in novel_names(ctoks, c.start, c.text, src.stems, extra, cents):
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))

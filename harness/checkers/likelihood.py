@@ -122,7 +122,7 @@ class LikelihoodJudge:
         return self._files
 
     def identity(self) -> str:
-        """What the features depend on: the model file's hash, dtype and cut lengths."""
+        """What the features depend on: the model file's hash, dtype, evidence sentences per claim and cut lengths."""
         return (f"{VERSION}:{self.lm}@{self.files().sha256()[:12]}:{self.dtype}"
                 f":ev{self.evidence_per_claim}:ctx{self.context_tokens}:sum{self.summary_tokens}")
 
