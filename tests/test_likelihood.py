@@ -12,7 +12,7 @@ from harness.checkers.evidence import FEATURES
 from harness.checkers.likelihood import LM_FEATURES, LikelihoodJudge, evidence_text, token_features
 from harness.errors import ConfigError, HarnessError
 from harness.records import Article
-from harness.scorers.hallucination import HallucinationScorer, shipped_model_path
+from harness.scorers.hallucination import JUDGE_BAND, HallucinationScorer, shipped_model_path
 from test_hf import make_causal
 
 EVIDENCE = "the government said the plan will start next week"
@@ -112,6 +112,31 @@ def test_scorer_with_the_judge(tiny_lm, lm_weights):
     lexical = HallucinationScorer(lm=tiny_lm, model_path=str(shipped_model_path(lm=False)))
     assert lexical.judge is None and "|lm=" not in lexical.signature()
     assert set(lexical.analyse_many([(art, "The plan will start.")])[0].features) == set(FEATURES)
+
+
+def test_judge_reads_only_the_uncertain_summaries(tiny_lm, lm_weights):
+    """With a judge band, a summary whose lexical verdict falls outside it keeps that verdict (the
+    LM never reads it); one inside it is judged. The band must hold both thresholds."""
+    body = "The government said on Monday that the plan will start next week, the report said."
+    art = Article(id="a", text=body, body=body)
+    copied = "The government said on Monday that the plan will start next week."
+    invented = "Zanzibar and Quito officials said the plan will start next week."
+    t = HallucinationScorer().threshold
+    scorer = HallucinationScorer(model_path=lm_weights, lm=tiny_lm, lm_dtype="float32", judge_band=(t, 1.0))
+    read: list[str] = []
+    judge = scorer.judge.judge
+    scorer.judge.judge = lambda rows, progress=None: read.extend(r[1] for r in rows) or judge(rows, progress)
+    got = scorer.score_many([(art, copied), (art, invented)])
+    lexical = HallucinationScorer().score_many([(art, copied), (art, invented)])
+    assert read == [copied] and lexical[0].probability >= t > lexical[1].probability
+    everything = HallucinationScorer(model_path=lm_weights, lm=tiny_lm, lm_dtype="float32")
+    assert got[1] == lexical[1] and got[0] == everything.score(art, copied)
+    assert "|judge_band=0.535621-1|lexical=" in scorer.signature()
+    assert HallucinationScorer(model_path=lm_weights, lm=tiny_lm).judge_band == (0.0, 1.0)
+    assert HallucinationScorer(lm=tiny_lm).judge_band == JUDGE_BAND
+    for band in ((0.6, 0.9), (0.2,), "wide"):
+        with pytest.raises(ConfigError, match="judge_band"):
+            HallucinationScorer(lm=tiny_lm, judge_band=band)
 
 
 def test_judge_is_opt_in():

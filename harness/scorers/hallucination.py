@@ -30,12 +30,19 @@ from ..checkers.hints import match_hints
 from ..checkers.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features, check_dtype,
                                    evidence_text, resolve)
 from ..encoder import VERSION as ENCODER_VERSION
-from ..errors import HarnessError
+from ..errors import ConfigError, HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
 VERSION = "claims-v15"
 _HARD = ("trap", "off_article", "entity")
+JUDGE_BAND = (0.35, 0.75)
+"""Lexical-verdict probabilities for which the likelihood judge is consulted. Outside it the
+lexical weights are confident enough: on the six dev sets (in-sample) the verdicts with this
+band and with every summary judged agree to a mean balanced accuracy of 0.7312 against 0.7314,
+while the judge reads 66% of the summaries (the 1.5x speed-up that brings the meta-evaluation
+under ten minutes on two cores without AMX). Both thresholds lie inside it, so a skipped
+summary's probability is on the same side of either."""
 
 
 def shipped_model_path(lm: bool = True) -> Path:
@@ -75,6 +82,19 @@ def rule_hard(prob: float, hard: bool, threshold: float) -> float:
     return min(prob, 0.99 * threshold) if hard else prob
 
 
+def _check_band(band: Sequence[float], *thresholds: float) -> tuple[float, float]:
+    """``band`` as (low, high), or a :class:`ConfigError` unless it is two numbers in [0, 1] that
+    hold every threshold (else a skipped summary could land on the wrong side of one)."""
+    try:
+        low, high = (float(v) for v in band)
+    except (TypeError, ValueError):
+        raise ConfigError(f"scorers.hallucination.judge_band: {band!r} is not [low, high]") from None
+    if not 0.0 <= low <= min(thresholds) <= max(thresholds) <= high <= 1.0:
+        raise ConfigError(f"scorers.hallucination.judge_band: [{low:g}, {high:g}] must lie in [0, 1] and hold "
+                          f"the thresholds {', '.join(f'{t:.4f}' for t in thresholds)}")
+    return low, high
+
+
 def has_hard_finding(an: Analysis) -> bool:
     """Whether a claim check found what makes a summary unfaithful whatever the model says (a
     name the article lacks, content only the page furniture supports); traps are matched later."""
@@ -108,14 +128,17 @@ class HallucinationScorer:
     which a claim makes a trap's statement, for traps without hints), ``lm`` (the likelihood
     judge's model, a preset name such as ``smollm2-135m-instruct`` or a local causal LM, with
     the weights fitted with it; unset or ``none`` = no judge, the lexical weights, and about 3x
-    the speed), ``lm_dtype`` (float32 | bfloat16).
+    the speed), ``lm_dtype`` (float32 | bfloat16), ``judge_band`` ([low, high]: with a judge, only
+    the summaries whose lexical-only verdict has a probability in this band are read by the LM; the
+    others keep the lexical verdict. Default :data:`JUDGE_BAND` with the shipped weights, [0, 1]
+    (every summary judged) with weights of one's own).
     """
 
     role = "faithfulness"
 
     def __init__(self, model_path: str | None = None, threshold: float | None = None, window: int = 3,
                  candidates: int = 4, trap_similarity: float = 0.6, lm: str | None = None,
-                 lm_dtype: str = "bfloat16"):
+                 lm_dtype: str = "bfloat16", judge_band: Sequence[float] | None = None):
         lm = resolve(lm)
         check_dtype(lm_dtype)
         self.model_path = str(model_path or shipped_model_path(lm is not None))
@@ -126,6 +149,11 @@ class HallucinationScorer:
                                "but no lm is given (lm: smollm2-135m-instruct)")
         self.judge = LikelihoodJudge(lm, lm_dtype) if needs_lm and lm is not None else None
         self.threshold = float(self.model["threshold"] if threshold is None else threshold)
+        self.judge_band = (0.0, 1.0)
+        self.lexical_model, self.lexical_hash = _load(str(shipped_model_path(lm=False)))
+        if self.judge is not None:
+            band = judge_band if judge_band is not None else (JUDGE_BAND if model_path is None else (0.0, 1.0))
+            self.judge_band = _check_band(band, self.threshold, float(self.lexical_model["threshold"]))
         self.window = int(window)
         self.candidates = int(candidates)
         self.trap_similarity = float(trap_similarity)
@@ -135,19 +163,25 @@ class HallucinationScorer:
         return (f"hallucination:{VERSION}|weights={self.model_hash}|threshold={self.threshold:.4f}"
                 f"|window={self.window}|candidates={self.candidates}|trap_sim={self.trap_similarity}"
                 f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
-                + (f"|lm={self.judge.identity()}" if self.judge else ""))
+                + (f"|lm={self.judge.identity()}|judge_band={self.judge_band[0]:g}-{self.judge_band[1]:g}"
+                   f"|lexical={self.lexical_hash}" if self.judge else ""))
 
     def score(self, article: Article, summary: str) -> FaithfulnessResult:
         """Hallucinations, traps hit and the summary verdict for one summary."""
         return self.score_many([(article, summary)])[0]
 
-    def analyse_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[Analysis]:
+    def analyse_many(self, items: Sequence[tuple[Article, str]], progress: Any = None,
+                     judge: bool = True) -> list[Analysis]:
         """The claim checks and features (no verdict) for every (article, summary), the likelihood
-        judge's included when the weights use them."""
+        judge's included when the weights use them (and ``judge`` is true)."""
         analyses = analyse_many(items, window=self.window, k_candidates=self.candidates,
-                                progress=None if self.judge else progress)
-        if self.judge is None:
-            return analyses
+                                progress=None if self.judge and judge else progress)
+        if self.judge is not None and judge:
+            self._judge(items, analyses, progress)
+        return analyses
+
+    def _judge(self, items: Sequence[tuple[Article, str]], analyses: Sequence[Analysis], progress: Any = None) -> None:
+        """Add the likelihood judge's features to each analysis (of the matching item)."""
         judged = self.judge.judge([
             (evidence_text(a.body if a.body is not None else a.text, [c.supporting for c in an.claims],
                            self.judge.evidence_per_claim), s,
@@ -157,7 +191,6 @@ class HallucinationScorer:
             an.features.update(summary_lm)
             for chk, values in zip(an.claims, claims_lm):
                 chk.features.update({"lm_" + k: v for k, v in values.items()})
-        return analyses
 
     def prefetch(self, items: Sequence[tuple[Article, str]]) -> None:
         """Start encoding what :meth:`score_many` of ``items`` will embed, in the helper process,
@@ -167,9 +200,22 @@ class HallucinationScorer:
     def score_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[FaithfulnessResult]:
         """:meth:`score` for each (article, summary), batching the model calls."""
         items = list(items)
-        analyses = self.analyse_many(items, progress=progress)
+        if self.judge is None:
+            analyses = self.analyse_many(items, progress=progress)
+            trap_sims = self._statement_traps(items, analyses)
+            return [self._verdict(a, s, an, ts) for (a, s), an, ts in zip(items, analyses, trap_sims)]
+        analyses = self.analyse_many(items, judge=False)
         trap_sims = self._statement_traps(items, analyses)
-        return [self._verdict(a, s, an, ts) for (a, s), an, ts in zip(items, analyses, trap_sims)]
+        lexical = self.lexical_model, float(self.lexical_model["threshold"])
+        out = [self._verdict(a, s, an, ts, *lexical) for (a, s), an, ts in zip(items, analyses, trap_sims)]
+        low, high = self.judge_band
+        todo = [k for k, r in enumerate(out) if low <= r.probability <= high]
+        if progress is not None:
+            progress.update(len(items) - len(todo))
+        self._judge([items[k] for k in todo], [analyses[k] for k in todo], progress)
+        for k in todo:
+            out[k] = self._verdict(*items[k], analyses[k], trap_sims[k])
+        return out
 
     # ------------------------------------------------------------------ internals
     def _statement_traps(self, items: list[tuple[Article, str]], analyses: list[Analysis]) -> list[dict]:
@@ -194,17 +240,21 @@ class HallucinationScorer:
                         out[k][j] = (sim, trap)
         return out
 
-    def _verdict(self, article: Article, summary: str, an: Analysis, trap_sims: dict) -> FaithfulnessResult:
-        prob = predict(self.model, an.features)
+    def _verdict(self, article: Article, summary: str, an: Analysis, trap_sims: dict,
+                 model: dict[str, Any] | None = None, threshold: float | None = None) -> FaithfulnessResult:
+        """The verdict under ``model`` and ``threshold`` (default: the scorer's own)."""
+        model = self.model if model is None else model
+        threshold = self.threshold if threshold is None else threshold
+        prob = predict(model, an.features)
         found: list[Hallucination] = []
         bad_claims: set[int] = set()
-        claim_probs = [predict(self.model, claim_features(c, an.features)) for c in an.claims]
+        claim_probs = [predict(model, claim_features(c, an.features)) for c in an.claims]
         body = _squash(article.body if article.body is not None else article.text)
         verbatim = [_is_quoted(chk.claim.text, body) for chk in an.claims]
         for j, (chk, cp) in enumerate(zip(an.claims, claim_probs)):
             c = chk.claim
             if verbatim[j]:  # a claim copied from the body is supported, whatever the model says
-                cp = max(cp, self.threshold)
+                cp = max(cp, threshold)
             for f in chk.findings:
                 found.append(Hallucination(f.start, f.end, summary[f.start:f.end], f.kind, round(1.0 - cp, 6),
                                            source_evidence=chk.evidence or None, detail=f.detail))
@@ -216,9 +266,9 @@ class HallucinationScorer:
                 sim, trap = trap_sims[j]
                 found.append(Hallucination(c.start, c.end, c.text, "trap", round(sim, 6), trap_id=trap.id,
                                            source_evidence=chk.evidence or None, detail=trap.statement))
-            if cp < self.threshold and not chk.findings and chk.furniture is None and j not in trap_sims:
+            if cp < threshold and not chk.findings and chk.furniture is None and j not in trap_sims:
                 found.append(self._unsupported(chk, cp))
-            if cp < self.threshold or chk.findings or chk.furniture is not None or j in trap_sims:
+            if cp < threshold or chk.findings or chk.furniture is not None or j in trap_sims:
                 bad_claims.add(j)
         for trap in article.traps:
             hit = match_hints(trap, summary, article.published)
@@ -230,9 +280,9 @@ class HallucinationScorer:
         found = _dedupe(found)
         hard = any(h.kind in _HARD for h in found)
         if an.claims and all(verbatim) and not found:
-            prob = max(prob, self.threshold)
-        prob = rule_hard(prob, hard, self.threshold)
-        faithful = prob >= self.threshold
+            prob = max(prob, threshold)
+        prob = rule_hard(prob, hard, threshold)
+        faithful = prob >= threshold
         if not faithful and not found and an.claims:
             j = min(range(len(an.claims)), key=lambda i: (claim_probs[i], i))
             found.append(self._unsupported(an.claims[j], claim_probs[j]))
