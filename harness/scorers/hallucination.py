@@ -198,16 +198,16 @@ class HallucinationScorer:
         prefetch_embeddings(items, k_candidates=self.candidates)
 
     def score_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[FaithfulnessResult]:
-        """:meth:`score` for each (article, summary), batching the model calls."""
+        """:meth:`score` for each (article, summary), batching the model calls. With a judge, every
+        summary gets the lexical verdict first, and those whose probability lies in the judge band
+        are then read by the LM and get the judged verdict."""
         items = list(items)
-        if self.judge is None:
-            analyses = self.analyse_many(items, progress=progress)
-            trap_sims = self._statement_traps(items, analyses)
-            return [self._verdict(a, s, an, ts) for (a, s), an, ts in zip(items, analyses, trap_sims)]
-        analyses = self.analyse_many(items, judge=False)
+        analyses = self.analyse_many(items, progress=None if self.judge else progress, judge=False)
         trap_sims = self._statement_traps(items, analyses)
-        lexical = self.lexical_model, float(self.lexical_model["threshold"])
-        out = [self._verdict(a, s, an, ts, *lexical) for (a, s), an, ts in zip(items, analyses, trap_sims)]
+        first = (self.lexical_model, float(self.lexical_model["threshold"])) if self.judge else (None, None)
+        out = [self._verdict(a, s, an, ts, *first) for (a, s), an, ts in zip(items, analyses, trap_sims)]
+        if self.judge is None:
+            return out
         low, high = self.judge_band
         todo = [k for k, r in enumerate(out) if low <= r.probability <= high]
         if progress is not None:
