@@ -26,19 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import emit  # noqa: E402
 
 from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
-from harness.metaeval.faithfulness import article_of, figures, load_all  # noqa: E402
+from harness.metaeval.faithfulness import figures, load_all, score  # noqa: E402
 from harness.scorers.hallucination import JUDGE_BAND, HallucinationScorer  # noqa: E402
 
 DEFAULT = sorted(glob.glob(str(Path(__file__).resolve().parents[2] / "shared/metaeval/faithfulness/*.dev.jsonl")))
 BANDS = ["0-1", "0.2-0.9", "0.3-0.8", "0.35-0.75", "0.4-0.7", "0.45-0.65", "0.5-0.65"]
-
-
-def score(rows: list[dict], scorer: HallucinationScorer, size: int = 256) -> list:
-    """The scorer's results for every row, ``size`` rows at a time (as the meta-evaluation batches)."""
-    out = []
-    for k in range(0, len(rows), size):
-        out += scorer.score_many([(article_of(r), r["summary"]) for r in rows[k:k + size]])
-    return out
 
 
 def main() -> int:
@@ -50,9 +42,9 @@ def main() -> int:
     args = ap.parse_args()
     rows = load_all(args.files, args.limit)
     t0 = time.perf_counter()
-    lexical = score(rows, HallucinationScorer())
+    lexical = score(rows, HallucinationScorer(), "lexical")
     t_lexical = time.perf_counter() - t0
-    judged = score(rows, HallucinationScorer(lm=args.lm, judge_band=(0.0, 1.0)))
+    judged = score(rows, HallucinationScorer(lm=args.lm, judge_band=(0.0, 1.0)), "judged")
     t_judged = time.perf_counter() - t0 - t_lexical
     table, result = [], {"shipped_band": list(JUDGE_BAND), "n": len(rows), "bands": {},
                          "lexical_s": round(t_lexical, 1), "judged_all_s": round(t_judged, 1)}

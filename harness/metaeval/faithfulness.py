@@ -146,6 +146,15 @@ def analyse(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysing"
     return out
 
 
+def score(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "scoring") -> list[Any]:
+    """The scorer's results for every row (chunked, with a progress bar)."""
+    out = []
+    with _progress(len(rows), desc) as bar:
+        for items in _chunks(rows, scorer):
+            out.extend(scorer.score_many(items, progress=bar))
+    return out
+
+
 def _chunks(rows: Sequence[dict[str, Any]], scorer: Any, size: int = 256) -> Iterator[list[tuple[Any, str]]]:
     """(article, summary) items ``size`` rows at a time; the next chunk's embeddings are sent
     ahead to the helper process (:meth:`prefetch`) while this one is scored."""
@@ -169,10 +178,7 @@ def main(args: Any) -> int:
 
     warm_up()  # models loaded before the clock starts: elapsed_s is scoring time
     t0 = time.perf_counter()
-    results = []
-    with _progress(len(rows), "scoring") as bar:
-        for items in _chunks(rows, scorer):
-            results.extend(scorer.score_many(items, progress=bar))
+    results = score(rows, scorer)
     elapsed = time.perf_counter() - t0
     fig = figures(rows, [r.faithful for r in results], [r.probability for r in results])
     fig["elapsed_s"] = round(elapsed, 2)
