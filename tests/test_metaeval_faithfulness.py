@@ -4,10 +4,12 @@ import json
 
 import pytest
 
+from harness.cache import FeatureCache
 from harness.checkers.likelihood import LM_FEATURES
 from harness.cli import main
 from harness.errors import InputError
-from harness.metaeval.faithfulness import balanced_accuracy, load, roc_auc
+from harness.metaeval.faithfulness import balanced_accuracy, featurise, load, roc_auc
+from harness.scorers.hallucination import HallucinationScorer
 from test_hf import make_causal
 
 DOC = ("The city council approved a new park on Monday. The park will cost 2 million dollars "
@@ -79,9 +81,7 @@ def test_bad_input_lists_every_problem(tmp_path, capsys):
 
 @pytest.mark.parametrize("judge", ["none", "tiny"])
 def test_refit_writes_weights_with_provenance(tmp_path, judge, tiny_lm):
-    rows = ROWS * 3
-    rows = [dict(r, id=f"{r['id']}-{k}", document=r["document"] + f" Note {k}.") for k, r in enumerate(rows)]
-    data = _write(tmp_path / "fit.jsonl", rows)
+    data = _write(tmp_path / "fit.jsonl", _fit_rows())
     out = tmp_path / "model.json"
     lm = "none" if judge == "none" else tiny_lm
     assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", lm]) == 0
@@ -91,3 +91,64 @@ def test_refit_writes_weights_with_provenance(tmp_path, judge, tiny_lm):
     prov = model["provenance"]
     assert prov["files"][0]["name"] == "fit.jsonl" and len(prov["files"][0]["sha256"]) == 64
     assert "cv_by_document" in prov and prov["n"] == 12
+    assert "|window=3|" in prov["analysis"] and ("|lm=lm-pmi-2:" in prov["analysis"]) == (judge == "tiny")
+
+
+def _fit_rows():
+    rows = ROWS * 3
+    return [dict(r, id=f"{r['id']}-{k}", document=r["document"] + f" Note {k}.") for k, r in enumerate(rows)]
+
+
+def test_refit_reads_the_features_back_from_the_cache(tmp_path, monkeypatch):
+    data = _write(tmp_path / "fit.jsonl", _fit_rows())
+    first, second, fresh = tmp_path / "first.json", tmp_path / "second.json", tmp_path / "fresh.json"
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(first), "--lm", "none"]) == 0
+    analysed: list[str] = []
+    real = HallucinationScorer.analyse_many
+
+    def counting(self, items, **kw):
+        analysed.extend(s for _, s in items)
+        return real(self, items, **kw)
+
+    monkeypatch.setattr(HallucinationScorer, "analyse_many", counting)
+    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(second), "--lm", "none"]) == 0
+    assert analysed == [] and second.read_bytes() == first.read_bytes()
+    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(fresh), "--lm", "none",
+                 "--no-cache"]) == 0
+    assert len(analysed) == 12 and fresh.read_bytes() == first.read_bytes()
+
+
+def test_featurise_analyses_only_the_rows_the_cache_lacks(tmp_path):
+    rows = _fit_rows()
+    cache = FeatureCache(tmp_path / "features.sqlite")
+    scorer = HallucinationScorer(lm="none")
+    part = featurise(rows[:5], scorer, cache=cache)
+    assert len(cache) == 5
+    analysed: list[str] = []
+    real = scorer.analyse_many
+    scorer.analyse_many = lambda items, **kw: analysed.extend(s for _, s in items) or real(items, **kw)
+    whole = featurise(rows, scorer, cache=cache)
+    assert analysed == [r["summary"] for r in rows[5:]] and len(cache) == 12
+    assert whole[:5] == part and all(isinstance(h, bool) for _, h in whole)
+    # other analysis settings are other features: nothing is read back
+    wider = HallucinationScorer(lm="none", window=2)
+    assert wider.analysis_signature() != scorer.analysis_signature()
+    wider.analyse_many = lambda items, **kw: analysed.extend(s for _, s in items) or real(items, **kw)
+    featurise(rows[:5], wider, cache=cache)
+    assert len(cache) == 17
+
+
+def test_fit_pools_aux_into_the_weights_and_chooses_the_threshold_on_dev_rows():
+    from harness.metaeval.faithfulness_fit import choose_threshold, fit
+    from harness.scorers.hallucination import predict
+
+    X = [{"a": v} for v in (0.1, 0.2, 0.3, 0.7, 0.8, 0.9)]
+    y, ds = [0, 0, 0, 1, 1, 1], ["d"] * 6
+    AX, ay = [{"a": v} for v in (0.0, 0.05, 2.0, 2.5)], [1, 1, 0, 0]  # aux with the opposite trend
+    hard = [False, False, False, False, False, True]
+    alone, pooled = fit(X, y, ds, ["a"]), fit(X, y, ds, ["a"], aux=(AX, ay), hard=hard)
+    assert alone["coef"][0] > 0 and pooled["coef"] != alone["coef"] and pooled["mean"] != alone["mean"]
+    dev_p = [predict(pooled, x) for x in X]
+    assert pooled["threshold"] == choose_threshold(dev_p, y, ds, hard)
+    assert alone["threshold"] == choose_threshold([predict(alone, x) for x in X], y, ds)

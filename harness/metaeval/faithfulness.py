@@ -137,13 +137,44 @@ def _progress(total: int, desc: str) -> Any:
     return tqdm(total=total, desc=desc, file=sys.stderr, unit="summary")
 
 
-def analyse(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysing") -> list[Any]:
-    """The scorer's claim analyses for every row (chunked, with a progress bar)."""
-    out = []
+Featured = tuple[dict[str, float], bool]
+"""A row's summary features and whether the claim checks made a hard finding."""
+
+
+def featurise(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysing",
+              cache: Any = None) -> list[Featured]:
+    """The scorer's summary features and hard-finding flag for every row (chunked, with a
+    progress bar). With ``cache`` (a :class:`~harness.cache.FeatureCache`), rows analysed before
+    under the same :meth:`analysis_signature` and feature code are read from it, and each chunk's
+    are stored as soon as it is done: a run killed part-way loses one chunk at most. (Features
+    read back are the stored ones exactly; a row analysed in another chunk can differ from them in
+    the last bits of its float32 embeddings.)"""
+    from ..scorers.hallucination import has_hard_finding
+
+    out: list[Featured | None] = [None] * len(rows)
+    keys: list[str] = []
+    if cache is not None:
+        from ..cache import FEATURE_CODE, canonical_json, scoring_code_digest
+
+        base = [scorer.analysis_signature(), scoring_code_digest(parts=FEATURE_CODE)]
+        keys = [hashlib.sha256(canonical_json(base + [r["document"], r["summary"]]).encode()).hexdigest()
+                for r in rows]
+        for i, key in enumerate(keys):
+            hit = cache.get(key)
+            if hit is not None:
+                out[i] = (hit["features"], hit["hard"])
+    todo = [i for i, got in enumerate(out) if got is None]
     with _progress(len(rows), desc) as bar:
-        for items in _chunks(rows, scorer):
-            out.extend(scorer.analyse_many(items, progress=bar))
-    return out
+        bar.update(len(rows) - len(todo))
+        done = 0
+        for items in _chunks([rows[i] for i in todo], scorer):
+            for an in scorer.analyse_many(items, progress=bar):
+                i = todo[done]
+                out[i] = (an.features, has_hard_finding(an))
+                if cache is not None:
+                    cache.put(keys[i], {"features": out[i][0], "hard": out[i][1]})
+                done += 1
+    return out  # type: ignore[return-value]
 
 
 def score(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "scoring") -> list[Any]:
@@ -200,32 +231,32 @@ def refit_main(args: Any) -> int:
     Files given as ``aux:PATH`` in ``--data`` (or in ``args.aux``) are auxiliary, other-domain
     data: their rows join the weight fit as one pooled group (weighted like one dataset), and
     take no part in choosing the threshold or in the cross-validation figures."""
+    from ..cache import FeatureCache
     from ..checkers.evidence import FEATURES
-    from ..checkers.likelihood import DEFAULT_LM, LM_FEATURES, LikelihoodJudge, resolve
-    from ..scorers.hallucination import HallucinationScorer, has_hard_finding, rule_hard, shipped_model_path
-    from .faithfulness_fit import choose_threshold, cross_validate, fit
+    from ..checkers.likelihood import DEFAULT_LM, LM_FEATURES
+    from ..scorers.hallucination import HallucinationScorer, rule_hard, shipped_model_path
+    from .faithfulness_fit import cross_validate, fit
 
     main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
     aux_paths = [p[len(AUX_PREFIX):] for p in args.data if p.startswith(AUX_PREFIX)]
     aux_paths += list(getattr(args, "aux", None) or [])
     rows = load_all(main_paths)
     aux_rows = load_all(aux_paths) if aux_paths else []
-    lm = resolve(getattr(args, "lm", None) or DEFAULT_LM)
-    scorer = HallucinationScorer(model_path=str(shipped_model_path(lm=False)), lm="none")
-    if lm is not None:
-        scorer.judge = LikelihoodJudge(lm)  # its features are computed and fitted, whatever the weights
-    names = FEATURES + (LM_FEATURES if lm is not None else ())
-    analyses = analyse(rows + aux_rows, scorer)
-    X = [a.features for a in analyses[:len(rows)]]
-    AX = [a.features for a in analyses[len(rows):]]
+    # with the shipped weights of the kind being refitted: with a judge they use its features, so
+    # the scorer computes them (the weights themselves play no part in the features)
+    scorer = HallucinationScorer(lm=getattr(args, "lm", None) or DEFAULT_LM)
+    names = FEATURES + (LM_FEATURES if scorer.judge is not None else ())
+    cache = None if getattr(args, "no_cache", False) else FeatureCache()
+    featured = featurise(rows + aux_rows, scorer, cache=cache)
+    X = [f for f, _ in featured[:len(rows)]]
+    AX = [f for f, _ in featured[len(rows):]]
     y = [r["label"] for r in rows]
     ay = [r["label"] for r in aux_rows]
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
-    hard = [has_hard_finding(a) for a in analyses[:len(rows)]]
+    hard = [h for _, h in featured[:len(rows)]]
     cv = cross_validate(X, y, ds, groups, names, aux=(AX, ay), hard=hard)
-    model = fit(X + AX, y + ay, ds + ["(aux)"] * len(AX), names)
-    model["threshold"] = choose_threshold([predict_row(model, x) for x in X], y, ds, hard)
+    model = fit(X, y, ds, names, aux=(AX, ay), hard=hard)
     ruled_p = [rule_hard(predict_row(model, x), h, model["threshold"]) for x, h in zip(X, hard)]
     model["provenance"] = {
         "fitted": datetime.date.today().isoformat(),
@@ -233,13 +264,13 @@ def refit_main(args: Any) -> int:
             Path(p).name for p in main_paths) + "".join(f" aux:{Path(p).name}" for p in aux_paths),
         "files": [{"name": Path(p).name, "sha256": _sha256(p), "role": "dev"} for p in main_paths]
         + [{"name": Path(p).name, "sha256": _sha256(p), "role": "aux"} for p in aux_paths],
-        "n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.signature().split("|weights=")[0],
+        "n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.analysis_signature(),
         "weighting": "each dev dataset equal, classes equal within each; all aux rows pooled as one more dataset",
         "threshold": "one shared threshold maximising mean balanced accuracy over the dev datasets",
         "cv_by_document": cv,
         "fit_on_train": figures(rows, [p >= model["threshold"] for p in ruled_p], ruled_p),
     }
-    out = Path(args.out) if getattr(args, "out", None) else shipped_model_path(lm is not None)
+    out = Path(args.out) if getattr(args, "out", None) else shipped_model_path(scorer.judge is not None)
     out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     print("cross-validation by document (5 folds, dev datasets):")
     print(table(cv))

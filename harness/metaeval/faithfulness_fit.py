@@ -57,11 +57,20 @@ def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence
 
 
 def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
-        names: Sequence[str] = FEATURES, C: float = 1.0) -> dict[str, Any]:
-    """Fit weights and a shared threshold; returns the model dict the scorer loads."""
+        names: Sequence[str] = FEATURES, C: float = 1.0,
+        aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None,
+        hard: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Fit weights and a shared threshold; returns the model dict the scorer loads. ``aux``
+    (features, labels) joins the weight fit as one pooled dataset; the threshold is chosen on
+    the dev rows alone, with ``hard`` (per dev row) ruled as the scorer rules them."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
+    from ..scorers.hallucination import predict
+
+    AX, ay = aux if aux else ([], [])
+    n_dev = len(X)
+    X, y, ds = list(X) + list(AX), list(y) + list(ay), list(ds) + ["(aux)"] * len(AX)
     A = _matrix(X, names)
     mean = A.mean(axis=0)
     scale = A.std(axis=0)
@@ -69,13 +78,14 @@ def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
     Z = (A - mean) / scale
     lr = LogisticRegression(C=C, max_iter=2000)
     lr.fit(Z, np.asarray(y), sample_weight=_weights(y, ds))
-    p = lr.predict_proba(Z)[:, 1]
-    return {
+    model = {
         "version": 1, "features": list(names),
         "mean": [round(float(v), 8) for v in mean], "scale": [round(float(v), 8) for v in scale],
         "coef": [round(float(v), 8) for v in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 8),
-        "threshold": choose_threshold(p, y, ds), "C": C,
+        "threshold": None, "C": C,
     }
+    model["threshold"] = choose_threshold([predict(model, x) for x in X[:n_dev]], y[:n_dev], ds[:n_dev], hard)
+    return model
 
 
 def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str], groups: Sequence[str],
@@ -99,11 +109,8 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
     hard = list(hard) if hard is not None else [False] * len(y)
     n_folds = min(folds, len(set(groups)))
     for train, test in GroupKFold(n_splits=n_folds).split(np.zeros(len(y)), y, list(groups)):
-        model = fit([X[i] for i in train] + list(AX), [y[i] for i in train] + list(ay),
-                    [ds[i] for i in train] + ["(aux)"] * len(AX), names, C)
-        model["threshold"] = choose_threshold(np.array([predict(model, X[i]) for i in train]),
-                                              [y[i] for i in train], [ds[i] for i in train],
-                                              [hard[i] for i in train])
+        model = fit([X[i] for i in train], [y[i] for i in train], [ds[i] for i in train], names, C,
+                    aux=(AX, ay), hard=[hard[i] for i in train])
         for i in test:
             prob[i] = rule_hard(predict(model, X[i]), hard[i], model["threshold"])
             faithful[i] = prob[i] >= model["threshold"]

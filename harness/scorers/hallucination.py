@@ -150,10 +150,13 @@ class HallucinationScorer:
         self.judge = LikelihoodJudge(lm, lm_dtype) if needs_lm and lm is not None else None
         self.threshold = float(self.model["threshold"] if threshold is None else threshold)
         self.judge_band = (0.0, 1.0)
-        self.lexical_model, self.lexical_hash = _load(str(shipped_model_path(lm=False)))
+        self.lexical: tuple[dict[str, Any], float] | None = None
+        """With a judge: the lexical weights and their threshold, which give every summary its first verdict."""
         if self.judge is not None:
+            lexical, self.lexical_hash = _load(str(shipped_model_path(lm=False)))
+            self.lexical = (lexical, float(lexical["threshold"]))
             band = judge_band if judge_band is not None else (JUDGE_BAND if model_path is None else (0.0, 1.0))
-            self.judge_band = _check_band(band, self.threshold, float(self.lexical_model["threshold"]))
+            self.judge_band = _check_band(band, self.threshold, self.lexical[1])
         self.window = int(window)
         self.candidates = int(candidates)
         self.trap_similarity = float(trap_similarity)
@@ -165,6 +168,13 @@ class HallucinationScorer:
                 f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
                 + (f"|lm={self.judge.identity()}|judge_band={self.judge_band[0]:g}-{self.judge_band[1]:g}"
                    f"|lexical={self.lexical_hash}" if self.judge else ""))
+
+    def analysis_signature(self) -> str:
+        """Settings that affect the claim analyses and features (of :meth:`analyse_many`), not
+        the weights, threshold or verdict rules: what a refit's features depend on."""
+        return (f"hallucination-analysis:{VERSION}|window={self.window}|candidates={self.candidates}"
+                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
+                + (f"|lm={self.judge.identity()}" if self.judge else ""))
 
     def score(self, article: Article, summary: str) -> FaithfulnessResult:
         """Hallucinations, traps hit and the summary verdict for one summary."""
@@ -204,7 +214,7 @@ class HallucinationScorer:
         items = list(items)
         analyses = self.analyse_many(items, progress=None if self.judge else progress, judge=False)
         trap_sims = self._statement_traps(items, analyses)
-        first = (self.lexical_model, float(self.lexical_model["threshold"])) if self.judge else (None, None)
+        first = self.lexical or (None, None)
         out = [self._verdict(a, s, an, ts, *first) for (a, s), an, ts in zip(items, analyses, trap_sims)]
         if self.judge is None:
             return out
