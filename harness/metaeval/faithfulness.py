@@ -154,11 +154,10 @@ def featurise(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysin
     out: list[Featured | None] = [None] * len(rows)
     keys: list[str] = []
     if cache is not None:
-        from ..cache import FEATURE_CODE, canonical_json, scoring_code_digest
+        from ..cache import FEATURE_CODE, canonical_json, fingerprint, scoring_code_digest
 
-        base = [scorer.analysis_signature(), scoring_code_digest(parts=FEATURE_CODE)]
-        keys = [hashlib.sha256(canonical_json(base + [r["document"], r["summary"]]).encode()).hexdigest()
-                for r in rows]
+        identity = {"analysis": scorer.analysis_signature(), "code": scoring_code_digest(parts=FEATURE_CODE)}
+        keys = [fingerprint(identity, canonical_json([r["document"], r["summary"]])) for r in rows]
         for i, key in enumerate(keys):
             hit = cache.get(key)
             if hit is not None:
@@ -166,14 +165,12 @@ def featurise(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysin
     todo = [i for i, got in enumerate(out) if got is None]
     with _progress(len(rows), desc) as bar:
         bar.update(len(rows) - len(todo))
-        done = 0
-        for items in _chunks([rows[i] for i in todo], scorer):
-            for an in scorer.analyse_many(items, progress=bar):
-                i = todo[done]
-                out[i] = (an.features, has_hard_finding(an))
-                if cache is not None:
-                    cache.put(keys[i], {"features": out[i][0], "hard": out[i][1]})
-                done += 1
+        analysed = (an for items in _chunks([rows[i] for i in todo], scorer)
+                    for an in scorer.analyse_many(items, progress=bar))
+        for i, an in zip(todo, analysed):
+            out[i] = (an.features, has_hard_finding(an))
+            if cache is not None:
+                cache.put(keys[i], {"features": an.features, "hard": out[i][1]})
     return out  # type: ignore[return-value]
 
 

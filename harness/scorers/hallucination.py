@@ -152,6 +152,7 @@ class HallucinationScorer:
         self.judge_band = (0.0, 1.0)
         self.lexical: tuple[dict[str, Any], float] | None = None
         """With a judge: the lexical weights and their threshold, which give every summary its first verdict."""
+        self.lexical_hash: str | None = None
         if self.judge is not None:
             lexical, self.lexical_hash = _load(str(shipped_model_path(lm=False)))
             self.lexical = (lexical, float(lexical["threshold"]))
