@@ -58,7 +58,16 @@ def test_meta_eval_cli_end_to_end(tmp_path, capsys, judge, tiny_lm):
     assert fig["mean_balanced_accuracy"] == pytest.approx(
         sum(v["balanced_accuracy"] for v in fig["datasets"].values()) / 2, abs=1e-4)
     assert fig["datasets"]["tiny_a"]["roc_auc"] == 1.0
-    assert "tiny_a" in capsys.readouterr().out
+    # the overlap baseline beside it: 1, 4/7 (tiny_a) and 1, 2/5 (tiny_b) separate each dataset at
+    # the cut chosen on the other one
+    base = fig["baseline"]
+    assert set(base["datasets"]) == {"tiny_a", "tiny_b"}
+    for v in base["datasets"].values():
+        assert v["balanced_accuracy"] == 1.0 and v["roc_auc"] == 1.0 and v["n"] == 2
+        assert v["in_sample_balanced_accuracy"] == 1.0 and 0.4 < v["threshold"] < 1.0
+    assert base["mean_balanced_accuracy"] == 1.0 and 0.5714 < base["in_sample"]["threshold"] <= 1.0
+    printed = capsys.readouterr().out
+    assert "tiny_a" in printed and "overlap (LODO cut)" in printed
 
 
 def test_limit_takes_first_items(tmp_path):
@@ -91,7 +100,24 @@ def test_refit_writes_weights_with_provenance(tmp_path, judge, tiny_lm):
     prov = model["provenance"]
     assert prov["files"][0]["name"] == "fit.jsonl" and len(prov["files"][0]["sha256"]) == 64
     assert "cv_by_document" in prov and prov["n"] == 12
+    assert set(prov["lodo"]["datasets"]) == set(prov["overlap_baseline_lodo"]["datasets"]) == {"tiny_a", "tiny_b"}
+    assert all(v["n"] == 6 and v["threshold"] is not None for v in prov["lodo"]["datasets"].values())
     assert "|window=3|" in prov["analysis"] and ("|lm=lm-pmi-2:" in prov["analysis"]) == (judge == "tiny")
+
+
+def test_refit_no_write_leaves_the_shipped_weights(tmp_path, capsys):
+    from harness.scorers.hallucination import shipped_model_path
+
+    data = _write(tmp_path / "fit.jsonl", _fit_rows())
+    shipped = shipped_model_path(False)
+    before = shipped.read_bytes()
+    assert main(["refit", "faithfulness", "--data", str(data), "--lm", "none", "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert shipped.read_bytes() == before and "nothing written" in out and "wrote" not in out
+    assert "lodo" in out and "overlap lodo" in out
+    assert main(["refit", "faithfulness", "--data", str(data), "--lm", "none",
+                 "--out", str(tmp_path / "no" / "such" / "model.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 def _fit_rows():
@@ -152,3 +178,90 @@ def test_fit_pools_aux_into_the_weights_and_chooses_the_threshold_on_dev_rows():
     dev_p = [predict(pooled, x) for x in X]
     assert pooled["threshold"] == choose_threshold(dev_p, y, ds, hard)
     assert alone["threshold"] == choose_threshold([predict(alone, x) for x in X], y, ds)
+
+
+def test_overlap_by_hand():
+    from harness.metaeval.baseline import content_words, overlap
+
+    # "a" is a stopword, "b" one letter, "7" a digit (kept); stems compare "parks" with "park"
+    assert content_words("A b 7 parks") == ["7", "park"]
+    # council, park and 2026 are in the document, "rejected" is not: 3 of 4
+    assert overlap("The council approved a park in 2026.", "The council rejected the parks in 2026.") == 0.75
+    # park, cost, million, dollar in DOC; 9, governor, smith not: 4 of 7
+    assert overlap(DOC, ROWS[1]["summary"]) == pytest.approx(4 / 7)
+    assert overlap(DOC, "It is what it was.") == 1.0  # nothing asserted
+
+
+def _inverted_pair():
+    """Two datasets with the same scores and opposite labels: whatever is learnt on one is wrong
+    on the other."""
+    values = (0.1, 0.2, 0.3, 0.7, 0.8, 0.9)
+    y_up = [0, 0, 0, 1, 1, 1]
+    return list(values) * 2, y_up + [1 - v for v in y_up], ["up"] * 6 + ["down"] * 6
+
+
+def test_baseline_lodo_chooses_the_cut_on_the_other_datasets():
+    from harness.metaeval.baseline import baseline_figures
+
+    p, y, ds = _inverted_pair()
+    rows = [{"dataset": d, "label": v} for d, v in zip(ds, y)]
+    fig = baseline_figures(rows, p)
+    # "down" held out: the cut separating "up" gets every "down" row wrong
+    assert fig["datasets"]["down"]["balanced_accuracy"] == 0.0
+    assert 0.3 < fig["datasets"]["down"]["threshold"] < 0.7
+    # the held-out labels play no part in its cut: "down" with its labels put right gets the same
+    # cut, now right on every row, while "up" (measured at a cut chosen on "down") changes
+    fixed = baseline_figures([dict(r, label=1 - r["label"]) if r["dataset"] == "down" else r for r in rows], p)
+    assert fixed["datasets"]["down"]["threshold"] == fig["datasets"]["down"]["threshold"]
+    assert fixed["datasets"]["down"]["balanced_accuracy"] == 1.0
+    assert fixed["datasets"]["up"]["threshold"] != fig["datasets"]["up"]["threshold"]
+    assert fig["mean_balanced_accuracy"] == pytest.approx(fig["datasets"]["up"]["balanced_accuracy"] / 2, abs=1e-4)
+    assert fig["datasets"]["up"]["roc_auc"] == 1.0 and fig["datasets"]["down"]["roc_auc"] == 0.0
+    # one dataset: no other to choose a cut on
+    alone = baseline_figures(rows[:6], p[:6])
+    assert alone["mean_balanced_accuracy"] is None and alone["datasets"]["up"]["in_sample_balanced_accuracy"] == 1.0
+    with pytest.raises(ValueError):
+        baseline_figures(rows, p[:3])
+
+
+def test_lodo_never_trains_on_the_held_out_dataset():
+    from harness.metaeval.faithfulness_fit import fit, leave_one_dataset_out
+
+    p, y, ds = _inverted_pair()
+    X = [{"a": v} for v in p]
+    lodo = leave_one_dataset_out(X, y, ds, ["a"])
+    # each dataset is measured with the trend of the other one: every verdict wrong
+    assert {n: v["balanced_accuracy"] for n, v in lodo["datasets"].items()} == {"up": 0.0, "down": 0.0}
+    assert lodo["mean_balanced_accuracy"] == 0.0
+    assert lodo["datasets"]["up"]["threshold"] == fit(X[6:], y[6:], ds[6:], ["a"])["threshold"]
+    # the held-out labels play no part: "down" with its labels put right is measured with the
+    # same model and threshold, now right on every row
+    fixed = [1 - v if d == "down" else v for v, d in zip(y, ds)]
+    lodo_fixed = leave_one_dataset_out(X, fixed, ds, ["a"])
+    assert lodo_fixed["datasets"]["down"]["threshold"] == lodo["datasets"]["down"]["threshold"]
+    assert lodo_fixed["datasets"]["down"]["balanced_accuracy"] == 1.0
+    # a summary with a hard finding is unfaithful whatever its held-out model says
+    hard = [False] * 11 + [True]
+    assert leave_one_dataset_out(X, fixed, ds, ["a"], hard=hard)["datasets"]["down"]["balanced_accuracy"] \
+        == pytest.approx((1 + 2 / 3) / 2, abs=1e-4)
+    # one dataset: nothing to train on
+    assert leave_one_dataset_out(X[:6], y[:6], ds[:6], ["a"])["mean_balanced_accuracy"] is None
+
+
+def test_lodo_pools_aux_into_every_training_set(monkeypatch):
+    import harness.metaeval.faithfulness_fit as ff
+
+    p, y, ds = _inverted_pair()
+    X = [{"a": v} for v in p]
+    aux = ([{"a": 0.0}, {"a": 1.0}], [0, 1])
+    calls = []
+    real = ff.fit
+
+    def recording(X_, y_, ds_, names, C=1.0, aux=None, hard=None):
+        calls.append((sorted(set(ds_)), len(X_), aux))
+        return real(X_, y_, ds_, names, C, aux=aux, hard=hard)
+
+    monkeypatch.setattr(ff, "fit", recording)
+    ff.leave_one_dataset_out(X, y, ds, ["a"], aux=aux)
+    assert [(d, n) for d, n, _ in calls] == [(["up"], 6), (["down"], 6)]  # "down" held out first
+    assert all(a is aux for _, _, a in calls)

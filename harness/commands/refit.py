@@ -1,5 +1,5 @@
 """``harness refit coverage|faithfulness --data FILE... [--out PATH]`` (faithfulness also
-``[--aux FILE...] [--lm MODEL] [--no-cache]``): refit the shipped calibration of a scorer on
+``[--aux FILE...] [--lm MODEL] [--no-write] [--no-cache]``): refit the shipped calibration of a scorer on
 labelled dev data and write it with its provenance."""
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                            help="other-domain labelled files pooled into training (never used for the threshold)")
             k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model whose features join the fit "
                            "(default: smollm2-135m-instruct); none = lexical weights only")
+            k.add_argument("--no-write", action="store_true",
+                           help="measure and print the figures only; write no weights (the shipped ones stay)")
             k.add_argument("--no-cache", action="store_true",
                            help="analyse every row afresh (default: features kept in HARNESS_CACHE_DIR/features.sqlite "
                            "are reused, and new ones stored as each chunk is done)")

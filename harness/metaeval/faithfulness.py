@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from ..errors import InputError, Problem
+from ..errors import HarnessError, InputError, Problem
 from ..records import Article
+from .baseline import baseline_figures, overlap_scores
 
 REQUIRED = {"id": str, "dataset": str, "document": str, "summary": str}
 
@@ -121,14 +122,46 @@ def figures(rows: Sequence[dict[str, Any]], faithful: Sequence[bool], prob: Sequ
     return {"datasets": out, "mean_balanced_accuracy": round(sum(bas) / len(bas), 4) if bas else None}
 
 
+def _num(v: float | None, width: int = 8) -> str:
+    return f"{'-':>{width}}" if v is None else f"{v:>{width}.3f}"
+
+
 def table(fig: dict[str, Any]) -> str:
-    """The figures as a plain-text table."""
+    """The figures as a plain-text table (``-`` where a figure is undefined)."""
     lines = [f"{'dataset':<22} {'bal.acc':>8} {'ROC-AUC':>8} {'n':>6}"]
     for name, v in fig["datasets"].items():
-        auc = "-" if v["roc_auc"] is None else f"{v['roc_auc']:.3f}"
-        lines.append(f"{name:<22} {v['balanced_accuracy']:>8.3f} {auc:>8} {v['n']:>6}")
-    lines.append(f"{'mean':<22} {fig['mean_balanced_accuracy']:>8.3f}")
+        lines.append(f"{name:<22} {_num(v['balanced_accuracy'])} {_num(v['roc_auc'])} {v['n']:>6}")
+    lines.append(f"{'mean':<22} {_num(fig['mean_balanced_accuracy'])}")
     return "\n".join(lines)
+
+
+def side_by_side(columns: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """Several sets of figures (``(label, figures)``, each shaped as :func:`figures`' output) as
+    one table: per dataset, each set's balanced accuracy and ROC-AUC; the last line the mean
+    balanced accuracies (and mean ROC-AUCs where every dataset has one)."""
+    if not columns:
+        raise ValueError("side_by_side needs at least one set of figures")
+    width = max(8, *(len(label) for label, _ in columns))
+    head = f"{'':<22} " + " ".join(f"{label:>{width}} {'':>8}" for label, _ in columns)
+    sub = f"{'dataset':<22} " + " ".join(f"{'bal.acc':>{width}} {'ROC-AUC':>8}" for _ in columns) + f" {'n':>6}"
+    names = list(dict.fromkeys(n for _, fig in columns for n in fig["datasets"]))
+    lines = [head, sub]
+    for name in names:
+        cells, n = [], None
+        for _, fig in columns:
+            v = fig["datasets"].get(name, {})
+            n = v.get("n", n)
+            cells.append(f"{_num(v.get('balanced_accuracy'), width)} {_num(v.get('roc_auc'))}")
+        lines.append(f"{name:<22} " + " ".join(cells) + f" {'-' if n is None else n:>6}")
+    lines.append(f"{'mean':<22} " + " ".join(
+        f"{_num(fig['mean_balanced_accuracy'], width)} {_num(mean_auc(fig))}" for _, fig in columns))
+    return "\n".join(lines)
+
+
+def mean_auc(fig: dict[str, Any]) -> float | None:
+    """Mean ROC-AUC over the datasets of ``fig`` (``None`` unless every dataset has one)."""
+    aucs = [v["roc_auc"] for v in fig["datasets"].values()]
+    return round(sum(aucs) / len(aucs), 4) if aucs and None not in aucs else None
 
 
 def _progress(total: int, desc: str) -> Any:
@@ -195,8 +228,13 @@ def _chunks(rows: Sequence[dict[str, Any]], scorer: Any, size: int = 256) -> Ite
         yield items
 
 
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
 def main(args: Any) -> int:
-    """``harness meta-eval faithfulness``: score every item, print and optionally write figures."""
+    """``harness meta-eval faithfulness``: score every item, print and optionally write figures,
+    with the token-overlap baseline's beside the scorer's (under ``baseline`` in the JSON)."""
     from ..checkers.likelihood import DEFAULT_LM
     from ..scorers.hallucination import HallucinationScorer
 
@@ -212,8 +250,14 @@ def main(args: Any) -> int:
     fig["elapsed_s"] = round(elapsed, 2)
     fig["summaries_per_s"] = round(len(rows) / elapsed, 2) if elapsed > 0 else None
     fig["signature"] = scorer.signature()
-    print(table(fig))
+    fig["mean_roc_auc"] = mean_auc(fig)
+    fig["baseline"] = baseline_figures(rows)
+    fig["baseline"]["mean_roc_auc"] = mean_auc(fig["baseline"])
+    print(side_by_side([("scorer", fig), ("overlap (LODO cut)", fig["baseline"])]))
     print(f"{len(rows)} summaries in {elapsed:.1f} s ({scorer.signature()})")
+    print("overlap: the share of the summary's content words found in the document, its cut chosen on the other "
+          f"datasets (in-sample cut {fig['baseline']['in_sample']['threshold']:.3f}: mean balanced accuracy "
+          f"{_fmt(fig['baseline']['in_sample']['mean_balanced_accuracy'])})")
     if getattr(args, "json", None):
         Path(args.json).write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")
     return 0
@@ -227,16 +271,24 @@ def refit_main(args: Any) -> int:
 
     Files given as ``aux:PATH`` in ``--data`` (or in ``args.aux``) are auxiliary, other-domain
     data: their rows join the weight fit as one pooled group (weighted like one dataset), and
-    take no part in choosing the threshold or in the cross-validation figures."""
+    take no part in choosing the threshold or in the cross-validation figures. Prints the fit's
+    in-sample figures, a 5-fold cross-validation by document and a leave-one-dataset-out
+    evaluation of the same fit, beside the token-overlap baseline's leave-one-dataset-out
+    figures; ``args.no_write`` measures without writing anything."""
     from ..cache import FeatureCache
     from ..checkers.evidence import FEATURES
     from ..checkers.likelihood import DEFAULT_LM, LM_FEATURES
     from ..scorers.hallucination import HallucinationScorer, rule_hard, shipped_model_path
-    from .faithfulness_fit import cross_validate, fit
+    from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out
 
     main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
     aux_paths = [p[len(AUX_PREFIX):] for p in args.data if p.startswith(AUX_PREFIX)]
     aux_paths += list(getattr(args, "aux", None) or [])
+    out = None
+    if not getattr(args, "no_write", False):
+        out = Path(args.out) if getattr(args, "out", None) else None
+        if out is not None and not out.parent.is_dir():
+            raise HarnessError(f"--out {out}: the folder {out.parent} does not exist")
     rows = load_all(main_paths)
     aux_rows = load_all(aux_paths) if aux_paths else []
     # with the shipped weights of the kind being refitted: with a judge they use its features, so
@@ -253,6 +305,8 @@ def refit_main(args: Any) -> int:
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
     hard = [h for _, h in featured[:len(rows)]]
     cv = cross_validate(X, y, ds, groups, names, aux=(AX, ay), hard=hard)
+    lodo = leave_one_dataset_out(X, y, ds, names, aux=(AX, ay), hard=hard)
+    base = baseline_figures(rows, overlap_scores(rows))
     model = fit(X, y, ds, names, aux=(AX, ay), hard=hard)
     ruled_p = [rule_hard(predict_row(model, x), h, model["threshold"]) for x, h in zip(X, hard)]
     model["provenance"] = {
@@ -265,12 +319,23 @@ def refit_main(args: Any) -> int:
         "weighting": "each dev dataset equal, classes equal within each; all aux rows pooled as one more dataset",
         "threshold": "one shared threshold maximising mean balanced accuracy over the dev datasets",
         "cv_by_document": cv,
+        "lodo": lodo,
+        "overlap_baseline_lodo": base,
         "fit_on_train": figures(rows, [p >= model["threshold"] for p in ruled_p], ruled_p),
     }
-    out = Path(args.out) if getattr(args, "out", None) else shipped_model_path(scorer.judge is not None)
-    out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
-    print("cross-validation by document (5 folds, dev datasets):")
-    print(table(cv))
+    print("in-sample: weights and threshold fitted on every dev dataset; cv: 5-fold cross-validation by "
+          "document; lodo: each dataset held out, fitted on the others; overlap: the token-overlap baseline, "
+          "its cut chosen on the other datasets")
+    print(side_by_side([("in-sample", model["provenance"]["fit_on_train"]), ("cv", cv), ("lodo", lodo),
+                        ("overlap lodo", base)]))
+    if getattr(args, "no_write", False):
+        print("nothing written (--no-write)")
+        return 0
+    out = out or shipped_model_path(scorer.judge is not None)
+    try:
+        out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise HarnessError(f"cannot write the model to {out}: {exc}") from exc
     print(f"wrote {out}")
     return 0
 

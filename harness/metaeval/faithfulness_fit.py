@@ -116,3 +116,42 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
             faithful[i] = prob[i] >= model["threshold"]
     rows = [{"dataset": d, "label": v} for d, v in zip(ds, y)]
     return figures(rows, list(faithful), list(prob))
+
+
+def leave_one_dataset_out(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
+                          names: Sequence[str] = FEATURES, C: float = 1.0,
+                          aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None,
+                          hard: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Figures of each dev dataset measured with weights and threshold fitted (:func:`fit`) on
+    the *other* dev datasets, ``aux`` pooled into every training set: how the model does on a
+    kind of data it has never seen. Same shape as :func:`cross_validate`'s, each dataset also
+    with the ``threshold`` its model chose; with fewer than two dev datasets there is nothing to
+    train on, and every figure is ``None``."""
+    from ..scorers.hallucination import predict, rule_hard
+    from .faithfulness import figures
+
+    y, ds = list(y), list(ds)
+    if not (len(X) == len(y) == len(ds)) or (hard is not None and len(hard) != len(y)):
+        raise ValueError("X, y, ds (and hard) must have one entry per row")
+    hard = list(hard) if hard is not None else [False] * len(y)
+    names_ds = sorted(set(ds))
+    if len(names_ds) < 2:
+        return {"datasets": {n: {"balanced_accuracy": None, "roc_auc": None, "n": ds.count(n), "threshold": None}
+                             for n in names_ds},
+                "mean_balanced_accuracy": None}
+    prob = [0.0] * len(y)
+    faithful = [False] * len(y)
+    thresholds = {}
+    for name in names_ds:
+        train = [i for i, d in enumerate(ds) if d != name]
+        model = fit([X[i] for i in train], [y[i] for i in train], [ds[i] for i in train], names, C,
+                    aux=aux, hard=[hard[i] for i in train])
+        thresholds[name] = model["threshold"]
+        for i, d in enumerate(ds):
+            if d == name:
+                prob[i] = rule_hard(predict(model, X[i]), hard[i], model["threshold"])
+                faithful[i] = prob[i] >= model["threshold"]
+    fig = figures([{"dataset": d, "label": v} for d, v in zip(ds, y)], faithful, prob)
+    for name, entry in fig["datasets"].items():
+        entry["threshold"] = thresholds[name]
+    return fig
