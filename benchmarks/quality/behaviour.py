@@ -788,7 +788,7 @@ def rewrite_passive(doc: Any, ctx: Context) -> list[Variant]:
     text = doc.text
     out = []
     for verb in doc:
-        if verb.pos_ != "VERB" or verb.tag_ not in ("VBD", "VBZ", "VBP", "VB") or lemma(verb) in _NO_PASSIVE:
+        if verb.pos_ != "VERB" or verb.tag_ not in ("VBD", "VBZ", "VBP", "VB", "VBN") or lemma(verb) in _NO_PASSIVE:
             continue
         kids = list(verb.children)
         subj = next((c for c in kids if c.dep_ == "nsubj"), None)
@@ -806,13 +806,13 @@ def rewrite_passive(doc: Any, ctx: Context) -> list[Variant]:
             continue
         plural = _is_plural(obj)
         if not auxes:
-            if verb.tag_ == "VB":
+            if verb.tag_ not in ("VBD", "VBZ", "VBP"):
                 continue
             past = verb.tag_ == "VBD"
             group = ("were" if plural else "was") if past else ("are" if plural else "is")
-        elif len(auxes) == 1 and auxes[0].tag_ == "MD":
+        elif len(auxes) == 1 and auxes[0].tag_ == "MD" and verb.tag_ == "VB":
             group = f"{auxes[0].text} be"
-        elif len(auxes) == 1 and lemma(auxes[0]) == "have":
+        elif len(auxes) == 1 and lemma(auxes[0]) == "have" and verb.tag_ == "VBN":
             have = "had" if auxes[0].tag_ == "VBD" else ("have" if plural else "has")
             group = f"{have} been"
         else:
