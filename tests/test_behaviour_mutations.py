@@ -260,3 +260,42 @@ def test_sites_are_chosen_deterministically():
     first = behaviour.make_variants([src], sites=1, seed=3)
     assert first == behaviour.make_variants([src], sites=1, seed=3)
     assert sum(v.kind == "number" for _, v in first) == 1
+
+
+def test_metaeval_sample_is_seeded_and_takes_faithful_rows_only(tmp_path):
+    import json
+
+    path = tmp_path / "toy.dev.jsonl"
+    rows = [{"id": f"r{k}", "dataset": "toy", "document": f"Document {k}.", "summary": f"Summary {k}.",
+             "label": k % 2} for k in range(20)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    first = behaviour.metaeval_sources([str(path)], per_dataset=4, seed=1)
+    assert [s.id for s in first] == [s.id for s in behaviour.metaeval_sources([str(path)], 4, seed=1)]
+    assert len(first) == 4 and all(int(s.id[1:]) % 2 == 1 for s in first)
+    assert all(s.source == "toy" and not s.news and s.article.body == f"Document {s.id[1:]}." for s in first)
+
+
+def test_summarise_counts_flags_kinds_and_touched_facts():
+    from harness.records import CoverageResult, FactVerdict, FaithfulnessResult, Hallucination, Span
+
+    summary = "The council approved 14 shelters."
+    src = behaviour.Source("a#0", "news", Article(id="a", text=BODY, body=BODY), summary, True)
+    number = behaviour.apply_edits(summary, [(21, 23, "29")], "number")
+    negation = behaviour.apply_edits(summary, [(12, 20, "did not approve")], "negation")
+    same = behaviour.Variant("unchanged", summary, 0, 0, 0, 0)
+    ok = FaithfulnessResult((), 0.0, True, 0.9, 1)
+    caught = FaithfulnessResult((Hallucination(21, 23, "29", "number"),), 1.0, False, 0.1, 1)
+    other = FaithfulnessResult((Hallucination(0, 10, "The counci", "unsupported"),), 1.0, False, 0.2, 1)
+    faith = {("a#0", summary): ok, ("a#0", number.text): caught, ("a#0", negation.text): other}
+
+    def cov(status, start, end):
+        return CoverageResult(1.0, (FactVerdict("shelters", status, 1.0, Span(start, end, "x")),))
+
+    covs = {("a#0", summary): cov("covered", 21, 23), ("a#0", number.text): cov("contradicted", 21, 23),
+            ("a#0", negation.text): cov("covered", 21, 23)}
+    out = behaviour.summarise([(src, number), (src, negation), (src, same)], faith, covs)["figures"]["all"]
+    assert out["number"]["flagged"] == 1.0 and out["number"]["flagged_with_kind"] == 1.0
+    assert out["number"]["facts_touched"] == 1 and out["number"]["facts_contradicted"] == 1.0
+    assert out["negation"]["flagged"] == 1.0 and out["negation"]["flagged_with_kind"] == 0.0
+    assert "facts_touched" not in out["negation"]  # the fact's evidence is not where the verb changed
+    assert out["unchanged"]["flagged"] == 0.0 and out["unchanged"]["n"] == 1

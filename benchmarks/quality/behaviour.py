@@ -13,7 +13,7 @@ and date readers (never word lists tuned to one article):
 
 Usage (from the repository root)::
 
-    python benchmarks/quality/behaviour.py [--data FILE ...] [--per-dataset 25] [--sites 2]
+    python benchmarks/quality/behaviour.py [--data FILE ...] [--per-dataset 25] [--sites 3]
         [--seed 0] [--lm none|smollm2-135m-instruct] [--json OUT]
 """
 
@@ -116,6 +116,7 @@ def build_context(body: str, body_doc: Any = None, published: str | None = None)
         except ValueError:
             pub = None
         if pub is not None:
+            ctx.values.add(float(pub.year))  # the byline's year counts as stated
             ctx.days.add((pub.month, pub.day))
             ctx.months.add(pub.month)
             for m in WEEKDAY.finditer(body):
@@ -361,7 +362,8 @@ def mutate_date(doc: Any, ctx: Context) -> list[Variant]:
                                        f"{d.text} -> {new}"))
                 break
     for m in numbers(text):
-        if not _year_like(m.text) or text[m.end:m.end + 1] in ("-", "/") or text[m.start - 1:m.start] in ("-", "/"):
+        after = text[m.end:m.end + 1]
+        if not _year_like(m.text) or after in ("-", "/") or after.isalpha() or text[m.start - 1:m.start] in ("-", "/"):
             continue
         year = int(m.text)
         for delta in (1, -1, 2, -2, 3, -3):
@@ -1114,7 +1116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", nargs="*", default=DEFAULT_DATA, metavar="FILE",
                     help="faithfulness dev files (JSONL: id, dataset, document, summary, label)")
     ap.add_argument("--per-dataset", type=int, default=25, help="faithful summaries sampled per dataset")
-    ap.add_argument("--sites", type=int, default=2, help="variants per kind and summary (different places)")
+    ap.add_argument("--sites", type=int, default=3, help="variants per kind and summary (different places)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lm", default="none", help="the hallucination scorer's likelihood judge (default none)")
     ap.add_argument("--json", metavar="OUT")
