@@ -24,8 +24,9 @@ def _stable_run_json(path: Path) -> dict:
 
 def _check_golden(name: str, actual: str) -> None:
     path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
+    if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{name}: no golden file; write it with UPDATE_GOLDEN=1"
     assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
 
 

@@ -106,7 +106,9 @@ def test_hints_decide_when_given(scorer):
     f = GoldFact("d", "The announcement was made on March 18, 2025.", date="2025-03-18")
     art = Article(id="b", text=BODY, body=BODY, facts=(f,))
     assert verdicts(scorer, "They spoke on 18 March.", art)["d"].method == "date"
-    assert verdicts(scorer, "They spoke on 19 March.", art)["d"].status == "contradicted"
+    # another day contradicts in a clause about the announcement, not in one about something else
+    assert verdicts(scorer, "They announced it on 19 March.", art)["d"].status == "contradicted"
+    assert verdicts(scorer, "They spoke on 19 March.", art)["d"].status == "missing"
 
 
 def test_bad_thresholds_are_config_errors():

@@ -48,9 +48,13 @@ def test_dates_in_common_english_forms():
     for text in ("on March 18, 2025", "on 18 March 2025", "on the 18th of March", "on 2025-03-18",
                  "on Mar. 18"):
         assert match_hints(f, text).status == "covered", text
-    assert match_hints(f, "on March 19").status == "contradicted"  # another day, same month
-    part = match_hints(f, "in March 2025")  # right month, no day -> partial 0.5
-    assert (part.status, part.score) == ("partial", 0.5)
+    announced = fact(statement="The plan was announced on March 18, 2025.", date="2025-03-18")
+    # another day in a clause about the fact (its word "announced") -> contradicted; elsewhere -> missing
+    assert match_hints(announced, "It was announced on March 19").status == "contradicted"
+    assert match_hints(announced, "The vote is due on March 19").status == "missing"
+    # the year resolved against the publication date: "March 18" of a 2025 article is March 18, 2025
+    assert match_hints(announced, "It was announced on March 18, 2024", published="2025-03-20").status == "contradicted"
+    assert match_hints(f, "in March 2025").status == "missing"  # no day: not the date
     assert match_hints(f, "last year").status == "missing"
 
 

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 from ..memo import Memo, on_clear
 from ..records import Article
 from ..text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
+from .atoms import resolve_year
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims, split_sentences
 from .entities import missing_words, name_groups, name_words, novel_names
@@ -229,7 +230,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))
             chk.features.update(_context_features(c, ctoks, cents, a, src, extra))
-            for q in novel_quantities(c.text, src.numbers, known_dates, src.units):
+            for q in novel_quantities(c.text, src.numbers, known_dates, src.units, src.quantities):
                 chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
                                             f"{q.text!r} not in the article"))
             stoks = [t for i in a.best for t in ndocs[src.sentence(i)]]
@@ -299,19 +300,21 @@ def _dateline_dates(article: Article) -> list[DateMention]:
 
 
 def _known_dates(article: Article, body: Source) -> list[DateMention]:
-    """Dates the article states: those in its body and byline, and the weekdays its body names
+    """Dates the article states: those in its body (a date without a year read in the year that
+    puts it nearest the publication date) and byline, and the weekdays its body names
     ("on Wednesday") as calendar dates: the nearest such day before and after the publication
     date (the gold record's ``published``, or a full date in the byline), that day included."""
     byline = _dateline_dates(article)
+    stated = [resolve_year(d, article.published) for d in body.dates]  # "March 18" of a 2025 article
     days = sorted({m.group(1) for m in WEEKDAY.finditer(body.text)})
     if not days:
-        return body.dates + byline
+        return stated + byline
     resolved = []
     for pub in _publication_dates(article, byline):
         for name in days:
             for day in weekday_dates(name, pub):
                 resolved.append(DateMention(0, 0, name, day.year, day.month, day.day))
-    return body.dates + byline + resolved
+    return stated + byline + resolved
 
 
 def _publication_dates(article: Article, byline: list[DateMention]) -> list[datetime.date]:

@@ -6,20 +6,21 @@ diacritics, quotes, possessives and plurals, number words, dates in any common E
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..records import GoldFact, Span, Trap
-from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, dates, fold, numbers, parse_iso_date, sentences, stem, tokens,
-                    weekday_dates)
+from ..text import NUMBER_WORDS, fold, stem, tokens
+from .atoms import AtomCheck, check_atoms, hint_atoms
 
-VERSION = "4"
+VERSION = "5"
 """Hint matching's version (scorer signatures carry it); 2: a weekday can match a ``date`` hint;
 3: a ``number`` hint the statement gives as approximate ("about 38") accepts close values; 4:
 another number contradicts a ``number`` hint only in a clause carrying the fact's words, and of
-the same kind (percent or not)."""
+the same kind (percent or not); 5: every hint is a requirement (all must be met), and ``number``
+and ``date`` are read as atoms (:mod:`harness.checkers.atoms`: units, hedges, years resolved
+against the publication date)."""
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,13 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 def match_hints(item: GoldFact | Trap, summary: str, published: str | None = None) -> HintMatch | None:
-    """Apply every hint of ``item`` to ``summary``; the best-scoring hint decides.
-    ``published`` (the article's ISO publication date, when known) lets a ``date`` hint match a
-    weekday ("ruled on Tuesday"). Returns None when ``item`` has no hints (the caller matches
-    its statement instead)."""
+    """Apply every hint of ``item`` to ``summary``: each hint is a requirement, so the item is
+    ``covered`` only when every hint is met, ``contradicted`` when the summary states another
+    value for its ``number`` or ``date`` (:mod:`harness.checkers.atoms`), ``partial`` when some
+    hints are met (score: their mean), else ``missing``. ``published`` (the article's ISO
+    publication date, when known) resolves dates without a year and lets a ``date`` hint match a
+    weekday ("ruled on Tuesday"). Returns None when ``item`` has no hints (the caller matches its
+    statement instead)."""
     if not item.has_hints:
         return None
     results: list[HintMatch] = []
@@ -126,12 +130,25 @@ def match_hints(item: GoldFact | Trap, summary: str, published: str | None = Non
         m = _compile(item.pattern).search(fold(summary)) or _compile(item.pattern).search(summary)
         span = Span(m.start(), m.end(), summary[m.start():m.end()]) if m else None
         results.append(HintMatch("covered" if m else "missing", 1.0 if m else 0.0, span, "pattern"))
-    if item.date:
-        results.append(_date(item.date, summary, published))
-    if item.number is not None:
-        results.append(_number(float(item.number), summary, item.statement))
-    order = {"covered": 3, "partial": 2, "contradicted": 1, "missing": 0}
-    return max(results, key=lambda r: (r.score, order[r.status]))
+    if item.date or item.number is not None:
+        results.append(_values(item, summary, published))
+    return combine(results)
+
+
+def combine(results: list[HintMatch]) -> HintMatch:
+    """One verdict from several requirements (see :func:`match_hints`); the span is the first
+    met requirement's."""
+    if len(results) == 1:
+        return results[0]
+    bad = next((r for r in results if r.status == "contradicted"), None)
+    if bad is not None:
+        return bad
+    method = "+".join(r.method for r in results)
+    score = sum(r.score for r in results) / len(results)
+    span = next((r.span for r in results if r.score > 0 and r.span is not None), None)
+    if all(r.status == "covered" for r in results):
+        return HintMatch("covered", 1.0, span, method)
+    return HintMatch("partial" if score > 0 else "missing", round(score, 6), span if score > 0 else None, method)
 
 
 def _any_of(aliases: tuple[str, ...], summary: str) -> HintMatch:
@@ -152,92 +169,24 @@ def _all_of(parts: tuple[str, ...], summary: str) -> HintMatch:
     return HintMatch(status, share, Span(start, end, summary[start:end]), "all_of")
 
 
-def _date(iso: str, summary: str, published: str | None = None) -> HintMatch:
-    """``covered``: the same day in any form, or a weekday that names it (the nearest such day
-    on or before, or on or after, the ``published`` date); ``contradicted``: another day (same
-    or no year); ``partial`` (0.5): only the month (and year) of the right date; else ``missing``."""
-    y, m, d = parse_iso_date(iso)
-    mentions = dates(summary)
-    for mention in mentions:
-        if mention.agrees(y, m, d) and mention.day is not None:
-            return HintMatch("covered", 1.0, Span(mention.start, mention.end, mention.text), "date")
-    day = _weekday_naming(datetime.date(y, m, d), summary, published)
-    if day is not None:
-        return HintMatch("covered", 1.0, day, "date")
-    for mention in mentions:
-        if mention.day is not None and mention.year in (None, y) and not mention.agrees(y, m, d):
-            return HintMatch("contradicted", 0.0, Span(mention.start, mention.end, mention.text), "date")
-    for mention in mentions:
-        if mention.day is None and mention.year == y and mention.month == m:
-            return HintMatch("partial", 0.5, Span(mention.start, mention.end, mention.text), "date")
-    return HintMatch("missing", 0.0, None, "date")
+def _values(item: GoldFact | Trap, summary: str, published: str | None) -> HintMatch:
+    """The ``number`` and ``date`` hints, read as atoms: ``covered`` when the summary states each
+    value in an equivalent form (digits or words, scaled or not, within 5% when the statement
+    gives the number as approximate; a date in any common English form, or a weekday that names
+    it), ``contradicted`` when a clause about the item states another value of the same kind,
+    ``partial`` when one of the two is there."""
+    method = "+".join(k for k, v in (("date", item.date), ("number", item.number)) if v is not None)
+    return atoms_match(check_atoms(hint_atoms(item.statement, item.number, item.date), summary, item.statement,
+                                   published), method)
 
 
-def _weekday_naming(target: datetime.date, summary: str, published: str | None) -> Span | None:
-    """The first weekday of ``summary`` that can mean ``target`` for a text published on
-    ``published`` (ISO; no match without it)."""
-    try:
-        pub = datetime.date.fromisoformat((published or "")[:10])
-    except ValueError:
-        return None
-    for w in WEEKDAY.finditer(summary):
-        if target in weekday_dates(w.group(1), pub):
-            return Span(w.start(), w.end(), w.group())
-    return None
-
-
-_APPROXIMATELY = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some)\s+\$?$", re.IGNORECASE)
-APPROXIMATE_TOLERANCE = 0.05
-"""How far (relative) a summary's number may be from a ``number`` hint the statement gives as
-approximate ("about 38 kilometres": 38.5 carries it; 41 does not)."""
-
-
-
-
-def _number(value: float, summary: str, statement: str = "") -> HintMatch:
-    """``covered`` when the summary states ``value`` (digits or words, scaled or not), or a
-    value within :data:`APPROXIMATE_TOLERANCE` of it when the statement gives it as approximate;
-    ``contradicted`` when a clause (:func:`_clauses`) carrying at least half (and two) of the
-    statement's other content words states a different number of the same kind (a percentage
-    for a percentage) instead; else ``missing``."""
-    stated = [n for n in numbers(statement) if abs(n.value - value) < 1e-9 or abs(n.raw - value) < 1e-9]
-    approximate = any(n.text[:1].isdigit() and abs(n.raw - value) < 1e-9 and _APPROXIMATELY.search(statement[:n.start])
-                      for n in stated)  # "about 38", "roughly 8 percent"
-    tolerance = APPROXIMATE_TOLERANCE * abs(value) if approximate else 1e-9
-    for n in numbers(summary):
-        if abs(n.value - value) <= tolerance or abs(n.raw - value) <= tolerance:
-            return HintMatch("covered", 1.0, Span(n.start, n.end, n.text), "number")
-    want = {word_key(t.norm) for t in tokens(statement)
-            if t.norm not in STOPWORDS and not t.norm[:1].isdigit() and t.norm not in NUMBER_WORDS
-            and t.norm not in _NUMBER_CONTEXT_NOISE}
-    percent = stated[0].percent if stated else None
-    if want:
-        for clause in _clauses(summary):
-            have = {word_key(t.norm) for t in tokens(clause.text)}
-            nums = [n for n in numbers(clause.text) if (not (1900 <= n.raw <= 2099) or 1900 <= value <= 2099)
-                    and (percent is None or n.percent == percent)]
-            if nums and len(want & have) >= 0.5 * len(want) and len(want & have) >= min(2, len(want)):
-                n = nums[0]
-                s = clause.start + n.start
-                return HintMatch("contradicted", 0.0, Span(s, s + len(n.text), n.text), "number")
-    return HintMatch("missing", 0.0, None, "number")
-
-
-_NUMBER_CONTEXT_NOISE = frozenset({"percent", "per", "cent", "million", "billion", "thousand", "dollars",
-                                   "euros", "pounds", "up", "down", "from", "about", "around", "roughly"})
-"""Words that go with any number ("up 18 percent"): no sign that a clause is about the fact's."""
-_CLAUSE_END = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
-
-
-def _clauses(summary: str) -> list[Span]:
-    """The summary's sentences cut at commas, semicolons, colons, brackets and dashes: a number
-    contradicts a fact only where its own clause carries the fact's words."""
-    out = []
-    for sent in sentences(summary):
-        start = sent.start
-        for m in [*_CLAUSE_END.finditer(sent.text), None]:
-            end = sent.start + (m.start() if m else len(sent.text))
-            if summary[start:end].strip():
-                out.append(Span(start, end, summary[start:end]))
-            start = sent.start + m.end() if m else end
-    return out
+def atoms_match(chk: AtomCheck, method: str = "atoms") -> HintMatch:
+    """An atom check as a verdict: ``contradicted`` on another value, ``covered`` with every atom,
+    ``partial`` (score: the share found) with some, else ``missing``."""
+    if chk.contradiction is not None:
+        return HintMatch("contradicted", 0.0, chk.contradiction, method)
+    if chk.found == chk.total:
+        return HintMatch("covered", 1.0, chk.spans[0] if chk.spans else None, method)
+    if chk.found:
+        return HintMatch("partial", round(chk.share, 6), chk.spans[0], method)
+    return HintMatch("missing", 0.0, None, method)

@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from typing import Sequence
+
 from ..text import dates, numbers
+from .atoms import Quantity, quantities, same_quantity
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,17 @@ _UNIT_SPELLINGS = {"metre": "meter", "kilometre": "kilometer", "km": "kilometer"
 
 
 def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates: list[Any],
-                     source_units: dict[float, set[str]] | None = None) -> list[QuantitySpan]:
+                     source_units: dict[float, set[str]] | None = None,
+                     source_quantities: Sequence[Quantity] = ()) -> list[QuantitySpan]:
     """Numbers and dates in ``claim`` that the source does not state. A scaled number
     ("2 million") must match by its scaled value; a number followed by a unit ("30 minutes")
     must occur with that unit when the source gives the same number a different unit
-    ("0.3 points" for "0.3 percentage points" passes: a percentage point is a point)."""
+    ("0.3 points" for "0.3 percentage points" passes: a percentage point is a point). A number
+    the source or the claim hedges ("about 38 kilometres") is stated by a value within 5% of it
+    in the same unit (:func:`harness.checkers.atoms.same_quantity`, the reading coverage uses)."""
     out: list[QuantitySpan] = []
     ds = dates(claim)
+    hedged = {q.start: q for q in quantities(claim)}
     for d in ds:
         if not any(_compatible(d, b) for b in source_dates):
             out.append(QuantitySpan(d.start, d.end, d.text, "date"))
@@ -74,6 +81,9 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
             if not unit or not have or unit in have:
                 continue
         if 1900 <= n.raw <= 2100 and n.text.isdigit() and any(b.year == int(n.raw) for b in source_dates):
+            continue
+        q = hedged.get(n.start)
+        if q is not None and any(same_quantity(s, q) for s in source_quantities if s.approximate or q.approximate):
             continue
         out.append(QuantitySpan(n.start, n.end, n.text, "number"))
     out.sort(key=lambda q: q.start)

@@ -265,8 +265,8 @@ _COUNTED = re.compile(r"\b(?:the|these|those|all|both|its|their)\s+(?P<n>\w+)\s+
 
 
 @lru_cache(maxsize=65536)
-def _referring_counts(statement: str) -> frozenset[str]:
-    """Number words of the statement that count things it refers back to ("the four countries")."""
+def referring_counts(statement: str) -> frozenset[str]:
+    """Number words (lower-cased) of the statement that count things it refers back to ("the four countries")."""
     return frozenset(m["n"].lower() for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS)
 
 
@@ -286,7 +286,7 @@ def stated_numbers(statement: str) -> frozenset[float]:
     that only refer back to things named elsewhere ("the four countries", "their two sons"):
     a summary that names the four countries carries the fact without the word "four"."""
     values = number_values(statement)
-    counts = {round(float(NUMBER_WORDS[w]), 6) for w in _referring_counts(statement)}
+    counts = {round(float(NUMBER_WORDS[w]), 6) for w in referring_counts(statement)}
     rest = number_values(_COUNTED.sub(" ", statement))
     values = {v for v in values if v not in counts or v in rest}
     return frozenset({v for v in values if not (1900 <= v <= 2099)} or values)

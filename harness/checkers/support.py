@@ -57,6 +57,8 @@ class Source:
     sent_numbers: list[frozenset[float]]
     where: dict[str, tuple[int, ...]]
     """The sentences (ascending) that hold each word form: an index of :attr:`sent_stems`."""
+    quantities: tuple[Any, ...] = ()
+    """Its numbers read as quantities (:func:`harness.checkers.atoms.quantities`: unit, hedge)."""
 
     def sentence(self, i: int) -> str:
         s, e = self.spans[i]
@@ -90,6 +92,7 @@ def build_source(text: str) -> Source:
         stems |= st
         for a, b in zip(toks, toks[1:]):
             bigrams.add((a.stem, b.stem))
+    from .atoms import quantities
     from .quantities import number_units
 
     where: dict[str, list[int]] = {}
@@ -100,7 +103,7 @@ def build_source(text: str) -> Source:
     return Source(text, spans, sent_stems, frozenset(stems), frozenset(_known_values(text)),
                   dates(text), frozenset(bigrams), number_units(text),
                   [frozenset(_known_values(text[s:e])) for s, e in spans],
-                  {f: tuple(ids) for f, ids in where.items()})
+                  {f: tuple(ids) for f, ids in where.items()}, quantities.__wrapped__(text))
 
 
 @dataclass(frozen=True)

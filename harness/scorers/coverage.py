@@ -32,7 +32,8 @@ from functools import lru_cache
 from typing import Sequence
 
 from ..checkers.coverage_model import load_model
-from ..checkers.hints import VERSION as HINTS_VERSION, match_hints
+from ..checkers.atoms import AtomCheck, Atoms, check_atoms, hint_atoms, statement_atoms
+from ..checkers.hints import VERSION as HINTS_VERSION, atoms_match, combine, match_hints
 from ..checkers.polarity import could_flip, flips, predicates
 from ..checkers.statement import VERSION as SIGNALS_VERSION
 from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, described, fact_anchors,
@@ -44,6 +45,8 @@ from ..resources import parse
 from ..text import dates, sentences, tokens
 
 
+ATOMS_VERSION = "1"
+"""Version of the atom requirements (:mod:`harness.checkers.atoms`; in the scorer's signature)."""
 FLIPS_VERSION = "3"
 """Version of the negation / modality contradiction check (in the scorer's signature)."""
 
@@ -77,7 +80,7 @@ class FactCoverageScorer:
     def signature(self) -> str:
         """Settings that affect the numbers (the coefficients by their digest)."""
         variant = f"embedding({ENCODER_VERSION})" if self.embeddings else "lexical"
-        return (f"coverage:hints{HINTS_VERSION}+statement{SIGNALS_VERSION}-{variant}+flips{FLIPS_VERSION}"
+        return (f"coverage:hints{HINTS_VERSION}+statement{SIGNALS_VERSION}-{variant}+flips{FLIPS_VERSION}+atoms{ATOMS_VERSION}"
                 f":model={self._model.digest}"
                 f":cov={self.covered_threshold}:part={self.partial_threshold}"
                 f":ctx={self.contradiction_context}")
@@ -126,7 +129,10 @@ class FactCoverageScorer:
         """The fact's verdict, and the summary sentence that carries it if its polarity is
         still to be checked (:func:`_flips`: a flip there makes the fact ``contradicted``)."""
         hit = match_hints(fact, summary, published)
+        atoms = statement_atoms(fact.statement, published, fact.number, fact.date)
         if hit is not None:
+            if _beyond_hints(atoms, fact):  # hints add requirements to the statement's values, never loosen them
+                hit = combine([hit, atoms_match(check_atoms(atoms, summary, fact.statement, published))])
             where = None
             if hit.score > 0 and hit.span is not None:
                 where = next((s for s in _sentences(summary) if s.start <= hit.span.start < s.end), hit.span)
@@ -150,7 +156,10 @@ class FactCoverageScorer:
             if pd > p:
                 p, named = pd, alt.statement
                 unit = sv.units[ld.best_unit] if ld.best_unit is not None else unit
-        return self._decide(fact, p, unit, sv, named), unit if p >= self.partial_threshold else None
+        verdict = self._decide(fact, p, unit, sv, named)
+        if atoms and verdict.status != "missing":
+            verdict = _require_atoms(verdict, check_atoms(atoms, summary, fact.statement, published))
+        return verdict, unit if verdict.status in ("covered", "partial") else None
 
     def _decide(self, fact: GoldFact, p: float, unit: Span | None, sv: SummaryView, named: str) -> FactVerdict:
         """The verdict from P(carried), each name of ``named`` (the fact's statement, or the
@@ -185,6 +194,26 @@ class FactCoverageScorer:
             return False
         near = _negated_near(statement, sv.units[i].text)
         return near is not None and la.fact_negated != near
+
+
+def _beyond_hints(atoms: Atoms, fact: GoldFact) -> bool:
+    """Whether the fact's statement has atoms its ``number`` and ``date`` hints do not state."""
+    hinted = len(hint_atoms(fact.statement, fact.number, fact.date).quantities) + (1 if fact.date else 0)
+    return len(atoms.quantities) + len(atoms.dates) > hinted
+
+
+def _require_atoms(verdict: FactVerdict, chk: AtomCheck) -> FactVerdict:
+    """``verdict`` with the fact's atoms required: ``contradicted`` where the summary states
+    another value in a clause about the fact, at most ``partial`` (scaled by the share of atoms
+    found) where some are missing."""
+    if chk.contradiction is not None:
+        return FactVerdict(verdict.id, "contradicted", 0.0, chk.contradiction, verdict.method)
+    if chk.share < 1.0:
+        score = (1.0 if verdict.status == "covered" else verdict.score) * chk.share
+        if score <= 0:
+            return FactVerdict(verdict.id, "missing", 0.0, None, verdict.method)
+        return FactVerdict(verdict.id, "partial", round(score, 6), verdict.evidence, verdict.method)
+    return verdict
 
 
 def fact_signals(fact: GoldFact, sv: SummaryView, body: str, idf: dict[str, float]) -> LexicalAlignment:

@@ -1,0 +1,412 @@
+"""Atoms: the parts of a statement a reader checks one by one: its quantities (value, unit,
+approximation) and its dates (normalised, a partial date resolved against the publication date).
+
+One reading serves both scorers, so that their verdicts never contradict each other: the fact
+coverage scorer requires every atom of a gold fact in the summary (a different value is a
+contradiction), and the hallucination scorer accepts a claim's quantity exactly when the article
+states it in the same sense (:func:`same_quantity`).
+
+- A quantity is a number with the unit word that follows it ("2.1 million tonnes" -> 2,100,000
+  ``tonne``; "34 percent" -> 34 ``percent``; "a third" -> 1/3 ``fraction``), approximate when
+  hedged ("about", "roughly", "nearly" ...) or when it is a fraction word.
+- Two quantities agree when their units are compatible (equal, one of them unitless, or a
+  fraction and a percentage) and their values are equal, or within
+  :data:`APPROXIMATE_TOLERANCE` when either is approximate.
+- A date agrees with another when every part both state is equal; a date without a year is
+  read in the year that puts it nearest the publication date.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..records import Span
+from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, dates, numbers, sentences, stem, tokens,
+                    weekday_dates)
+
+APPROXIMATE_TOLERANCE = 0.05
+"""How far (relative) a value may be from an approximate one ("about 38 kilometres": 38.5
+agrees, 41 does not)."""
+
+_HEDGE = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some|close\s+to|just\s+(?:over|under)|"
+                    r"more\s+than|less\s+than|over|under|up\s+to|at\s+least|an\s+estimated|circa|c\.)\s+\$?$",
+                    re.IGNORECASE)
+_FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
+_FRACTION = re.compile(r"\b(?P<n>a|one|two|three|four)[\s-]+(?P<d>half|thirds?|quarters?|fifths?|tenths?)\b",
+                       re.IGNORECASE)
+_UNIT_WORD = re.compile(r"[\s-]*(?:(?:of|a|an|per)\s+)?([A-Za-z]+)")
+UNIT_SPELLINGS = {
+    "metre": "meter", "kilometre": "kilometer", "km": "kilometer", "kms": "kilometer", "litre": "liter",
+    "kg": "kilogram", "kilo": "kilogram", "feet": "foot", "tonne": "ton", "mm": "millimeter",
+    "millimetre": "millimeter", "cm": "centimeter", "centimetre": "centimeter", "m": "meter",
+    "mi": "mile", "lb": "pound", "lbs": "pound", "cent": "percent", "pct": "percent", "%": "percent",
+    "usd": "dollar", "eur": "euro", "gbp": "pound", "hr": "hour", "hrs": "hour", "min": "minute",
+    "mins": "minute", "sec": "second", "secs": "second", "yr": "year", "yrs": "year",
+}
+"""Spellings and abbreviations of one unit (international units and their common short forms)."""
+MEASURES = frozenset("""second minute hour day week month year decade century mile kilometer meter foot inch yard
+acre hectare liter gallon ton kilogram gram pound ounce millimeter centimeter dollar euro yen yuan franc rupee
+percent point degree""".split())
+"""Units of measure (time, length, area, volume, mass, money, shares): a number followed by one
+is a measurement in that unit; any other following noun is what the number counts."""
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+_SCALE_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as a reader takes it: value, unit, and whether it is hedged."""
+
+    start: int
+    end: int
+    text: str
+    value: float
+    """Scaled value ("2.1 million" -> 2100000.0); a fraction word as its share (1/3)."""
+    raw: float
+    """The value before scaling ("2.1 million" -> 2.1)."""
+    unit: str
+    """Normalised unit of measure that follows (:data:`MEASURES`; "tonnes" -> "ton"), ``percent``,
+    ``fraction`` or "" (a count)."""
+    noun: str
+    """For a count: the stem of the word that follows ("five members" -> "member"), else ""."""
+    approximate: bool
+    year_like: bool
+    """Four digits between 1900 and 2099 (read as a year, compared only with years)."""
+
+
+@dataclass(frozen=True)
+class Atoms:
+    """What a statement asserts that a reader checks as values."""
+
+    quantities: tuple[tuple[Quantity, ...], ...]
+    """Each required quantity with its alternatives ("34 percent (about a third)": both forms)."""
+    dates: tuple[DateMention, ...]
+    """Each required date, its year resolved against the publication date where it had none."""
+
+    def __bool__(self) -> bool:
+        return bool(self.quantities or self.dates)
+
+
+def unit_of(word: str) -> str:
+    """The normalised unit of a word that follows a number ("tonnes" -> "ton", "%" -> "percent")."""
+    w = word.lower()
+    one = w[:-1] if w.endswith("s") and len(w) > 3 and not w.endswith("ss") else w
+    return UNIT_SPELLINGS.get(w) or UNIT_SPELLINGS.get(one) or stem(w)
+
+
+@lru_cache(maxsize=32768)
+def quantities(text: str) -> tuple[Quantity, ...]:
+    """Quantities of ``text`` (numbers inside dates are left to :func:`dates`), in order."""
+    in_dates = [(d.start, d.end) for d in dates(text)]
+    out: list[Quantity] = []
+    for n in numbers(text):
+        if any(s <= n.start < e for s, e in in_dates) or _ORDINAL.match(text, n.end):
+            continue
+        approx = bool(_HEDGE.search(text[max(0, n.start - 24):n.start]))
+        word = "percent" if n.percent else _following_word(text, n.end)
+        unit = word if word in MEASURES else ""
+        year_like = n.text.isdigit() and len(n.text) == 4 and 1900 <= n.raw <= 2099
+        out.append(Quantity(n.start, n.end, n.text, n.value, n.raw, unit, "" if unit else word, approx, year_like))
+    for m in _FRACTION.finditer(text):
+        if any(q.start <= m.start() < q.end for q in out):
+            continue
+        k = {"a": 1, "one": 1}.get(m["n"].lower()) or NUMBER_WORDS[m["n"].lower()]
+        share = k * _FRACTIONS[m["d"].lower().rstrip("s")]
+        out.append(Quantity(m.start(), m.end(), m.group(), share, share, "fraction", "", True, False))
+    return tuple(sorted(out, key=lambda q: q.start))
+
+
+def _following_word(text: str, end: int) -> str:
+    """The word after a number, normalised (:func:`unit_of`), past a scale word ("million") and
+    "of"; "" when it is a stopword or a number."""
+    m = _UNIT_WORD.match(text, end)
+    while m is not None and m.group(1).lower() in _SCALE_WORDS:
+        m = _UNIT_WORD.match(text, m.end())
+    if m is None:
+        return ""
+    word = m.group(1)
+    if word.lower() in STOPWORDS or word.lower() in NUMBER_WORDS:
+        return ""
+    return unit_of(word)
+
+
+def comparable(a: Quantity, b: Quantity) -> bool:
+    """Whether a different value of ``b`` is another value of the same measure as ``a`` (one that
+    contradicts it): both with the same unit, or both shares (a percentage, a fraction)."""
+    shares = {"percent", "fraction"}
+    if a.year_like != b.year_like:
+        return False
+    if a.unit or b.unit:
+        return bool(a.unit and b.unit) and (a.unit == b.unit or {a.unit, b.unit} <= shares)
+    return bool(a.noun) and a.noun == b.noun  # counts of the same thing ("five members", "two members")
+
+
+def compatible_units(a: Quantity, b: Quantity) -> bool:
+    """Whether two quantities can state the same thing: the same unit, one unitless, or a
+    percentage and a fraction; a year is only ever a year."""
+    if a.year_like != b.year_like:
+        return False
+    shares = {"percent", "fraction"}
+    if a.unit in shares and b.unit in shares:
+        return True
+    if not a.unit or not b.unit:
+        return (a.unit or b.unit) not in shares  # a percentage is never a bare count
+    return a.unit == b.unit
+
+
+def same_quantity(a: Quantity, b: Quantity) -> bool:
+    """Whether ``b`` states the quantity ``a`` states (see the module docstring)."""
+    if not compatible_units(a, b):
+        return False
+    x, y = _in_common_unit(a, b)
+    if abs(x - y) <= 1e-9 * max(1.0, abs(x)):
+        return True
+    if a.unit == b.unit and abs(a.raw - b.raw) <= 1e-9 and not a.year_like:
+        return True  # "2.1 million" against a bare "2.1" of the same unit
+    if a.approximate or b.approximate:
+        return abs(x - y) <= APPROXIMATE_TOLERANCE * max(abs(x), abs(y))
+    return False
+
+
+def _contradiction(total: int, found: int, clause: Span, start: int, text: str, fact_text: str) -> AtomCheck:
+    s = clause.start + start
+    return AtomCheck(total, found, (), Span(s, s + len(text), text), f"states {text!r} where the fact has {fact_text!r}")
+
+
+def _in_common_unit(a: Quantity, b: Quantity) -> tuple[float, float]:
+    x, y = a.value, b.value
+    if a.unit == "fraction" and b.unit == "percent":
+        x *= 100
+    elif b.unit == "fraction" and a.unit == "percent":
+        y *= 100
+    return x, y
+
+
+def resolve_year(d: DateMention, published: str | None) -> DateMention:
+    """``d`` with its year filled in from ``published`` (ISO) when it has none: the year that
+    puts it nearest the publication date. Unchanged when it has a year or ``published`` is
+    unknown."""
+    pub = _iso(published)
+    if d.year is not None or pub is None:
+        return d
+    best = None
+    for year in (pub.year - 1, pub.year, pub.year + 1):
+        try:
+            day = datetime.date(year, d.month, d.day or 15)
+        except ValueError:
+            continue
+        if best is None or abs((day - pub).days) < abs((datetime.date(best, d.month, d.day or 15) - pub).days):
+            best = year
+    return DateMention(d.start, d.end, d.text, best, d.month, d.day) if best is not None else d
+
+
+def _iso(published: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat((published or "")[:10])
+    except ValueError:
+        return None
+
+
+def weekday_naming(target: DateMention, summary: str, published: str | None) -> Span | None:
+    """The first weekday of ``summary`` that can mean the full date ``target`` in a text published
+    on ``published`` (the nearest such day on or before it, or on or after it); None without one."""
+    pub = _iso(published)
+    if pub is None or target.year is None or target.day is None:
+        return None
+    try:
+        day = datetime.date(target.year, target.month, target.day)
+    except ValueError:
+        return None
+    for w in WEEKDAY.finditer(summary):
+        if day in weekday_dates(w.group(1), pub):
+            return Span(w.start(), w.end(), w.group())
+    return None
+
+
+def same_date(a: DateMention, b: DateMention) -> bool:
+    """Whether two dates can be the same day (every part both state is equal)."""
+    return (a.month == b.month and (a.day is None or b.day is None or a.day == b.day)
+            and (a.year is None or b.year is None or a.year == b.year))
+
+
+@lru_cache(maxsize=8192)
+def statement_atoms(statement: str, published: str | None = None, number: float | None = None,
+                    date: str | None = None) -> Atoms:
+    """The atoms of a gold statement, with its ``number`` and ``date`` hints: every quantity
+    outside brackets (one in brackets is another form of the quantity before it: "34 percent
+    (about a third)"), less the counts that only refer back ("the four countries"), and every
+    date with a day or a year."""
+    from .statement import referring_counts
+
+    inner = [(m.start(), m.end()) for m in re.finditer(r"\([^()]*\)", statement)]
+    counted = referring_counts(statement)
+    groups: list[list[Quantity]] = []
+    for q in quantities(statement):
+        if q.text.lower() in counted or q.year_like or (q.raw == 1 and not q.text[:1].isdigit()):
+            continue  # a count that refers back, a bare year (it dates the fact), "one" (mostly a pronoun)
+        if any(s <= q.start < e for s, e in inner):
+            if groups:
+                groups[-1].append(q)
+            continue
+        groups.append([q])
+    if number is not None and not any(abs(q.value - number) < 1e-9 or abs(q.raw - number) < 1e-9
+                                      for g in groups for q in g):
+        groups.append([Quantity(0, 0, f"{number:g}", float(number), float(number), "", "", False, False)])
+    found = [resolve_year(d, published) for d in dates(statement) if d.day is not None or d.year is not None]
+    if date:
+        y, m, d = (int(p) for p in date.split("-"))
+        hinted = DateMention(0, 0, date, y, m, d)
+        found = [x for x in found if not same_date(x, hinted)] + [hinted]
+    return Atoms(tuple(tuple(g) for g in groups), tuple(found))
+
+
+@lru_cache(maxsize=8192)
+def hint_atoms(statement: str, number: float | None = None, date: str | None = None) -> Atoms:
+    """The atoms of a ``number`` and a ``date`` hint alone (a trap's, or a fact's): the number
+    read with the unit and hedge the statement gives it ("about 2.1 million tonnes"), when the
+    statement states it."""
+    qs: tuple[tuple[Quantity, ...], ...] = ()
+    if number is not None:
+        stated = [q for q in quantities(statement) if abs(q.value - number) < 1e-9 or abs(q.raw - number) < 1e-9]
+        qs = ((stated[0] if stated else Quantity(0, 0, f"{number:g}", float(number), float(number), "", "",
+                                                  False, False),),)
+    ds: tuple[DateMention, ...] = ()
+    if date:
+        y, m, d = (int(p) for p in date.split("-"))
+        ds = (DateMention(0, 0, date, y, m, d),)
+    return Atoms(qs, ds)
+
+
+@dataclass(frozen=True)
+class AtomCheck:
+    """How a summary fares on a fact's atoms."""
+
+    total: int
+    found: int
+    spans: tuple[Span, ...] = ()
+    """Where the summary states the atoms it has."""
+    contradiction: Span | None = None
+    """Where the summary states another value of an atom, in a clause about the fact."""
+    detail: str = ""
+
+    @property
+    def share(self) -> float:
+        """Share of the atoms found (1.0 without atoms)."""
+        return self.found / self.total if self.total else 1.0
+
+
+def check_atoms(atoms: Atoms, summary: str, context: str, published: str | None = None) -> AtomCheck:
+    """Which of ``atoms`` the summary states, and whether a clause of the summary that carries an
+    atom's local context in ``context`` (the fact's statement: :func:`local_context`) states
+    another value of the same measure instead (:func:`comparable`)."""
+    total = len(atoms.quantities) + len(atoms.dates)
+    if not total:
+        return AtomCheck(0, 0)
+    have_q = quantities(summary)
+    have_d = [resolve_year(d, published) for d in dates(summary)]
+    spans: list[Span] = []
+    for alts in atoms.quantities:
+        q = next((q for q in have_q if any(same_quantity(a, q) for a in alts)), None)
+        if q is not None:
+            spans.append(Span(q.start, q.end, q.text))
+    for a in atoms.dates:
+        d = next((d for d in have_d if same_date(a, d) and (d.day is not None or a.day is None)), None)
+        where = Span(d.start, d.end, d.text) if d is not None else weekday_naming(a, summary, published)
+        if where is not None:
+            spans.append(where)
+    found = len(spans)
+    cuts = clauses(summary)
+    for alts in atoms.quantities:
+        want = _atom_context(context, alts[0])
+        for clause in cuts:
+            here = quantities(clause.text)
+            if any(same_quantity(a, q) for a in alts for q in here) or not carries_context(want, clause.text):
+                continue
+            other = next((q for q in here if any(comparable(a, q) for a in alts)), None)
+            if other is not None:
+                return _contradiction(total, found, clause, other.start, other.text, alts[0].text)
+    for a in atoms.dates:
+        want = _atom_context(context, a)
+        for clause in cuts:
+            here_d = [(d, resolve_year(d, published)) for d in dates(clause.text)]
+            if any(same_date(a, r) for _, r in here_d) or not carries_context(want, clause.text):
+                continue
+            other = next((d for d, r in here_d if (r.day is not None) == (a.day is not None)), None)
+            if other is not None:
+                return _contradiction(total, found, clause, other.start, other.text, a.text)
+    return AtomCheck(total, found, tuple(spans))
+
+
+_LIGHT = frozenset({"made", "make", "also", "new", "said", "says", "say", "year", "years", "percent", "per",
+                    "cent", "million", "billion", "thousand", "hundred", "about", "around", "roughly", "nearly"})
+
+
+WINDOW_BEFORE, WINDOW_AFTER = 4, 2
+"""Content words before and after a value that say what it is the value of (its local context)."""
+
+
+def _atom_context(statement: str, atom: Quantity | DateMention) -> frozenset[str]:
+    """The local context of an atom stated in ``statement``; the whole statement's content words
+    for an atom it does not state (a hint's value)."""
+    if atom.end > atom.start and statement[atom.start:atom.end] == atom.text:
+        return local_context(statement, atom.start, atom.end)
+    return context_words(statement)
+
+
+@lru_cache(maxsize=65536)
+def local_context(text: str, start: int, end: int) -> frozenset[str]:
+    """Content stems of the value at ``text[start:end]``'s clause, at most :data:`WINDOW_BEFORE`
+    before it and :data:`WINDOW_AFTER` after it (numbers left out): what the value is the value
+    of ("Two members voted to keep the rate at 3.75 percent": member, vote, keep, rate)."""
+    clause = next((c for c in clauses(text) if c.start <= start < c.end), Span(0, len(text), text))
+    words = [(t.start + clause.start, t.stem) for t in tokens(clause.text) if _is_context(t.norm)]
+    before = [w for s, w in words if s < start][-WINDOW_BEFORE:]
+    after = [w for s, w in words if s >= end][:WINDOW_AFTER]
+    return frozenset(before + after)
+
+
+def _is_context(norm: str) -> bool:
+    return not (norm in STOPWORDS or norm in _LIGHT or norm in NUMBER_WORDS or norm[:1].isdigit() or len(norm) < 2)
+
+
+@lru_cache(maxsize=8192)
+def context_words(statement: str) -> frozenset[str]:
+    """The statement's content words other than its numbers (stems), which a clause must share
+    before a different value in it contradicts the fact."""
+    return frozenset(t.stem for t in tokens(statement) if _is_context(t.norm))
+
+
+CONTEXT_SHARE = 2 / 3
+"""Share of a value's context another text must carry to be about the same thing."""
+
+
+def carries_context(want: frozenset[str], text: str) -> bool:
+    """Whether ``text`` holds at least :data:`CONTEXT_SHARE` of ``want`` (and two, when it has two
+    or more), a word counting when its stem or its first six letters match
+    ("announcement"/"announced")."""
+    if not want:
+        return False
+    have = {t.stem for t in tokens(text)}
+    prefixes = {h[:6] for h in have if len(h) >= 6}
+    hits = sum(1 for w in want if w in have or (len(w) >= 6 and w[:6] in prefixes))
+    return hits >= CONTEXT_SHARE * len(want) and hits >= min(2, len(want))
+
+
+_CLAUSE_END = re.compile(r"[;:()\u2013\u2014]|,\s+(?:and|but|while|whereas|although|though|which|who)\b|\s-\s")
+
+
+def clauses(text: str) -> list[Span]:
+    """The sentences of ``text`` cut at semicolons, colons, brackets, dashes and joined clauses
+    (", and", ", but", ", which" ...): a value contradicts a fact only in its own clause."""
+    out = []
+    for sent in sentences(text):
+        start = sent.start
+        for m in [*_CLAUSE_END.finditer(sent.text), None]:
+            end = sent.start + (m.start() if m else len(sent.text))
+            if text[start:end].strip():
+                out.append(Span(start, end, text[start:end]))
+            start = sent.start + m.end() if m else end
+    return out
