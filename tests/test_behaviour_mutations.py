@@ -295,7 +295,13 @@ def test_summarise_counts_flags_kinds_and_touched_facts():
             ("a#0", negation.text): cov("covered", 21, 23)}
     out = behaviour.summarise([(src, number), (src, negation), (src, same)], faith, covs)["figures"]["all"]
     assert out["number"]["flagged"] == 1.0 and out["number"]["flagged_with_kind"] == 1.0
+    assert out["number"]["kind_found"] == 1.0 and out["number"]["kind_at_span"] == 1.0
     assert out["number"]["facts_touched"] == 1 and out["number"]["facts_contradicted"] == 1.0
     assert out["negation"]["flagged"] == 1.0 and out["negation"]["flagged_with_kind"] == 0.0
     assert "facts_touched" not in out["negation"]  # the fact's evidence is not where the verb changed
     assert out["unchanged"]["flagged"] == 0.0 and out["unchanged"]["n"] == 1
+
+
+def test_a_possessive_name_keeps_its_possessive():
+    ctx = behaviour.build_context("Jan Vermeulen painted it. Pia Lund sold it in Brussels.")
+    assert texts("entity_inside", "Jan Vermeulen's landscape was sold.", ctx) == ["Pia Lund's landscape was sold."]

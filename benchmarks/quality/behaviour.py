@@ -375,8 +375,16 @@ def mutate_date(doc: Any, ctx: Context) -> list[Variant]:
 
 
 def _entities(doc: Any) -> list[Any]:
-    """The PERSON / GPE / ORG names of a summary worth changing."""
-    return [e for e in doc.ents if e.label_ in LABELS and _clean_name(e)]
+    """The PERSON / GPE / ORG names of a summary worth changing (a possessive "'s" left out)."""
+    from spacy.tokens import Span
+
+    out = []
+    for e in doc.ents:
+        if e.label_ in LABELS and len(e) > 1 and e[-1].tag_ == "POS":
+            e = Span(doc, e.start, e.end - 1, label=e.label_)
+        if e.label_ in LABELS and _clean_name(e):
+            out.append(e)
+    return out
 
 
 def _name_words(text: str) -> set[str]:
@@ -609,11 +617,12 @@ def mutate_extra_actor(doc: Any, ctx: Context) -> list[Variant]:
 
 def _compact_phrase(tok: Any, limit: int = 6) -> Any:
     """The subtree of a noun ``tok`` as a span when it is a short noun phrase (no verb, clause,
-    punctuation or pronoun head); else None."""
+    punctuation, pronoun or date in it); else None."""
     if tok.pos_ not in ("NOUN", "PROPN"):
         return None
     span = tok.doc[tok.left_edge.i:tok.right_edge.i + 1]
-    if len(span) > limit or any(t.pos_ in ("VERB", "AUX", "PUNCT", "PRON", "SYM") for t in span):
+    if len(span) > limit or any(t.pos_ in ("VERB", "AUX", "PUNCT", "PRON", "SYM") or t.ent_type_ in ("DATE", "TIME")
+                                for t in span):
         return None
     return span
 
@@ -1014,18 +1023,21 @@ def _share(hits: int, n: int) -> float | None:
 
 
 def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -> dict[str, Any]:
-    """The figures per kind (overall and per source): n, share flagged, share flagged with the
-    expected kind (and at the changed span), share flagged where the original was not; for the
+    """The figures per kind (overall and per source): n, share flagged (``faithful`` false),
+    share flagged where the original was not, share with a finding of the expected kind (any
+    verdict; also flagged and with it; also at the changed span); for the
     news mutations the touched facts and the shares that became contradicted / stopped being
-    covered. Also a few examples of missed mutations and false alarms."""
+    covered. Also, per kind, how many variants got a finding of each hallucination kind, and a
+    few examples of missed mutations and false alarms."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     examples: dict[str, list[dict[str, Any]]] = {}
+    found_kinds: dict[str, dict[str, int]] = {}
     for src, v in pairs:
         res = faith[(src.id, v.text)]
         orig = faith[(src.id, src.summary)]
         flagged = not res.faithful
         expected = EXPECTED.get(v.kind, set())
-        with_kind = any(h.kind in expected for h in res.hallucinations)
+        kind_found = any(h.kind in expected for h in res.hallucinations)
         at_site = any(h.kind in expected and h.start < max(v.new_end, v.new_start + 1) and h.end > v.new_start
                       for h in res.hallucinations)
         touched = contradicted = uncovered = 0
@@ -1039,14 +1051,19 @@ def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -
                 touched += 1
                 contradicted += after[fid].status == "contradicted"
                 uncovered += after[fid].status != "covered"
+        seen = found_kinds.setdefault(v.kind, {})
+        for k in sorted({h.kind for h in res.hallucinations}):
+            seen[k] = seen.get(k, 0) + 1
         for source in ("all", src.source):
-            g = groups.setdefault((v.kind, source), {"n": 0, "flagged": 0, "with_kind": 0, "at_site": 0,
+            g = groups.setdefault((v.kind, source), {"n": 0, "flagged": 0, "kind_found": 0, "with_kind": 0,
+                                                     "at_site": 0,
                                                      "orig_ok": 0, "new_flag": 0, "facts": 0,
                                                      "contradicted": 0, "uncovered": 0})
             g["n"] += 1
             g["flagged"] += flagged
-            g["with_kind"] += flagged and with_kind
-            g["at_site"] += flagged and at_site
+            g["kind_found"] += kind_found
+            g["with_kind"] += flagged and kind_found
+            g["at_site"] += at_site
             g["orig_ok"] += orig.faithful
             g["new_flag"] += orig.faithful and flagged
             g["facts"] += touched
@@ -1062,14 +1079,16 @@ def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -
         row = {"n": g["n"], "flagged": _share(g["flagged"], g["n"]),
                "flagged_new": _share(g["new_flag"], g["orig_ok"]), "n_original_faithful": g["orig_ok"]}
         if kind in MUTATIONS:
+            row["kind_found"] = _share(g["kind_found"], g["n"])
             row["flagged_with_kind"] = _share(g["with_kind"], g["n"])
-            row["flagged_kind_at_span"] = _share(g["at_site"], g["n"])
+            row["kind_at_span"] = _share(g["at_site"], g["n"])
             if g["facts"]:
                 row["facts_touched"] = g["facts"]
                 row["facts_contradicted"] = _share(g["contradicted"], g["facts"])
                 row["facts_not_covered"] = _share(g["uncovered"], g["facts"])
         figures.setdefault(source, {})[kind] = row
-    return {"figures": figures, "examples": examples}
+    return {"figures": figures, "examples": examples,
+            "found_kinds": {k: dict(sorted(v.items())) for k, v in sorted(found_kinds.items())}}
 
 
 def _fmt(x: Any) -> str:
@@ -1079,7 +1098,8 @@ def _fmt(x: Any) -> str:
 def tables(fig: dict[str, Any]) -> str:
     """The figures as plain-text tables: mutations, rewrites, and flagged share per source."""
     allf = fig["all"]
-    lines = ["mutation            n  flagged  new-flag  with-kind  kind@span  facts  contradicted  not-covered"]
+    lines = ["mutation            n  flagged  new-flag  kind-found  flagged+kind  kind@span  facts  contradicted"
+             "  not-covered"]
     for kind in MUTATIONS:
         r = allf.get(kind)
         if r is None:
@@ -1087,7 +1107,7 @@ def tables(fig: dict[str, Any]) -> str:
             continue
         news = fig.get("news", {}).get(kind, {})
         lines.append(f"{kind:<17} {r['n']:>3}  {_fmt(r['flagged']):>7}  {_fmt(r['flagged_new']):>8}  "
-                     f"{_fmt(r['flagged_with_kind']):>9}  {_fmt(r['flagged_kind_at_span']):>9}  "
+                     f"{_fmt(r['kind_found']):>10}  {_fmt(r['flagged_with_kind']):>12}  {_fmt(r['kind_at_span']):>9}  "
                      f"{_fmt(news.get('facts_touched', 0)):>5}  {_fmt(news.get('facts_contradicted')):>12}  "
                      f"{_fmt(news.get('facts_not_covered')):>11}")
     lines += ["", "rewrite             n  false-alarm  (original not flagged)"]
