@@ -264,6 +264,12 @@ def abbreviation_keys(text: str) -> set[str]:
 _SPACED_SEPARATOR = re.compile(r"(?<=\d)([,.]) (?=\d)")
 
 
+def close_spaced_numbers(text: str) -> str:
+    """``text`` with the numbers a tokenise-then-join pipeline wrote with a space after their
+    separator ("235, 000") closed up ("235,000")."""
+    return _SPACED_SEPARATOR.sub(r"\1", text) if _SPACED_SEPARATOR.search(text) else text
+
+
 def spaced_number_values(text: str) -> set[float]:
     """The values of numbers that a tokenise-then-join pipeline wrote with a space after their
     separator ("235, 000", "7. 8 per cent", as in the CNN/DM articles some data sets ship), read

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..records import Span
-from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, dates, numbers, sentences, stem, tokens,
+from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, close_spaced_numbers, dates, numbers, sentences, stem, tokens,
                     weekday_dates)
 
 APPROXIMATE_TOLERANCE = 0.05
@@ -395,12 +395,12 @@ def carries_context(want: frozenset[str], text: str) -> bool:
     return hits >= CONTEXT_SHARE * len(want) and hits >= min(2, len(want))
 
 
-_CLAUSE_END = re.compile(r"[;:()\u2013\u2014]|,\s+(?:and|but|while|whereas|although|though|which|who)\b|\s-\s")
+_CLAUSE_END = re.compile(r"[;:()\u2013\u2014]|,\s+(?:and|but|while|whereas|although|though|which|who|with)\b|\s-\s")
 
 
 def clauses(text: str) -> list[Span]:
     """The sentences of ``text`` cut at semicolons, colons, brackets, dashes and joined clauses
-    (", and", ", but", ", which" ...): a value contradicts a fact only in its own clause."""
+    (", and", ", but", ", which", ", with" ...): a value contradicts a fact only in its own clause."""
     out = []
     for sent in sentences(text):
         start = sent.start
@@ -409,4 +409,50 @@ def clauses(text: str) -> list[Span]:
             if text[start:end].strip():
                 out.append(Span(start, end, text[start:end]))
             start = sent.start + m.end() if m else end
+    return out
+
+
+@dataclass(frozen=True)
+class Misplaced:
+    """A value of a claim that its supporting source sentence gives differently (claim offsets)."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    """``number`` or ``date``."""
+    source_value: str
+    """The value the source sentence states for the same thing."""
+
+
+def misplaced_values(claim: str, supporting: list[str], published: str | None = None,
+                     skip: frozenset[int] = frozenset()) -> list[Misplaced]:
+    """Values of ``claim`` that the article states, but not where the claim's words are: a
+    supporting sentence that carries the value's local context (:func:`local_context`) states
+    another value of the same measure and not this one ("cut its rate to 3.75 percent" where the
+    article cut it to 3.5 percent and 3.75 was the old rate; "five members voted against" where
+    two did). ``skip``: start offsets of values already found absent from the article."""
+    out: list[Misplaced] = []
+    supporting = [close_spaced_numbers(s) for s in supporting]
+    for q in quantities(claim):
+        if q.start in skip or (q.raw == 1 and not q.text[:1].isdigit()):
+            continue
+        ctx = local_context(claim, q.start, q.end)
+        about = [quantities(s) for s in supporting if carries_context(ctx, s)]
+        if any(same_quantity(x, q) for qs in about for x in qs):
+            continue
+        other = min((x for qs in about for x in qs if comparable(q, x)), key=lambda x: x.unit != q.unit, default=None)
+        if other is not None:
+            out.append(Misplaced(q.start, q.end, q.text, "number", other.text))
+    for d in dates(claim):
+        if d.start in skip or d.day is None:
+            continue
+        mine = resolve_year(d, published)
+        ctx = local_context(claim, d.start, d.end)
+        about = [[resolve_year(x, published) for x in dates(s)] for s in supporting if carries_context(ctx, s)]
+        if any(same_date(mine, x) for xs in about for x in xs):
+            continue
+        other = next((x for xs in about for x in xs if x.day is not None), None)
+        if other is not None:
+            out.append(Misplaced(d.start, d.end, d.text, "date", other.text))
     return out

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from ..memo import Memo, on_clear
 from ..records import Article
 from ..text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
-from .atoms import resolve_year
+from .atoms import misplaced_values, resolve_year
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims, split_sentences
 from .entities import missing_words, name_groups, name_words, novel_names
@@ -230,9 +230,14 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
                 chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
                                             f"{', '.join(repr(m) for m in n.missing)} not in the article"))
             chk.features.update(_context_features(c, ctoks, cents, a, src, extra))
-            for q in novel_quantities(c.text, src.numbers, known_dates, src.units, src.quantities):
+            novel = novel_quantities(c.text, src.numbers, known_dates, src.units, src.quantities)
+            for q in novel:
                 chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
                                             f"{q.text!r} not in the article"))
+            for m in misplaced_values(c.text, list(chk.supporting), art.published,
+                                      frozenset(q.start for q in novel)):
+                chk.findings.append(Finding(c.start + m.start, c.start + m.end, m.kind,
+                                            f"the article states {m.source_value!r} here, not {m.text!r}"))
             stoks = [t for i in a.best for t in ndocs[src.sentence(i)]]
             for f in flips(predicates(ctoks), predicates(stoks)):
                 detail = f.detail if f.what == "negation" else "modality: " + f.detail

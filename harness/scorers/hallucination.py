@@ -34,7 +34,7 @@ from ..errors import ConfigError, HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v15"
+VERSION = "claims-v16"
 _HARD = ("trap", "off_article", "entity")
 JUDGE_BAND = (0.35, 0.75)
 """Lexical-verdict probabilities for which the likelihood judge is consulted. Outside it the
