@@ -1128,6 +1128,21 @@ def tables(fig: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def code_state() -> dict[str, Any]:
+    """The commit the harness was run at and the files under ``harness/`` changed since (the
+    scorers change often: figures are comparable only at the same state)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "harness_changed": git("status", "--porcelain", "--", "harness").splitlines()}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the variants, score them, print the tables (and write ``--json``)."""
     from tqdm import tqdm
@@ -1163,7 +1178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lm": args.lm, "data": [str(Path(p).name) for p in data], "n_sources": len(sources),
         "n_variants": len(pairs), "hallucination": faith.signature(), "coverage": coverage.signature(),
         "seconds": {"variants": round(t_variants, 1), "total": round(elapsed, 1)},
-        "peak_rss_mb": peak_rss_mb(), "machine": machine(),
+        "peak_rss_mb": peak_rss_mb(), "machine": machine(), "code": code_state(),
     })
     print(tables(result["figures"]))
     print(f"\n{len(sources)} faithful summaries, {len(pairs)} variants; {elapsed:.1f} s "
