@@ -131,3 +131,14 @@ def test_a_date_from_another_year_is_flagged():
     assert [(m.kind, m.text) for m in misplaced_values(claim, source, "2026-11-20")] == [
         ("date", "November 19, 2025")]
     assert misplaced_values("The bank announced the cut on November 19.", source, "2026-11-20") == []
+
+
+def test_a_percentage_in_words_is_the_percentage_in_digits():
+    from harness.checkers.quantities import novel_quantities
+    from harness.checkers.support import build_source
+
+    src = build_source("Sales rose 18 percent in the quarter. Costs fell 7 percent to 2.1 million dollars.")
+    novel = lambda claim: [q.text for q in novel_quantities(claim, src.numbers, src.dates, src.units,  # noqa: E731
+                                                            src.quantities)]
+    assert novel("Sales were up eighteen percent.") == [] and novel("Costs fell seven percent.") == []
+    assert novel("Sales rose 19 percent.") == ["19 percent"]

@@ -165,19 +165,15 @@ def test_gold_evidence_quote_is_the_anchor_and_raises_p(scorer):
     # the quote's stems: decision still requir approval parliament; all but "still" are found
     assert without["evid_recall"] == 0.0 and with_quote["evid_recall"] == pytest.approx(0.8)
     assert "evid_recall" in load_model().features
-    assert scorer.probability(with_quote) > scorer.probability(without) + 0.05
+    assert scorer.probability(with_quote) > scorer.probability(without)  # evid_recall weighs positively
 
 
-def test_paraphrases_and_counts_that_refer_back():
-    from harness.checkers.statement import paraphrases, stated_numbers
+def test_counts_that_refer_back():
+    from harness.checkers.statement import stated_numbers
 
-    assert {"leav", "quit"} <= paraphrases(frozenset({"withdraw"}))
-    assert paraphrases(frozenset({"elephant"})) == frozenset()
     assert stated_numbers("The four countries intend to withdraw.") == set()
     assert stated_numbers("He was suspended for two years.") == {2.0}
     assert stated_numbers("The four countries sent four envoys.") == {4.0}  # stated again: kept
-    plain = lexical_signals("Poland will withdraw from the treaty.", view("Poland will leave the convention."))
-    assert plain.signals["recall_all"] == 1.0  # poland, withdraw ~ leave, treaty ~ convention
     counted = lexical_signals("The four countries will withdraw.", view("Estonia and Latvia will withdraw."))
     assert counted.signals["number_agree"] == 0.0  # "four" is no number to find
 
@@ -234,30 +230,3 @@ def test_a_settled_decision_is_carried_by_the_deed_and_words_gate_the_parse():
     assert could_flip("They intend to leave.", "They left.") and could_flip("He won.", "He did not win.")
     assert could_flip("He has to go.", "He went.")
     assert not could_flip("Poland left the treaty.", "Poland quit the treaty.")
-
-
-def test_a_description_can_stand_in_for_the_name_it_describes():
-    from harness.checkers.statement import described
-
-    fact = "The four countries intend to withdraw from the Ottawa Convention, the treaty banning anti-personnel mines."
-    alt = described(fact)
-    assert alt.statement == "The four countries intend to withdraw from the treaty." and "convention" in alt.head
-    assert described("He praised Nadir Ciftci, the Dundee United striker who scored.").statement == "He praised striker."
-    assert described("They met in Paris, which is nice.") is None
-    art = Article(id="e", text=BODY, body=BODY, facts=(GoldFact("ottawa", fact),))
-    said = lambda s: FactCoverageScorer().score(art, s).facts[0].status  # noqa: E731
-    assert said("Estonia, Latvia, Lithuania and Poland plan to quit the treaty banning landmines.") == "covered"
-    assert said("Estonia, Latvia, Lithuania and Poland plan to quit a treaty.") != "covered"  # neither named nor described
-
-
-def test_will_and_want_state_an_intention():
-    assert "intend" in view("They'll leave.").all_stems and "intend" in view("Poland would quit.").all_stems
-    assert "intend" not in view("Poland quit.").all_stems
-    sig = lexical_signals("The countries intend to withdraw.", view("The countries want to leave."))
-    assert sig.signals["recall_all"] == 1.0
-
-
-def test_pulling_out_is_withdrawing():
-    assert "withdraw" in view("They are moving to pull out of the treaty.").all_stems
-    assert "withdraw" in view("Two riders dropped out.").all_stems
-    assert "withdraw" not in view("He pulled a muscle.").all_stems

@@ -38,7 +38,7 @@ def number_units(text: str) -> dict[float, set[str]]:
     """For each number value in ``text``: the unit words that follow it ("30 days" -> {"day"})."""
     out: dict[float, set[str]] = {}
     for n in numbers(text):
-        out.setdefault(round(n.value, 6), set()).add(_unit_after(text, n.end))
+        out.setdefault(round(n.value, 6), set()).add("percent" if n.percent else _unit_after(text, n.end))
     return out
 
 
@@ -76,7 +76,7 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
             continue
         scaled = abs(n.value - n.raw) > 1e-9
         if round(n.value, 6) in source_numbers or (not scaled and round(n.raw, 6) in source_numbers):
-            unit = _unit_after(claim, n.end)
+            unit = "percent" if n.percent else _unit_after(claim, n.end)
             have = (source_units or {}).get(round(n.value, 6), set())
             if not unit or not have or unit in have:
                 continue

@@ -8,20 +8,23 @@ gold ``evidence`` quote or the best-aligned article sentence) and optionally a M
 similarity are combined by a small logistic model fitted on REALSumm dev
 (:mod:`harness.checkers.coverage_model`, shipped in ``harness/data/coverage_model.json``) into
 P(carried); a fact ending with a description of what it names ("... the Ottawa Convention,
-the treaty banning ...") takes the better P of itself, of itself without it, and, when the
-summary has the description's head and another of its words, of itself with the description in
-place of the name ("... withdraw from the treaty": "quit the treaty banning landmines"). Then:
+the treaty banning ...") takes the better P of itself and of itself without it. Every fact's
+atoms (its quantities and dates, :mod:`harness.checkers.atoms`, the reading the hallucination
+scorer shares) are required on top, whether hints or the statement decide. Then:
 
-- ``contradicted`` (score 0): the best-aligned sentence carries the fact's context but states a
-  different number or date, or the opposite polarity (negation); and, for a fact found by its
-  hints or its statement, when the sentence that carries it negates a verb of the fact or states
-  as done what the fact only says is planned ("have withdrawn" for "intend to withdraw";
-  :mod:`harness.checkers.polarity` on spaCy parses of both);
+- ``contradicted`` (score 0): a clause of the summary carrying the local context of one of the
+  fact's values states another value of the same measure (another date, another percentage,
+  another count of the same thing); the best-aligned sentence carries the fact's context but
+  states the opposite polarity (negation); and, for a fact found by its hints or its statement,
+  the sentence that carries it negates a verb of the fact or states as done what the fact only
+  says is planned ("have withdrawn" for "intend to withdraw"; :mod:`harness.checkers.polarity`
+  on spaCy parses of both);
 - ``covered`` (score 1): P >= ``covered_threshold`` and each name the fact states
   (:func:`~harness.checkers.statement.name_slots`) is in the summary; with a name missing
   ("Lithuania, Latvia, Lithuania and Poland" for the four countries) ``partial``, scored P times
   the share of names there (``missing`` with none of them);
-- ``partial`` (score = P): ``partial_threshold`` <= P < ``covered_threshold``;
+- ``partial`` (score = P): ``partial_threshold`` <= P < ``covered_threshold``, or a value of the
+  fact missing from the summary (the score scaled by the share of values there);
 - ``missing`` (score 0) otherwise.
 """
 
@@ -36,7 +39,7 @@ from ..checkers.atoms import AtomCheck, Atoms, check_atoms, hint_atoms, statemen
 from ..checkers.hints import VERSION as HINTS_VERSION, atoms_match, combine, match_hints
 from ..checkers.polarity import could_flip, flips, predicates
 from ..checkers.statement import VERSION as SIGNALS_VERSION
-from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, described, fact_anchors,
+from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, clean, fact_anchors,
                                   lexical_signals, name_slots, near_stems, statement_core, view)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
@@ -147,24 +150,14 @@ class FactCoverageScorer:
         if core is not None:  # the fact without its closing description of what it names
             lc = lexical_signals(core, sv, idf, anchors=anchors)
             p = max(p, self._model.probability({**lc.signals, **extra}))
-        named = fact.statement
-        alt = described(fact.statement)
-        if alt is not None and alt.head & sv.all_stems and alt.details & sv.all_stems:
-            # the summary describes the named thing instead of naming it ("the treaty banning landmines")
-            ld = lexical_signals(alt.statement, sv, idf, anchors=anchors)
-            pd = self._model.probability({**ld.signals, **extra})
-            if pd > p:
-                p, named = pd, alt.statement
-                unit = sv.units[ld.best_unit] if ld.best_unit is not None else unit
-        verdict = self._decide(fact, p, unit, sv, named)
+        verdict = self._decide(fact, p, unit, sv)
         if atoms and verdict.status != "missing":
             verdict = _require_atoms(verdict, check_atoms(atoms, summary, fact.statement, published))
         return verdict, unit if verdict.status in ("covered", "partial") else None
 
-    def _decide(self, fact: GoldFact, p: float, unit: Span | None, sv: SummaryView, named: str) -> FactVerdict:
-        """The verdict from P(carried), each name of ``named`` (the fact's statement, or the
-        statement that describes what it names) required for ``covered``."""
-        names = [bool(s & sv.all_stems or near_stems(s, sv)) for s in name_slots(named)]
+    def _decide(self, fact: GoldFact, p: float, unit: Span | None, sv: SummaryView) -> FactVerdict:
+        """The verdict from P(carried), each name the fact states required for ``covered``."""
+        names = [bool(s & sv.all_stems or near_stems(s, sv)) for s in name_slots(fact.statement)]
         if p >= self.covered_threshold and names and not any(names):  # the fact's named thing is not there
             return FactVerdict(fact.id, "missing", 0.0, None, "statement")
         if p >= self.covered_threshold and not all(names):  # one of the fact's names is not there
