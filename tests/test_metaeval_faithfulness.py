@@ -86,6 +86,10 @@ def test_bad_input_lists_every_problem(tmp_path, capsys):
     assert where == [(2, None), (3, "document"), (3, "label")]
     assert main(["meta-eval", "faithfulness", "--data", str(bad), "--lm", "none"]) == 2
     assert "bad.jsonl:3: document" in capsys.readouterr().err
+    good = _write(tmp_path / "good.jsonl", ROWS)
+    assert main(["meta-eval", "faithfulness", "--data", str(good), "--lm", "none",
+                 "--json", str(tmp_path / "no" / "such" / "out.json")]) == 2
+    assert "cannot write --json" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("judge", ["none", "tiny"])

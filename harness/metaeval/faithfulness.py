@@ -23,7 +23,7 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import HarnessError, InputError, Problem
 from ..records import Article
-from .baseline import baseline_figures, overlap_scores
+from .baseline import baseline_figures
 
 REQUIRED = {"id": str, "dataset": str, "document": str, "summary": str}
 
@@ -259,7 +259,10 @@ def main(args: Any) -> int:
           f"datasets (in-sample cut {fig['baseline']['in_sample']['threshold']:.3f}: mean balanced accuracy "
           f"{_fmt(fig['baseline']['in_sample']['mean_balanced_accuracy'])})")
     if getattr(args, "json", None):
-        Path(args.json).write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")
+        try:
+            Path(args.json).write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise HarnessError(f"cannot write --json {args.json}: {exc}") from exc
     return 0
 
 
@@ -306,7 +309,7 @@ def refit_main(args: Any) -> int:
     hard = [h for _, h in featured[:len(rows)]]
     cv = cross_validate(X, y, ds, groups, names, aux=(AX, ay), hard=hard)
     lodo = leave_one_dataset_out(X, y, ds, names, aux=(AX, ay), hard=hard)
-    base = baseline_figures(rows, overlap_scores(rows))
+    base = baseline_figures(rows)
     model = fit(X, y, ds, names, aux=(AX, ay), hard=hard)
     ruled_p = [rule_hard(predict_row(model, x), h, model["threshold"]) for x, h in zip(X, hard)]
     model["provenance"] = {
