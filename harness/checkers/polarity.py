@@ -18,8 +18,12 @@ from ..resources import lemma
 _NEG_WORDS = frozenset({"not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "without"})
 _MODALS = frozenset({"will", "would", "may", "might", "could", "should", "must", "shall", "can", "'ll", "wo", "ca"})
 _INTENT = frozenset({"plan", "intend", "expect", "want", "hope", "aim", "propose", "threaten", "seek", "try",
-                     "promise", "vow", "pledge", "consider", "prepare", "set", "decide", "agree", "announce",
+                     "promise", "vow", "pledge", "consider", "prepare", "set", "announce",
                      "need", "have", "going", "likely", "able"})
+"""Heads whose "to ..." is only planned, possible or required. "decide" and "agree" are not among
+them: what was decided or agreed to is stated as settled, and a summary that says it was done
+carries it ("agreed to delay the upgrade": "delayed the upgrade"; REALSumm dev: people marked
+10 of 18 "decided to ..." facts covered by a summary saying it was done)."""
 
 
 _NOT_DONE = frozenset({"fail", "refuse", "decline", "neglect", "forget", "omit", "unable"})

@@ -34,8 +34,13 @@ from ..errors import ConfigError, HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v16"
-_HARD = ("trap", "off_article", "entity")
+VERSION = "claims-v17"
+HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation")
+"""Finding kinds that make a summary unfaithful whatever the model says: a typed check that
+found a value, a name or a polarity the article does not state (or states otherwise). On the six
+dev sets without the judge, number findings were already always ruled unfaithful by the model,
+and ruling negation and modality flips so moved the mean balanced accuracy by +0.0004 (0.6919 ->
+0.6923); attribution findings (half of them on faithful summaries) stay soft."""
 JUDGE_BAND = (0.35, 0.75)
 """Lexical-verdict probabilities for which the likelihood judge is consulted. Outside it the
 lexical weights are confident enough: on the six dev sets (in-sample) the verdicts with this
@@ -96,9 +101,10 @@ def _check_band(band: Sequence[float], *thresholds: float) -> tuple[float, float
 
 
 def has_hard_finding(an: Analysis) -> bool:
-    """Whether a claim check found what makes a summary unfaithful whatever the model says (a
-    name the article lacks, content only the page furniture supports); traps are matched later."""
-    return any(c.furniture is not None or any(f.kind in _HARD for f in c.findings) for c in an.claims)
+    """Whether a claim check found what makes a summary unfaithful whatever the model says
+    (:data:`HARD_KINDS`: a name or value the article lacks or states otherwise, a flipped polarity,
+    content only the page furniture supports); traps are matched later."""
+    return any(c.furniture is not None or any(f.kind in HARD_KINDS for f in c.findings) for c in an.claims)
 
 
 def claim_features(chk: ClaimCheck, summary_features: dict[str, float]) -> dict[str, float]:
@@ -289,7 +295,7 @@ class HallucinationScorer:
                                            trap_id=trap.id, source_evidence=ev or None, detail=trap.statement))
                 bad_claims.update(j for j, c in enumerate(an.claims) if c.claim.start <= hit.span.start < c.claim.end)
         found = _dedupe(found)
-        hard = any(h.kind in _HARD for h in found)
+        hard = any(h.kind in HARD_KINDS for h in found)
         if an.claims and all(verbatim) and not found:
             prob = max(prob, threshold)
         prob = rule_hard(prob, hard, threshold)
