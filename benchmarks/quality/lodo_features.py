@@ -11,7 +11,9 @@ stored in, the same feature cache, so after a refit nothing is analysed again), 
 feature set fits weights and threshold with the refit's own ``fit`` (the ``--aux`` rows pooled
 into every training set) and prints: in-sample, 5-fold cross-validation by document, and
 leave-one-dataset-out figures (each dev dataset measured with a model fitted on the others),
-beside the token-overlap baseline's leave-one-dataset-out figures. Nothing shipped is changed.
+beside the token-overlap baseline's leave-one-dataset-out figures; and, as a diagnostic, the LODO
+weights measured at each held-out dataset's own best cut (``lodo_own_cut``: an upper bound that
+separates ranking from threshold). Nothing shipped is changed.
 Defaults: the six dev sets of ``../shared/metaeval/faithfulness/`` and the seven other-domain
 sets of ``../shared/metaeval/extra/``; the sets ``all`` (the shipped feature list) and
 ``general`` (the general features below, plus the judge's when it is on).
@@ -34,7 +36,7 @@ from harness.cache import FeatureCache  # noqa: E402
 from harness.checkers.evidence import FEATURES  # noqa: E402
 from harness.checkers.likelihood import DEFAULT_LM, LM_FEATURES  # noqa: E402
 from harness.errors import HarnessError  # noqa: E402
-from harness.metaeval.baseline import baseline_figures  # noqa: E402
+from harness.metaeval.baseline import baseline_figures, overlap_scores  # noqa: E402
 from harness.metaeval.faithfulness import featurise, figures, load_all, mean_auc, side_by_side  # noqa: E402
 from harness.metaeval.faithfulness_fit import cross_validate, fit, leave_one_dataset_out  # noqa: E402
 from harness.scorers.hallucination import HallucinationScorer, predict, rule_hard  # noqa: E402
@@ -57,6 +59,39 @@ def parse_set(text: str, known: tuple[str, ...]) -> tuple[str, list[str]]:
     if unknown:
         raise HarnessError(f"--set {name}: unknown features {unknown}; known: {list(known)}")
     return name, names
+
+
+def lodo_own_cut(X: list, y: list, ds: list, names: list, aux: tuple, hard: list) -> dict:
+    """A diagnostic, not an honest figure: the LODO weights (fitted on the other datasets), but
+    each held-out dataset measured at the cut best for it. Against the LODO figure it says how much
+    of what is lost across datasets is where the threshold falls rather than how the score ranks."""
+    from harness.metaeval.faithfulness_fit import choose_threshold
+
+    prob, faithful = [0.0] * len(y), [False] * len(y)
+    for name in sorted(set(ds)):
+        train = [i for i, d in enumerate(ds) if d != name]
+        test = [i for i, d in enumerate(ds) if d == name]
+        model = fit([X[i] for i in train], [y[i] for i in train], [ds[i] for i in train], names,
+                    aux=aux, hard=[hard[i] for i in train])
+        p = [predict(model, X[i]) for i in test]
+        cut = choose_threshold(p, [y[i] for i in test], [name] * len(test), [hard[i] for i in test])
+        for i, v in zip(test, p):
+            prob[i] = rule_hard(v, hard[i], cut)
+            faithful[i] = prob[i] >= cut
+    return figures([{"dataset": d, "label": v} for d, v in zip(ds, y)], faithful, prob)
+
+
+def own_cut(rows: list, scores: list) -> dict:
+    """The same diagnostic for a fixed score (the overlap baseline): each dataset at its own best cut."""
+    from harness.metaeval.faithfulness_fit import choose_threshold
+
+    faithful = [False] * len(rows)
+    for name in sorted({r["dataset"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["dataset"] == name]
+        cut = choose_threshold([scores[i] for i in idx], [rows[i]["label"] for i in idx], [name] * len(idx))
+        for i in idx:
+            faithful[i] = scores[i] >= cut
+    return figures(rows, faithful, scores)
 
 
 def main() -> int:
@@ -98,8 +133,9 @@ def run(args: argparse.Namespace) -> int:
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
     base = baseline_figures(rows)
+    base_own = own_cut(rows, overlap_scores(rows))
     result = {"n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.analysis_signature(),
-              "features_s": round(t_features, 1), "baseline_lodo": base, "sets": {}}
+              "features_s": round(t_features, 1), "baseline_lodo": base, "baseline_own_cut": base_own, "sets": {}}
     table = []
     for name, names in sets.items():
         t1 = time.perf_counter()
@@ -108,20 +144,24 @@ def run(args: argparse.Namespace) -> int:
         figs = {"in_sample": figures(rows, [v >= model["threshold"] for v in p], p),
                 "cv_by_document": cross_validate(X, y, ds, groups, names, aux=aux, hard=hard),
                 "lodo": leave_one_dataset_out(X, y, ds, names, aux=aux, hard=hard)}
+        figs["lodo_own_cut"] = lodo_own_cut(X, y, ds, names, aux, hard) if len(set(ds)) > 1 else None
         result["sets"][name] = {"features": names, **figs, "fit_s": round(time.perf_counter() - t1, 1)}
         print(f"\n{name} ({len(names)} features)", file=sys.stderr)
         print(side_by_side([("in-sample", figs["in_sample"]), ("cv", figs["cv_by_document"]),
-                            ("lodo", figs["lodo"]), ("overlap lodo", base)]), file=sys.stderr)
+                            ("lodo", figs["lodo"]), ("overlap lodo", base)]
+                           + ([("lodo, own cut", figs["lodo_own_cut"])] if figs["lodo_own_cut"] else [])),
+              file=sys.stderr)
         lodo_ba = [v["balanced_accuracy"] for v in figs["lodo"]["datasets"].values()]
         table.append([name, len(names), figs["in_sample"]["mean_balanced_accuracy"],
                       figs["cv_by_document"]["mean_balanced_accuracy"], figs["lodo"]["mean_balanced_accuracy"],
-                      min(lodo_ba) if None not in lodo_ba else "-", mean_auc(figs["lodo"])])
+                      min(lodo_ba) if None not in lodo_ba else "-", mean_auc(figs["lodo"]),
+                      figs["lodo_own_cut"]["mean_balanced_accuracy"] if figs["lodo_own_cut"] else "-"])
     table.append(["overlap baseline", 1, base["in_sample"]["mean_balanced_accuracy"], "-",
                   base["mean_balanced_accuracy"], min((v["balanced_accuracy"] for v in base["datasets"].values()
                                                        if v["balanced_accuracy"] is not None), default="-"),
-                  mean_auc(base)])
+                  mean_auc(base), base_own["mean_balanced_accuracy"]])
     emit("lodo_features", result, table,
-         ["set", "features", "in-sample BA", "CV BA", "LODO BA", "LODO min BA", "LODO AUC"])
+         ["set", "features", "in-sample BA", "CV BA", "LODO BA", "LODO min BA", "LODO AUC", "LODO own-cut BA"])
     return 0
 
 
