@@ -26,6 +26,7 @@ from .claims import Claim, split_claims, split_sentences
 from .entities import missing_words, name_groups, name_words, novel_names
 from .polarity import flips, predicates
 from .quantities import novel_quantities
+from .roles import frames, role_errors
 from .support import (Alignment, Source, align, build_source, candidates, context_support, doc_support,
                       word_forms)
 
@@ -242,6 +243,10 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             for f in flips(predicates(ctoks), predicates(stoks)):
                 detail = f.detail if f.what == "negation" else "modality: " + f.detail
                 chk.findings.append(Finding(f.start, f.end, "negation", detail))
+            claim_frames = frames(ctoks)
+            keys = frozenset(f.key for f in claim_frames)
+            for r in role_errors(claim_frames, frames(stoks, keys) if keys else [], src.sent_stems):
+                chk.findings.append(Finding(r.start, r.end, "entity", r.detail))
             for sp in wrong_speakers(speakers(ctoks), speakers(stoks)):
                 chk.findings.append(Finding(sp.start, sp.end, "attribution",
                                             f"the article does not have {sp.text!r} saying this"))

@@ -1,0 +1,230 @@
+"""Roles: who did what to whom. A claim whose words all occur in the article can still be wrong
+when they occur in other roles: a wrong or extra actor ("Ukraine and Poland announced" where
+Poland did), a swap of doer and done-to ("the Cup won Ashford Rovers"), or the doer of one
+statement joined to the object of another.
+
+From spaCy's dependency parse, each verb (and each noun that names the same act: "withdrawal"
+for "withdraw") becomes a :class:`Frame`: its predicate key, its agents (the subject, the "by"
+agent of a passive, the subject it inherits from a governing verb: "plan to withdraw"; the
+possessor of a noun: "Lithuania's withdrawal") and its objects (direct object, passive subject,
+prepositional objects), each conjunct ("Estonia, Latvia and Poland") a participant of its own.
+A claim's frames are compared with the frames of the same predicate in its supporting source
+sentences; nothing is checked where those sentences have no frame of that predicate (a
+paraphrase), and an actor is only ever questioned when the source names every actor of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..resources import lemma as lemma_of
+from ..text import STOPWORDS, fold, stem
+from .atoms import CONTEXT_SHARE
+
+KEY_LETTERS = 6
+"""Predicates are compared by their lemma's first letters, so that "withdraw" meets "withdrawal"."""
+_AGENT_DEPS = ("nsubj",)
+_OBJECT_DEPS = ("dobj", "nsubjpass", "attr", "oprd")
+_PHRASE_DEPS = frozenset({"compound", "amod", "nmod", "poss", "flat", "nummod", "acl", "dobj", "pobj", "prep",
+                          "npadvmod"})
+_TITLES = frozenset({"mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady"})
+_SKIP_VERBS = frozenset({"be", "have", "do", "say", "tell", "get", "make", "take", "go", "come"})
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One conjunct of an agent or object: its content-word stems, and whether it is a name."""
+
+    words: frozenset[str]
+    named: bool
+    text: str
+    start: int
+    end: int
+    """Character offsets of its words in the parsed text."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A predicate with its agents and objects (character offsets of the predicate's token)."""
+
+
+    key: str
+    lemma: str
+    agents: tuple[Participant, ...]
+    objects: tuple[Participant, ...]
+    core: tuple[Participant, ...]
+    """The objects that are its direct objects (or a passive's subject), no prepositional ones."""
+    scope: frozenset[str]
+    """Content stems of what the predicate governs, its agents aside (where its objects are,
+    whichever word the parser hung them on)."""
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RoleError:
+    """A participant of a claim frame in a role the article does not give it (claim offsets)."""
+
+    start: int
+    end: int
+    text: str
+    detail: str
+
+
+def _key(lemma: str) -> str:
+    return lemma[:KEY_LETTERS]
+
+
+def _stem(tok: Any) -> str:
+    return stem(fold(tok.text))
+
+
+def _phrase(tok: Any) -> list[Any]:
+    """The token with the modifiers that make its phrase (not its conjuncts or clauses)."""
+    out = [tok]
+    for k in tok.children:
+        if k.dep_ in _PHRASE_DEPS:
+            out.extend(_phrase(k))
+    return out
+
+
+def _conjuncts(tok: Any) -> list[Any]:
+    out = [tok]
+    for k in tok.children:
+        if k.dep_ == "conj":
+            out.extend(_conjuncts(k))
+    return out
+
+
+def _participant(tok: Any) -> Participant | None:
+    toks = [t for t in _phrase(tok) if t.is_alpha and t.lower_ not in STOPWORDS and t.lower_ not in _TITLES
+            and t.pos_ in ("PROPN", "NOUN", "ADJ", "VERB", "NUM")]
+    if not toks or tok.pos_ == "PRON":
+        return None
+    named = tok.pos_ == "PROPN"  # a name, not a description that holds one ("England midfielder")
+    toks.sort(key=lambda t: t.i)
+    return Participant(frozenset(_stem(t) for t in toks), named, " ".join(t.text for t in toks), toks[0].idx,
+                       toks[-1].idx + len(toks[-1].text))
+
+
+def _participants(heads: Iterable[Any]) -> tuple[Participant, ...]:
+    out = []
+    for h in heads:
+        for c in _conjuncts(h):
+            p = _participant(c)
+            if p is not None:
+                out.append(p)
+    return tuple(out)
+
+
+def _agent_heads(v: Any, depth: int = 0) -> list[Any]:
+    """The tokens that head ``v``'s agents: its subject, a passive's "by" agent, else (for a
+    verb without one) the agents it inherits from the verb it depends on."""
+    heads = [k for k in v.children if k.dep_ in _AGENT_DEPS]
+    heads += [g for k in v.children if k.dep_ == "agent" for g in k.children if g.dep_ == "pobj"]
+    if heads or depth > 3:
+        return heads
+    if v.pos_ == "NOUN":
+        return [k for k in v.children if k.dep_ == "poss"]
+    head = v.head
+    if v.dep_ in ("xcomp", "conj", "advcl") and head.pos_ in ("VERB", "AUX") and head is not v:
+        return _agent_heads(head, depth + 1)
+    if v.dep_ == "acl" and any(k.dep_ == "aux" and k.lower_ == "to" for k in v.children):
+        owner = [k for k in head.children if k.dep_ == "poss" and k.pos_ != "PRON"]
+        if owner:
+            return owner
+        if head.head is not head and head.head.pos_ in ("VERB", "AUX"):
+            return _agent_heads(head.head, depth + 1)
+    return []
+
+
+def _object_heads(v: Any) -> list[Any]:
+    heads = [k for k in v.children if k.dep_ in _OBJECT_DEPS]
+    heads += [g for k in v.children if k.dep_ == "prep" for g in k.children if g.dep_ == "pobj"]
+    return heads
+
+
+def frames(toks: Iterable[Any], nominal_keys: frozenset[str] = frozenset()) -> list[Frame]:
+    """The frames among spaCy tokens: every verb (not an auxiliary, not "be", "have", "say" ...)
+    and every noun whose key is in ``nominal_keys`` (the claim's predicates: "withdrawal")."""
+    out = []
+    for t in toks:
+        lemma = lemma_of(t).lower()
+        is_verb = t.pos_ == "VERB" and t.dep_ not in ("aux", "auxpass") and lemma not in _SKIP_VERBS
+        is_noun = t.pos_ == "NOUN" and _key(lemma) in nominal_keys and len(lemma) >= KEY_LETTERS
+        if not (is_verb or is_noun):
+            continue
+        agents = _agent_heads(t)
+        skip = {d.i for a in agents if a.head is t or a.head.head is t for d in a.subtree}
+        scope = frozenset(_stem(d) for d in t.subtree if d.i not in skip and d.i != t.i and d.is_alpha
+                          and d.lower_ not in STOPWORDS)
+        objects = _object_heads(t)
+        out.append(Frame(_key(lemma), lemma, _participants(agents), _participants(objects),
+                         _participants(o for o in objects if o.dep_ in _OBJECT_DEPS), scope, t.idx, t.idx + len(t.text)))
+    return out
+
+
+def _match(p: Participant, q: Participant) -> bool:
+    """Whether two participants are the same: most of the words of the shorter are in the other
+    ("Young" and "Ashley Young")."""
+    return len(p.words & q.words) >= CONTEXT_SHARE * min(len(p.words), len(q.words))
+
+
+def _within(p: Participant, words: frozenset[str]) -> bool:
+    return len(p.words & words) >= CONTEXT_SHARE * len(p.words)
+
+
+def _said_together(key: str, words: frozenset[str], sentences: Iterable[frozenset[str]]) -> bool:
+    """Whether some article sentence holds all of ``words`` and a word starting like the predicate."""
+    return any(words <= sent and any(w.startswith(key) for w in sent) for sent in sentences)
+
+
+def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozenset[str]]) -> list[RoleError]:
+    """Participants of the claim's frames in roles the source frames of the same predicate do not
+    give them (see the module docstring). ``sentences``: the word forms of each article sentence;
+    a participant that some article sentence states with the predicate is never questioned (it
+    may do so in a sentence the claim was not aligned to)."""
+    article_words = frozenset().union(*sentences) if sentences else frozenset()
+    out: list[RoleError] = []
+    for c in claim:
+        same = [s for s in source if s.key == c.key]
+        if not same:
+            continue
+        fine_agents = []
+        for a in c.agents:
+            if not a.named:
+                continue
+            if any(_match(a, b) for s in same for b in s.agents):
+                fine_agents.append(a)
+                continue
+            swapped = next((s for s in same if any(_match(a, o) for o in s.objects) and any(
+                _match(o, b) for o in c.objects for b in s.agents)), None)
+            if swapped is not None:
+                out.append(_error(c, a, f"in the article {a.text!r} is what '{c.lemma}' is done to, not who does it"))
+            elif (all(s.agents and all(b.named for b in s.agents) for s in same) and a.words <= article_words
+                  and not _said_together(c.key, a.words, sentences)):
+                doers = ", ".join(dict.fromkeys(b.text for s in same for b in s.agents))
+                out.append(_error(c, a, f"in the article {doers}, not {a.text!r}, do '{c.lemma}' here"))
+        for o in c.core:
+            if o.named and not any(_match(o, q) for s in same for q in s.objects) and (
+                    all(s.core and all(q.named for q in s.core) for s in same) and o.words <= article_words
+                    and not _said_together(c.key, o.words, sentences)):
+                what = ", ".join(dict.fromkeys(q.text for s in same for q in s.core))
+                out.append(_error(c, o, f"in the article '{c.lemma}' is done to {what}, not {o.text!r}"))
+        for o in c.objects:
+            if not fine_agents or len(o.words) < 2:
+                continue
+            others = [s for s in same if s.agents and _within(o, s.scope)]
+            wrong = [a for a in fine_agents if not any(_within(o, s.scope) and any(_match(a, b) for b in s.agents)
+                                                       for s in same)
+                     and not _said_together(c.key, a.words | o.words, sentences)]
+            if wrong and others and all(b.named for s in others for b in s.agents):
+                doers = ", ".join(dict.fromkeys(b.text for s in others for b in s.agents))
+                out.append(_error(c, o, f"in the article {doers}, not {', '.join(a.text for a in wrong)}, do "
+                                        f"'{c.lemma}' {o.text!r}"))
+    return out
+
+
+def _error(frame: Frame, p: Participant, detail: str) -> RoleError:
+    return RoleError(p.start, p.end, p.text, detail)

@@ -1,0 +1,62 @@
+"""Roles: who did what to whom, on sentences written for these tests (a cup final, a takeover,
+a treaty among made-up states). spaCy's small English pipeline parses them; each expected
+finding is read off the sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checkers.roles import frames, role_errors
+from harness.checkers.support import build_source
+from harness.resources import parse
+
+SOURCE = [
+    "Ashford Rovers beat Millbrook Town 4-3 on penalties to win the Regional Cup on Saturday.",
+    "Goalkeeper Tomas Wierzbicki saved two penalties.",
+    "Valdoria, Kestmark and Orlen signed the river treaty on Monday, the foreign ministry said.",
+    "The step follows Orlen's withdrawal from the fishing accord banning drift nets.",
+    "The board of Crestmark Holdings approved the takeover of Greenfork.",
+]
+
+
+def _errors(claim: str) -> list[tuple[str, str]]:
+    claim_frames = frames(parse([claim])[0])
+    keys = frozenset(f.key for f in claim_frames)
+    source_frames = [f for doc in parse(SOURCE, ner=False) for f in frames(doc, keys)]
+    src = build_source(" ".join(SOURCE))
+    return [(e.text, e.detail) for e in role_errors(claim_frames, source_frames, src.sent_stems)]
+
+
+@pytest.mark.parametrize("claim", [
+    "Ashford Rovers beat Millbrook Town on penalties.",
+    "Millbrook Town were beaten by Ashford Rovers.",  # the passive: the same roles
+    "Valdoria, Kestmark and Orlen signed the river treaty.",
+    "Orlen withdrew from the fishing accord banning drift nets.",
+    "The takeover of Greenfork was approved by the board of Crestmark Holdings.",
+])
+def test_the_roles_the_article_gives_raise_nothing(claim):
+    assert _errors(claim) == []
+
+
+def test_a_doer_and_a_done_to_swapped():
+    assert [t for t, _ in _errors("Millbrook Town beat Ashford Rovers on penalties.")] == ["Millbrook Town"]
+
+
+def test_an_extra_or_wrong_actor_from_elsewhere_in_the_article():
+    found = _errors("Valdoria, Kestmark, Orlen and Greenfork signed the river treaty.")
+    assert [t for t, _ in found] == ["Greenfork"]
+    assert "Valdoria, Kestmark, Orlen" in found[0][1]
+
+
+def test_the_doer_of_one_statement_joined_to_the_object_of_another():
+    found = _errors("Valdoria, Kestmark and Orlen withdrew from the fishing accord banning drift nets.")
+    assert [t for t, _ in found] == ["Valdoria", "Kestmark"]  # only Orlen's withdrawal is in the article
+    assert all("Orlen" in detail for _, detail in found)
+
+
+def test_a_name_in_the_article_as_the_wrong_object():
+    assert [t for t, _ in _errors("Ashford Rovers beat Kestmark on penalties.")] == ["Kestmark"]
+
+
+def test_a_verb_the_article_does_not_use_is_left_to_the_other_checks():
+    assert _errors("Millbrook Town lifted the Regional Cup.") == []  # a paraphrase: no frame of 'lift' to compare
