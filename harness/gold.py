@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from .errors import InputError, Problem, did_you_mean
 from .records import TRAP_KINDS, Article, GoldFact, Trap, to_json
-from .text import fold, parse_iso_date
+from .text import fold, parse_iso_date, sentences
 
 _ARTICLE_KEYS = ("id", "title", "url", "published", "format", "text", "body", "facts", "traps", "references")
 _FACT_KEYS = ("id", "statement", "importance", "evidence", "any_of", "all_of", "pattern", "date", "number")
@@ -289,7 +289,45 @@ def _parse_items(row: dict, key: str, cls: type, keys: tuple[str, ...], where: _
         if any(p.severity == "error" for p in problems[before:]) or not fields["id"] or not fields["statement"]:
             continue
         items.append(cls(**fields))
+        if cls is GoldFact and items[-1].has_hints and evidence:
+            loose = _looser_than_fact(items[-1], text, row.get("published"))
+            if loose is not None:
+                problems.append(sub.problem(None, f"its hints alone cover it from a sentence that is not its evidence "
+                                                  f"({loose[:80]!r}): add the fact's other parts as hints (every hint "
+                                                  f"must match) or leave it to the statement", "warning"))
     return items
+
+
+def _looser_than_fact(fact: GoldFact, text: str, published: Any) -> str | None:
+    """The first sentence of ``text`` that the fact's hints and the statement's values
+    (:mod:`harness.checkers.atoms`) would take as carrying the fact, though it neither holds the
+    fact's evidence nor shares half of the statement's content words (a headline restating the
+    fact shares them); None when there is none."""
+    from .checkers.atoms import check_atoms, context_words, statement_atoms
+    from .checkers.hints import match_hints
+
+    start = text.find(fact.evidence or "")
+    end = start + len(fact.evidence or "")
+    pub = published if isinstance(published, str) else None
+    atoms = statement_atoms(fact.statement, pub, fact.number, fact.date)
+    words = context_words(fact.statement)
+    for sent in sentences(text):
+        if (sent.start < end and start < sent.end) or _restates(words, sent.text):
+            continue
+        hit = match_hints(fact, sent.text, pub)
+        if hit is not None and hit.status == "covered":
+            chk = check_atoms(atoms, sent.text, fact.statement, pub)
+            if chk.found == chk.total:
+                return sent.text
+    return None
+
+
+def _restates(words: frozenset[str], sentence: str) -> bool:
+    """Whether ``sentence`` holds at least half of a statement's content words ``words``."""
+    from .text import tokens
+
+    have = {t.stem for t in tokens(sentence)}
+    return bool(words) and len(words & have) >= 0.5 * len(words)
 
 
 def _valid_date(value: str, rest_ok: bool = True) -> bool:

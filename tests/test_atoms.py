@@ -142,3 +142,22 @@ def test_a_percentage_in_words_is_the_percentage_in_digits():
                                                             src.quantities)]
     assert novel("Sales were up eighteen percent.") == [] and novel("Costs fell seven percent.") == []
     assert novel("Sales rose 19 percent.") == ["19 percent"]
+
+
+def test_a_range_shares_its_scale_and_unit():
+    lo, hi = quantities("an estimate of 1.8-2.5 million euros")
+    assert (lo.value, lo.unit, hi.value, hi.unit) == (1_800_000.0, "euro", 2_500_000.0, "euro")
+
+
+def test_the_facts_other_value_is_no_contradiction():
+    atoms = statement_atoms("Turnout was 52.4 percent, up from 46.1 percent in 2021.")
+    chk = check_atoms(atoms, "Turnout rose to 52.4 percent.", "Turnout was 52.4 percent, up from 46.1 percent in 2021.")
+    assert (chk.found, chk.total, chk.contradiction) == (1, 2, None)  # the old figure left out, not contradicted
+
+
+def test_a_colon_keeps_the_subject_in_a_values_context():
+    s = "Canola was less affected: 740,000 tonnes, down 11 percent."
+    q = quantities(s)[0]
+    assert {"canola", "less", "affect"} <= local_context(s, q.start, q.end)
+    chk = check_atoms(statement_atoms(s), "The wheat harvest fell to 2.1 million tonnes.", s)
+    assert chk.contradiction is None  # a clause about wheat says nothing about canola

@@ -230,3 +230,14 @@ def test_a_settled_decision_is_carried_by_the_deed_and_words_gate_the_parse():
     assert could_flip("They intend to leave.", "They left.") and could_flip("He won.", "He did not win.")
     assert could_flip("He has to go.", "He went.")
     assert not could_flip("Poland left the treaty.", "Poland quit the treaty.")
+
+
+def test_a_summary_that_leaves_out_a_negated_part_does_not_contradict_it(scorer):
+    body = ("The harbour board approved the new ferry pier on Monday. A vote on its funding has not been "
+            "scheduled, the board said.")
+    fact = GoldFact("pier", "The board approved the pier, but a vote on its funding has not been scheduled.")
+    art = Article(id="pier", text=body, body=body, facts=(fact,))
+    assert scorer.score(art, "The harbour board approved the new ferry pier.").facts[0].status != "contradicted"
+    # stating the negated part as done does contradict it
+    said = scorer.score(art, "The board approved the pier, and a vote on its funding has been scheduled.")
+    assert said.facts[0].status == "contradicted"

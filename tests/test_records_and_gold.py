@@ -62,6 +62,19 @@ def test_alias_absent_from_article_is_a_warning_not_an_error(tmp_path):
     assert [p.severity for p in problems] == ["warning"]
 
 
+def test_a_hint_looser_than_its_fact_is_a_warning(tmp_path):
+    text = ("The Orvel Dam will be raised by four metres, the water board said. Board chair Mira Olsen called it "
+            "overdue. Olsen also chairs the regional flood committee.")
+    loose = {"id": "chair", "statement": "Board chair Mira Olsen called the project overdue.",
+             "evidence": "Board chair Mira Olsen called it overdue.", "any_of": ["Olsen"]}
+    tight = {"id": "raise", "statement": "The Orvel Dam will be raised by four metres.",
+             "evidence": "The Orvel Dam will be raised by four metres", "any_of": ["Orvel"]}
+    _, problems = read_gold(_write(tmp_path, [{"id": "a", "text": text, "facts": [loose, tight]}]))
+    # "Olsen" alone covers the fact from the last sentence, which is about something else
+    assert [(p.field, p.severity) for p in problems] == [("facts[0]", "warning")]
+    assert "Olsen also chairs" in problems[0].message
+
+
 def test_hashes_change_with_annotations_but_not_order_of_keys(tiny_gold):
     articles = load_gold(tiny_gold)
     h1 = dataset_hashes(articles)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..records import Span
@@ -52,6 +52,7 @@ acre hectare liter gallon ton kilogram gram pound ounce millimeter centimeter do
 percent point degree""".split())
 """Units of measure (time, length, area, volume, mass, money, shares): a number followed by one
 is a measurement in that unit; any other following noun is what the number counts."""
+_RANGE = re.compile(r"\s*(?:-|\u2013|to)\s*")
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _SCALE_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
 
@@ -110,6 +111,10 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         unit = word if word in MEASURES else ""
         year_like = n.text.isdigit() and len(n.text) == 4 and 1900 <= n.raw <= 2099
         out.append(Quantity(n.start, n.end, n.text, n.value, n.raw, unit, "" if unit else word, approx, year_like))
+    for k in range(len(out) - 1):  # a range: "1.8-2.5 million euros" is 1.8 million euros to 2.5 million
+        a, b = out[k], out[k + 1]
+        if _RANGE.fullmatch(text, a.end, b.start) and abs(a.value - a.raw) < 1e-12 and abs(b.value - b.raw) > 1e-12:
+            out[k] = replace(a, value=a.raw * b.value / b.raw, unit=a.unit or b.unit, noun=a.noun or b.noun)
     for m in _FRACTION.finditer(text):
         if any(q.start <= m.start() < q.end for q in out):
             continue
@@ -325,8 +330,9 @@ def check_atoms(atoms: Atoms, summary: str, context: str, published: str | None 
             here = quantities(clause.text)
             if any(same_quantity(a, q) for a in alts for q in here) or not carries_context(want, clause.text):
                 continue
-            other = next((q for q in here if any(comparable(a, q) for a in alts)), None)
-            if other is not None:
+            other = next((q for q in here if any(comparable(a, q) for a in alts)
+                          and not any(same_quantity(b, q) for g in atoms.quantities for b in g)), None)
+            if other is not None:  # another value of the same measure, and not the fact's other value
                 return _contradiction(total, found, clause, other.start, other.text, alts[0].text)
     for a in atoms.dates:
         want = _atom_context(context, a)
@@ -350,9 +356,11 @@ WINDOW_BEFORE, WINDOW_AFTER = 4, 2
 
 def _atom_context(statement: str, atom: Quantity | DateMention) -> frozenset[str]:
     """The local context of an atom stated in ``statement``; the whole statement's content words
-    for an atom it does not state (a hint's value)."""
+    for an atom it does not state (a hint's value) or whose local context is a single word."""
     if atom.end > atom.start and statement[atom.start:atom.end] == atom.text:
-        return local_context(statement, atom.start, atom.end)
+        local = local_context(statement, atom.start, atom.end)
+        if len(local) >= 2:  # one word is too little to tell what the value is of
+            return local
     return context_words(statement)
 
 
@@ -360,8 +368,10 @@ def _atom_context(statement: str, atom: Quantity | DateMention) -> frozenset[str
 def local_context(text: str, start: int, end: int) -> frozenset[str]:
     """Content stems of the value at ``text[start:end]``'s clause, at most :data:`WINDOW_BEFORE`
     before it and :data:`WINDOW_AFTER` after it (numbers left out): what the value is the value
-    of ("Two members voted to keep the rate at 3.75 percent": member, vote, keep, rate)."""
-    clause = next((c for c in clauses(text) if c.start <= start < c.end), Span(0, len(text), text))
+    of ("Two members voted to keep the rate at 3.75 percent": member, vote, keep, rate). A colon
+    does not end the clause here: what follows it details what precedes it ("Canola was less
+    affected: 740,000 tonnes")."""
+    clause = next((c for c in clauses(text, colons=False) if c.start <= start < c.end), Span(0, len(text), text))
     words = [(t.start + clause.start, t.stem) for t in tokens(clause.text) if _is_context(t.norm)]
     before = [w for s, w in words if s < start][-WINDOW_BEFORE:]
     after = [w for s, w in words if s >= end][:WINDOW_AFTER]
@@ -398,13 +408,14 @@ def carries_context(want: frozenset[str], text: str) -> bool:
 _CLAUSE_END = re.compile(r"[;:()\u2013\u2014]|,\s+(?:and|but|while|whereas|although|though|which|who|with)\b|\s-\s")
 
 
-def clauses(text: str) -> list[Span]:
+def clauses(text: str, colons: bool = True) -> list[Span]:
     """The sentences of ``text`` cut at semicolons, colons, brackets, dashes and joined clauses
-    (", and", ", but", ", which", ", with" ...): a value contradicts a fact only in its own clause."""
+    (", and", ", but", ", which", ", with" ...): a value contradicts a fact only in its own clause.
+    ``colons=False`` keeps a colon inside its clause."""
     out = []
     for sent in sentences(text):
         start = sent.start
-        for m in [*_CLAUSE_END.finditer(sent.text), None]:
+        for m in [*(m for m in _CLAUSE_END.finditer(sent.text) if colons or m.group() != ":"), None]:
             end = sent.start + (m.start() if m else len(sent.text))
             if text[start:end].strip():
                 out.append(Span(start, end, text[start:end]))

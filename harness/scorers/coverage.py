@@ -47,9 +47,9 @@ from ..resources import parse
 from ..text import dates, sentences, tokens
 
 
-ATOMS_VERSION = "1"
+ATOMS_VERSION = "2"
 """Version of the atom requirements (:mod:`harness.checkers.atoms`; in the scorer's signature)."""
-FLIPS_VERSION = "3"
+FLIPS_VERSION = "4"
 """Version of the negation / modality contradiction check (in the scorer's signature)."""
 
 
@@ -243,7 +243,8 @@ def _is_year(v: float) -> bool:
 
 def _negated_near(statement: str, sentence: str) -> bool | None:
     """Whether the compact stretch of ``sentence`` that carries the fact's words is negated
-    (None when the fact's words are absent or spread over a long stretch: no verdict)."""
+    (None when the fact's words are absent or spread over a long stretch, or when the fact is
+    negated and the sentence has none of the words it negates: no verdict)."""
     from ..checkers.statement import NEGATIONS, fact_slots
 
     slots = fact_slots(statement)
@@ -251,6 +252,11 @@ def _negated_near(statement: str, sentence: str) -> bool | None:
     hits = [k for k, t in enumerate(toks) if any(t.stem in s for s in slots)]
     if not hits:
         return None
+    ftoks = tokens(statement)
+    negated = {t.stem for k, t in enumerate(ftoks) if any(n.norm in NEGATIONS or n.norm.endswith("n't")
+                                                          for n in ftoks[max(0, k - 3):k])}
+    if negated and not negated & {t.stem for t in toks}:
+        return None  # the fact negates words the sentence does not state: it leaves that part out
     lo, hi = max(0, hits[0] - 2), hits[-1] + 1
     if hi - lo > 2 * len(slots) + 4:
         return None
