@@ -6,9 +6,10 @@ coverage scorer requires every atom of a gold fact in the summary (a different v
 contradiction), and the hallucination scorer accepts a claim's quantity exactly when the article
 states it in the same sense (:func:`same_quantity`).
 
-- A quantity is a number with the unit word that follows it ("2.1 million tonnes" -> 2,100,000
-  ``tonne``; "34 percent" -> 34 ``percent``; "a third" -> 1/3 ``fraction``), approximate when
-  hedged ("about", "roughly", "nearly" ...) or when it is a fraction word.
+- A quantity is a number with the unit of measure that follows it ("2.1 million tonnes" ->
+  2,100,000 ``ton``; "34 percent" -> 34 ``percent``; "$214 million" -> ``dollar``; "a third" ->
+  1/3 ``fraction``) or, for a count, the noun it counts ("five members"), approximate when hedged
+  ("about", "roughly", "nearly" ...) or when it is a fraction word.
 - Two quantities agree when their units are compatible (equal, one of them unitless, or a
   fraction and a percentage) and their values are equal, or within
   :data:`APPROXIMATE_TOLERANCE` when either is approximate.
@@ -24,8 +25,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..records import Span
-from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, close_spaced_numbers, dates, numbers, sentences, stem, tokens,
-                    weekday_dates)
+from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, close_spaced_numbers, dates, numbers, sentences,
+                    stem, tokens, weekday_dates)
 
 APPROXIMATE_TOLERANCE = 0.05
 """How far (relative) a value may be from an approximate one ("about 38 kilometres": 38.5
@@ -52,6 +53,8 @@ acre hectare liter gallon ton kilogram gram pound ounce millimeter centimeter do
 percent point degree""".split())
 """Units of measure (time, length, area, volume, mass, money, shares): a number followed by one
 is a measurement in that unit; any other following noun is what the number counts."""
+_CURRENCY = {"$": "dollar", "\u20ac": "euro", "\u00a3": "pound", "\u00a5": "yen"}
+"""Currency signs written before a number ("$214 million")."""
 _RANGE = re.compile(r"\s*(?:-|\u2013|to)\s*")
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _SCALE_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
@@ -108,7 +111,7 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             continue
         approx = bool(_HEDGE.search(text[max(0, n.start - 24):n.start]))
         word = "percent" if n.percent else _following_word(text, n.end)
-        unit = word if word in MEASURES else ""
+        unit = word if word in MEASURES else _CURRENCY.get(text[max(0, n.start - 1):n.start], "")
         year_like = n.text.isdigit() and len(n.text) == 4 and 1900 <= n.raw <= 2099
         out.append(Quantity(n.start, n.end, n.text, n.value, n.raw, unit, "" if unit else word, approx, year_like))
     for k in range(len(out) - 1):  # a range: "1.8-2.5 million euros" is 1.8 million euros to 2.5 million
