@@ -46,8 +46,7 @@ class Participant:
 
 @dataclass(frozen=True)
 class Frame:
-    """A predicate with its agents and objects (character offsets of the predicate's token)."""
-
+    """A predicate with its agents and objects."""
 
     key: str
     lemma: str
@@ -58,8 +57,6 @@ class Frame:
     scope: frozenset[str]
     """Content stems of what the predicate governs, its agents aside (where its objects are,
     whichever word the parser hung them on)."""
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -161,7 +158,7 @@ def frames(toks: Iterable[Any], nominal_keys: frozenset[str] = frozenset()) -> l
                           and d.lower_ not in STOPWORDS)
         objects = _object_heads(t)
         out.append(Frame(_key(lemma), lemma, _participants(agents), _participants(objects),
-                         _participants(o for o in objects if o.dep_ in _OBJECT_DEPS), scope, t.idx, t.idx + len(t.text)))
+                         _participants(o for o in objects if o.dep_ in _OBJECT_DEPS), scope))
     return out
 
 
@@ -201,17 +198,17 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
             swapped = next((s for s in same if any(_match(a, o) for o in s.objects) and any(
                 _match(o, b) for o in c.objects for b in s.agents)), None)
             if swapped is not None:
-                out.append(_error(c, a, f"in the article {a.text!r} is what '{c.lemma}' is done to, not who does it"))
+                out.append(_error(a, f"in the article {a.text!r} is what '{c.lemma}' is done to, not who does it"))
             elif (all(s.agents and all(b.named for b in s.agents) for s in same) and a.words <= article_words
                   and not _said_together(c.key, a.words, sentences)):
                 doers = ", ".join(dict.fromkeys(b.text for s in same for b in s.agents))
-                out.append(_error(c, a, f"in the article {doers}, not {a.text!r}, do '{c.lemma}' here"))
+                out.append(_error(a, f"in the article {doers}, not {a.text!r}, do '{c.lemma}' here"))
         for o in c.core:
             if o.named and not any(_match(o, q) for s in same for q in s.objects) and (
                     all(s.core and all(q.named for q in s.core) for s in same) and o.words <= article_words
                     and not _said_together(c.key, o.words, sentences)):
                 what = ", ".join(dict.fromkeys(q.text for s in same for q in s.core))
-                out.append(_error(c, o, f"in the article '{c.lemma}' is done to {what}, not {o.text!r}"))
+                out.append(_error(o, f"in the article '{c.lemma}' is done to {what}, not {o.text!r}"))
         for o in c.objects:
             if not fine_agents or len(o.words) < 2:
                 continue
@@ -221,10 +218,10 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
                      and not _said_together(c.key, a.words | o.words, sentences)]
             if wrong and others and all(b.named for s in others for b in s.agents):
                 doers = ", ".join(dict.fromkeys(b.text for s in others for b in s.agents))
-                out.append(_error(c, o, f"in the article {doers}, not {', '.join(a.text for a in wrong)}, do "
+                out.append(_error(o, f"in the article {doers}, not {', '.join(a.text for a in wrong)}, do "
                                         f"'{c.lemma}' {o.text!r}"))
     return out
 
 
-def _error(frame: Frame, p: Participant, detail: str) -> RoleError:
+def _error(p: Participant, detail: str) -> RoleError:
     return RoleError(p.start, p.end, p.text, detail)
