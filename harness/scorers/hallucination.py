@@ -34,7 +34,7 @@ from ..errors import ConfigError, HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v19"
+VERSION = "claims-v20"
 HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation")
 """Finding kinds that make a summary unfaithful whatever the model says: a typed check that
 found a value, a name or a polarity the article does not state (or states otherwise). On the six
@@ -217,7 +217,8 @@ class HallucinationScorer:
     def score_many(self, items: Sequence[tuple[Article, str]], progress: Any = None) -> list[FaithfulnessResult]:
         """:meth:`score` for each (article, summary), batching the model calls. With a judge, every
         summary gets the lexical verdict first, and those whose probability lies in the judge band
-        are then read by the LM and get the judged verdict."""
+        are then read by the LM and get the judged verdict; a summary with a hard finding
+        (:data:`HARD_KINDS`) is unfaithful whatever the judge says, so it keeps the lexical one."""
         items = list(items)
         analyses = self.analyse_many(items, progress=None if self.judge else progress, judge=False)
         trap_sims = self._statement_traps(items, analyses)
@@ -226,7 +227,7 @@ class HallucinationScorer:
         if self.judge is None:
             return out
         low, high = self.judge_band
-        todo = [k for k, r in enumerate(out) if low <= r.probability <= high]
+        todo = [k for k, r in enumerate(out) if low <= r.probability <= high and not _ruled(r)]
         if progress is not None:
             progress.update(len(items) - len(todo))
         self._judge([items[k] for k in todo], [analyses[k] for k in todo], progress)
@@ -320,6 +321,11 @@ class HallucinationScorer:
             detail += "; not in the article: " + ", ".join(repr(w) for w in words)
         return Hallucination(c.start, c.end, c.text, "unsupported", round(1.0 - cp, 6),
                              source_evidence=chk.evidence or None, detail=detail)
+
+
+def _ruled(result: FaithfulnessResult) -> bool:
+    """Whether a verdict is fixed by a hard finding, whatever a model says."""
+    return any(h.kind in HARD_KINDS for h in result.hallucinations)
 
 
 @lru_cache(maxsize=BODIES_CACHED)
