@@ -14,8 +14,8 @@ scorer shares) are required on top, whether hints or the statement decide. Then:
 
 - ``contradicted`` (score 0): a clause of the summary carrying the local context of one of the
   fact's values states another value of the same measure (another date, another percentage,
-  another count of the same thing); the best-aligned sentence carries the fact's context but
-  states the opposite polarity (negation); and, for a fact found by its hints or its statement,
+  another count of the same thing: the atoms, the only check of values); the best-aligned
+  sentence carries the fact's words but states the opposite polarity (negation); and, for a fact found by its hints or its statement,
   the sentence that carries it negates a verb of the fact or states as done what the fact only
   says is planned ("have withdrawn" for "intend to withdraw"; :mod:`harness.checkers.polarity`
   on spaCy parses of both);
@@ -44,10 +44,10 @@ from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
 from ..records import Article, CoverageResult, FactVerdict, GoldFact, Span
 from ..resources import parse
-from ..text import dates, sentences, tokens
+from ..text import sentences, tokens
 
 
-ATOMS_VERSION = "2"
+ATOMS_VERSION = "3"
 """Version of the atom requirements (:mod:`harness.checkers.atoms`; in the scorer's signature)."""
 FLIPS_VERSION = "4"
 """Version of the negation / modality contradiction check (in the scorer's signature)."""
@@ -60,15 +60,15 @@ class FactCoverageScorer:
 
     def __init__(self, covered_threshold: float = 0.5, partial_threshold: float = 0.2,
                  embeddings: bool = False, model: str | None = None,
-                 contradiction_context: float = 0.6):
+                 contradiction_context: float = 0.8):
         """
         ``covered_threshold``/``partial_threshold``: P(carried) needed for ``covered``/``partial``
         (facts without hints; the shipped model is class-balanced, so 0.5 is its natural cut).
         ``embeddings``: add the MiniLM sentence-similarity signal (the ``embedding`` variant of
         the model; slower, and on REALSumm dev it adds little). ``model``: path of a
         coefficients file (None: the shipped one). ``contradiction_context``: share of a fact's
-        non-number words the aligned sentence must carry before a different number/date or a
-        flipped negation counts as ``contradicted``.
+        non-number words the aligned sentence must carry before a flipped negation counts as
+        ``contradicted`` (other values are judged by the atoms' local context instead).
         """
         if not 0.0 <= partial_threshold <= covered_threshold <= 1.0:
             raise ConfigError("scorers.coverage: need 0 <= partial_threshold <= covered_threshold <= 1")
@@ -168,23 +168,11 @@ class FactCoverageScorer:
         return FactVerdict(fact.id, "missing", 0.0, None, "statement")
 
     def _contradicts(self, statement: str, la: LexicalAlignment, sv: SummaryView) -> bool:
+        """Whether the best-aligned sentence carries the fact's words with the opposite polarity
+        (other values are the atoms' to judge: :func:`_require_atoms`)."""
         if la.context_recall < self.contradiction_context or la.best_unit is None:
             return False
-        i = la.best_unit
-        allnums = set().union(*sv.unit_numbers)
-        kinds = {_is_year(v) for v in la.fact_numbers}
-        same_kind = {v for v in sv.unit_numbers[i] if _is_year(v) in kinds}
-        if (la.fact_numbers and same_kind and not (la.fact_numbers & allnums)
-                and la.context_recall >= 0.8):
-            return True  # the aligned sentence states other numbers, the summary none of the fact's
-        fact_dates = [d for d in dates(statement) if d.day is not None]
-        unit_dates = [d for d in dates(sv.units[i].text) if d.day is not None]
-        if fact_dates and unit_dates and not any(
-                u.agrees(f.year or u.year or 0, f.month, f.day) for f in fact_dates for u in unit_dates):
-            return True
-        if la.context_recall < 0.8:
-            return False
-        near = _negated_near(statement, sv.units[i].text)
+        near = _negated_near(statement, sv.units[la.best_unit].text)
         return near is not None and la.fact_negated != near
 
 
@@ -235,10 +223,6 @@ def _flips(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
 def _sentences(summary: str) -> tuple[Span, ...]:
     """The summary's sentences, split once for all of its hinted facts."""
     return tuple(sentences(summary))
-
-
-def _is_year(v: float) -> bool:
-    return float(v).is_integer() and 1900 <= v <= 2099
 
 
 def _negated_near(statement: str, sentence: str) -> bool | None:
