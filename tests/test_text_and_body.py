@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harness.body import extract_body, split_text_page
 from harness.records import Article
 from harness.text import dates, numbers, sentences, stem
@@ -55,6 +57,8 @@ def test_seed_body_runs_from_first_paragraph_to_end_of_story():
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[2] / "shared/seed/kyiv-independent-2025-03-18-ottawa.txt"
+    if not path.is_file():
+        pytest.skip(f"the seed page {path} is not beside this clone (../shared)")
     body, furniture = split_text_page(path.read_text(encoding="utf-8"))
     assert body.startswith("Estonia, Latvia, Lithuania, and Poland announced on March 18")
     assert body.endswith("a weapon widely used in the Russia-Ukraine war.")
