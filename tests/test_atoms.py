@@ -161,3 +161,12 @@ def test_a_colon_keeps_the_subject_in_a_values_context():
     assert {"canola", "less", "affect"} <= local_context(s, q.start, q.end)
     chk = check_atoms(statement_atoms(s), "The wheat harvest fell to 2.1 million tonnes.", s)
     assert chk.contradiction is None  # a clause about wheat says nothing about canola
+
+
+def test_a_score_or_vote_is_a_tally_and_ranges_share_their_unit():
+    assert [(q.value, q.noun) for q in quantities("won 4-3 on penalties")] == [(4.0, "tally"), (3.0, "tally")]
+    assert [(q.value, q.unit) for q in quantities("between 420 and 750 metres")] == [(420.0, "meter"), (750.0, "meter")]
+    assert [(q.value, q.unit) for q in quantities("10-15 percent")] == [(10.0, "percent"), (15.0, "percent")]
+    fact = "The court ruled 2-1 against the city."
+    chk = check_atoms(statement_atoms(fact), "The court ruled 5-1 against the city.", fact)
+    assert chk.contradiction is not None and chk.contradiction.text == "5"

@@ -276,10 +276,11 @@ def test_metaeval_sample_is_seeded_and_takes_faithful_rows_only(tmp_path):
 
 
 def test_summarise_counts_flags_kinds_and_touched_facts():
-    from harness.records import CoverageResult, FactVerdict, FaithfulnessResult, Hallucination, Span
+    from harness.records import CoverageResult, FactVerdict, FaithfulnessResult, GoldFact, Hallucination, Span
 
     summary = "The council approved 14 shelters."
-    src = behaviour.Source("a#0", "news", Article(id="a", text=BODY, body=BODY), summary, True)
+    fact = GoldFact("shelters", "The council approved 14 new bus shelters.")
+    src = behaviour.Source("a#0", "news", Article(id="a", text=BODY, body=BODY, facts=(fact,)), summary, True)
     number = behaviour.apply_edits(summary, [(21, 23, "29")], "number")
     negation = behaviour.apply_edits(summary, [(12, 20, "did not approve")], "negation")
     same = behaviour.Variant("unchanged", summary, 0, 0, 0, 0)
@@ -297,6 +298,8 @@ def test_summarise_counts_flags_kinds_and_touched_facts():
     assert out["number"]["flagged"] == 1.0 and out["number"]["flagged_with_kind"] == 1.0
     assert out["number"]["kind_found"] == 1.0 and out["number"]["kind_at_span"] == 1.0
     assert out["number"]["facts_touched"] == 1 and out["number"]["facts_contradicted"] == 1.0
+    # the fact states the changed "14": it counts among the facts stating the changed value too
+    assert out["number"]["facts_stating"] == 1 and out["number"]["facts_stating_contradicted"] == 1.0
     assert out["negation"]["flagged"] == 1.0 and out["negation"]["flagged_with_kind"] == 0.0
     assert "facts_touched" not in out["negation"]  # the fact's evidence is not where the verb changed
     assert out["unchanged"]["flagged"] == 0.0 and out["unchanged"]["n"] == 1

@@ -1040,10 +1040,14 @@ def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -
         kind_found = any(h.kind in expected for h in res.hallucinations)
         at_site = any(h.kind in expected and h.start < max(v.new_end, v.new_start + 1) and h.end > v.new_start
                       for h in res.hallucinations)
-        touched = contradicted = uncovered = 0
+        touched = contradicted = uncovered = stating = stating_contradicted = 0
         if src.news and v.kind in MUTATIONS:
+            from harness.checkers.hints import find_phrase
+
             before = {f.id: f for f in cov[(src.id, src.summary)].facts}
             after = {f.id: f for f in cov[(src.id, v.text)].facts}
+            statements = {g.id: g.statement for g in src.article.facts}
+            changed = src.summary[v.start:v.end]
             for fid, f in before.items():
                 ev = f.evidence
                 if f.status != "covered" or ev is None or not (ev.start < max(v.end, v.start + 1) and ev.end > v.start):
@@ -1051,6 +1055,9 @@ def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -
                 touched += 1
                 contradicted += after[fid].status == "contradicted"
                 uncovered += after[fid].status != "covered"
+                if changed.strip() and find_phrase(changed, statements.get(fid, "")) is not None:  # the fact states it
+                    stating += 1
+                    stating_contradicted += after[fid].status == "contradicted"
         seen = found_kinds.setdefault(v.kind, {})
         for k in sorted({h.kind for h in res.hallucinations}):
             seen[k] = seen.get(k, 0) + 1
@@ -1058,7 +1065,8 @@ def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -
             g = groups.setdefault((v.kind, source), {"n": 0, "flagged": 0, "kind_found": 0, "with_kind": 0,
                                                      "at_site": 0,
                                                      "orig_ok": 0, "new_flag": 0, "facts": 0,
-                                                     "contradicted": 0, "uncovered": 0})
+                                                     "contradicted": 0, "uncovered": 0, "stating": 0,
+                                                     "stating_contradicted": 0})
             g["n"] += 1
             g["flagged"] += flagged
             g["kind_found"] += kind_found
@@ -1069,6 +1077,8 @@ def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -
             g["facts"] += touched
             g["contradicted"] += contradicted
             g["uncovered"] += uncovered
+            g["stating"] += stating
+            g["stating_contradicted"] += stating_contradicted
         bad = (v.kind in MUTATIONS and not flagged) or (v.kind in REWRITES and flagged and orig.faithful)
         if bad and len(examples.setdefault(v.kind, [])) < 3:
             examples[v.kind].append({"source": src.id, "detail": v.detail, "original": src.summary,
@@ -1086,6 +1096,9 @@ def summarise(pairs: Sequence[tuple[Source, Variant]], faith: dict, cov: dict) -
                 row["facts_touched"] = g["facts"]
                 row["facts_contradicted"] = _share(g["contradicted"], g["facts"])
                 row["facts_not_covered"] = _share(g["uncovered"], g["facts"])
+            if g["stating"]:
+                row["facts_stating"] = g["stating"]
+                row["facts_stating_contradicted"] = _share(g["stating_contradicted"], g["stating"])
         figures.setdefault(source, {})[kind] = row
     return {"figures": figures, "examples": examples,
             "found_kinds": {k: dict(sorted(v.items())) for k, v in sorted(found_kinds.items())}}
@@ -1099,7 +1112,7 @@ def tables(fig: dict[str, Any]) -> str:
     """The figures as plain-text tables: mutations, rewrites, and flagged share per source."""
     allf = fig["all"]
     lines = ["mutation            n  flagged  new-flag  kind-found  flagged+kind  kind@span  facts  contradicted"
-             "  not-covered"]
+             "  not-covered  stating  contradicted"]
     for kind in MUTATIONS:
         r = allf.get(kind)
         if r is None:
@@ -1109,7 +1122,8 @@ def tables(fig: dict[str, Any]) -> str:
         lines.append(f"{kind:<17} {r['n']:>3}  {_fmt(r['flagged']):>7}  {_fmt(r['flagged_new']):>8}  "
                      f"{_fmt(r['kind_found']):>10}  {_fmt(r['flagged_with_kind']):>12}  {_fmt(r['kind_at_span']):>9}  "
                      f"{_fmt(news.get('facts_touched', 0)):>5}  {_fmt(news.get('facts_contradicted')):>12}  "
-                     f"{_fmt(news.get('facts_not_covered')):>11}")
+                     f"{_fmt(news.get('facts_not_covered')):>11}  {_fmt(news.get('facts_stating', 0)):>7}  "
+                     f"{_fmt(news.get('facts_stating_contradicted')):>12}")
     lines += ["", "rewrite             n  false-alarm  (original not flagged)"]
     for kind in REWRITES:
         r = allf.get(kind)
