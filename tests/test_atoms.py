@@ -170,3 +170,14 @@ def test_a_score_or_vote_is_a_tally_and_ranges_share_their_unit():
     fact = "The court ruled 2-1 against the city."
     chk = check_atoms(statement_atoms(fact), "The court ruled 5-1 against the city.", fact)
     assert chk.contradiction is not None and chk.contradiction.text == "5"
+
+
+def test_a_value_the_article_states_without_a_unit_is_stated_with_one():
+    from harness.checkers.quantities import novel_quantities
+    from harness.checkers.support import build_source
+
+    src = build_source("Farm groups had asked for 200 million. The repairs take 30 days.")
+    novel = lambda claim: [q.text for q in novel_quantities(claim, src.numbers, src.dates, src.units,  # noqa: E731
+                                                            src.quantities)]
+    assert novel("The growers asked for 200 million dollars.") == []
+    assert novel("The repairs take 30 weeks.") == ["30"]  # stated with another unit

@@ -77,7 +77,7 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
         scaled = abs(n.value - n.raw) > 1e-9
         if round(n.value, 6) in source_numbers or (not scaled and round(n.raw, 6) in source_numbers):
             unit = "percent" if n.percent else _unit_after(claim, n.end)
-            have = (source_units or {}).get(round(n.value, 6), set())
+            have = (source_units or {}).get(round(n.value, 6), set()) - {""}  # "": stated without one
             if not unit or not have or unit in have:
                 continue
         if 1900 <= n.raw <= 2100 and n.text.isdigit() and any(b.year == int(n.raw) for b in source_dates):
