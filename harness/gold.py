@@ -303,7 +303,8 @@ def _looser_than_fact(fact: GoldFact, text: str, published: Any) -> str | None:
     (:mod:`harness.checkers.atoms`) would take as carrying the fact, though it neither holds the
     fact's evidence nor shares half of the statement's content words (a headline restating the
     fact shares them); None when there is none."""
-    from .checkers.atoms import check_atoms, context_words, statement_atoms
+    from .checkers.atoms import check_atoms, statement_atoms
+    from .checkers.context import context_words
     from .checkers.hints import match_hints
 
     start = text.find(fact.evidence or "")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checkers.atoms import (check_atoms, local_context, misplaced_values, quantities, resolve_year,
-                                    same_quantity, statement_atoms)
+from harness.checkers.atoms import check_atoms, quantities, resolve_year, same_quantity, statement_atoms
+from harness.checkers.context import local_context
+from harness.checkers.quantities import misplaced_values
 from harness.records import Article, GoldFact
 from harness.scorers.coverage import FactCoverageScorer
 from harness.text import dates, sentences

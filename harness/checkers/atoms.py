@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..records import Span
-from ..text import (NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, close_spaced_numbers, dates, numbers, sentences,
-                    stem, tokens, weekday_dates)
+from ..text import NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, dates, numbers, stem, weekday_dates
+from .context import carries_context, clauses, context_words, local_context
 
 APPROXIMATE_TOLERANCE = 0.05
 """How far (relative) a value may be from an approximate one ("about 38 kilometres": 38.5
@@ -356,14 +356,6 @@ def check_atoms(atoms: Atoms, summary: str, context: str, published: str | None 
     return AtomCheck(total, found, tuple(spans))
 
 
-_LIGHT = frozenset({"made", "make", "also", "new", "said", "says", "say", "year", "years", "percent", "per",
-                    "cent", "million", "billion", "thousand", "hundred", "about", "around", "roughly", "nearly"})
-
-
-WINDOW_BEFORE, WINDOW_AFTER = 4, 2
-"""Content words before and after a value that say what it is the value of (its local context)."""
-
-
 def _atom_context(statement: str, atom: Quantity | DateMention) -> frozenset[str]:
     """The local context of an atom stated in ``statement``; the whole statement's content words
     for an atom it does not state (a hint's value) or whose local context is a single word."""
@@ -372,108 +364,3 @@ def _atom_context(statement: str, atom: Quantity | DateMention) -> frozenset[str
         if len(local) >= 2:  # one word is too little to tell what the value is of
             return local
     return context_words(statement)
-
-
-@lru_cache(maxsize=65536)
-def local_context(text: str, start: int, end: int) -> frozenset[str]:
-    """Content stems of the value at ``text[start:end]``'s clause, at most :data:`WINDOW_BEFORE`
-    before it and :data:`WINDOW_AFTER` after it (numbers left out): what the value is the value
-    of ("Two members voted to keep the rate at 3.75 percent": member, vote, keep, rate). A colon
-    does not end the clause here: what follows it details what precedes it ("Canola was less
-    affected: 740,000 tonnes")."""
-    clause = next((c for c in clauses(text, colons=False) if c.start <= start < c.end), Span(0, len(text), text))
-    words = [(t.start + clause.start, t.stem) for t in tokens(clause.text) if _is_context(t.norm)]
-    before = [w for s, w in words if s < start][-WINDOW_BEFORE:]
-    after = [w for s, w in words if s >= end][:WINDOW_AFTER]
-    return frozenset(before + after)
-
-
-def _is_context(norm: str) -> bool:
-    return not (norm in STOPWORDS or norm in _LIGHT or norm in NUMBER_WORDS or norm[:1].isdigit() or len(norm) < 2)
-
-
-@lru_cache(maxsize=8192)
-def context_words(statement: str) -> frozenset[str]:
-    """The statement's content words other than its numbers (stems), which a clause must share
-    before a different value in it contradicts the fact."""
-    return frozenset(t.stem for t in tokens(statement) if _is_context(t.norm))
-
-
-CONTEXT_SHARE = 2 / 3
-"""Share of a value's context another text must carry to be about the same thing."""
-
-
-def carries_context(want: frozenset[str], text: str) -> bool:
-    """Whether ``text`` holds at least :data:`CONTEXT_SHARE` of ``want`` (and two, when it has two
-    or more), a word counting when its stem or its first six letters match
-    ("announcement"/"announced")."""
-    if not want:
-        return False
-    have = {t.stem for t in tokens(text)}
-    prefixes = {h[:6] for h in have if len(h) >= 6}
-    hits = sum(1 for w in want if w in have or (len(w) >= 6 and w[:6] in prefixes))
-    return hits >= CONTEXT_SHARE * len(want) and hits >= min(2, len(want))
-
-
-_CLAUSE_END = re.compile(r"[;:()\u2013\u2014]|,\s+(?:and|but|while|whereas|although|though|which|who|with)\b|\s-\s")
-
-
-def clauses(text: str, colons: bool = True) -> list[Span]:
-    """The sentences of ``text`` cut at semicolons, colons, brackets, dashes and joined clauses
-    (", and", ", but", ", which", ", with" ...): a value contradicts a fact only in its own clause.
-    ``colons=False`` keeps a colon inside its clause."""
-    out = []
-    for sent in sentences(text):
-        start = sent.start
-        for m in [*(m for m in _CLAUSE_END.finditer(sent.text) if colons or m.group() != ":"), None]:
-            end = sent.start + (m.start() if m else len(sent.text))
-            if text[start:end].strip():
-                out.append(Span(start, end, text[start:end]))
-            start = sent.start + m.end() if m else end
-    return out
-
-
-@dataclass(frozen=True)
-class Misplaced:
-    """A value of a claim that its supporting source sentence gives differently (claim offsets)."""
-
-    start: int
-    end: int
-    text: str
-    kind: str
-    """``number`` or ``date``."""
-    source_value: str
-    """The value the source sentence states for the same thing."""
-
-
-def misplaced_values(claim: str, supporting: list[str], published: str | None = None,
-                     skip: frozenset[int] = frozenset()) -> list[Misplaced]:
-    """Values of ``claim`` that the article states, but not where the claim's words are: a
-    supporting sentence that carries the value's local context (:func:`local_context`) states
-    another value of the same measure and not this one ("cut its rate to 3.75 percent" where the
-    article cut it to 3.5 percent and 3.75 was the old rate; "five members voted against" where
-    two did). ``skip``: start offsets of values already found absent from the article."""
-    out: list[Misplaced] = []
-    supporting = [close_spaced_numbers(s) for s in supporting]
-    for q in quantities(claim):
-        if q.start in skip or (q.raw == 1 and not q.text[:1].isdigit()):
-            continue
-        ctx = local_context(claim, q.start, q.end)
-        about = [quantities(s) for s in supporting if carries_context(ctx, s)]
-        if any(same_quantity(x, q) for qs in about for x in qs):
-            continue
-        other = min((x for qs in about for x in qs if comparable(q, x)), key=lambda x: x.unit != q.unit, default=None)
-        if other is not None:
-            out.append(Misplaced(q.start, q.end, q.text, "number", other.text))
-    for d in dates(claim):
-        if d.start in skip or d.day is None:
-            continue
-        mine = resolve_year(d, published)
-        ctx = local_context(claim, d.start, d.end)
-        about = [[resolve_year(x, published) for x in dates(s)] for s in supporting if carries_context(ctx, s)]
-        if any(same_date(mine, x) for xs in about for x in xs):
-            continue
-        other = next((x for xs in about for x in xs if x.day is not None), None)
-        if other is not None:
-            out.append(Misplaced(d.start, d.end, d.text, "date", other.text))
-    return out

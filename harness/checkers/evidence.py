@@ -20,12 +20,12 @@ from typing import Any, Sequence
 from ..memo import Memo, on_clear
 from ..records import Article
 from ..text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
-from .atoms import misplaced_values, resolve_year
+from .atoms import resolve_year
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims, split_sentences
 from .entities import missing_words, name_groups, name_words, novel_names
 from .polarity import flips, predicates
-from .quantities import novel_quantities
+from .quantities import misplaced_values, novel_quantities
 from .roles import frames, role_errors
 from .support import (Alignment, Source, align, build_source, candidates, context_support, doc_support,
                       word_forms)

@@ -1,4 +1,5 @@
-"""Numbers and dates in a claim that the source does not state.
+"""Numbers and dates in a claim that the source does not state (:func:`novel_quantities`), or
+states otherwise where the claim's words are (:func:`misplaced_values`).
 
 Numbers compare by value ("four" = "4", "1.5 billion" = 1,500,000,000; scaled or unscaled);
 dates are normalised so "18 March" agrees with "March 18, 2025". Numbers inside a date, and
@@ -14,7 +15,9 @@ from typing import Any
 from typing import Sequence
 
 from ..text import dates, numbers
-from .atoms import Quantity, quantities, same_quantity
+from ..text import close_spaced_numbers
+from .atoms import Quantity, comparable, quantities, resolve_year, same_date, same_quantity
+from .context import carries_context, local_context
 
 
 @dataclass(frozen=True)
@@ -93,3 +96,49 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
 def _compatible(d: Any, b: Any) -> bool:
     return (d.month == b.month and (d.day is None or b.day is None or d.day == b.day)
             and (d.year is None or b.year is None or d.year == b.year))
+
+
+@dataclass(frozen=True)
+class Misplaced:
+    """A value of a claim that its supporting source sentence gives differently (claim offsets)."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    """``number`` or ``date``."""
+    source_value: str
+    """The value the source sentence states for the same thing."""
+
+
+def misplaced_values(claim: str, supporting: list[str], published: str | None = None,
+                     skip: frozenset[int] = frozenset()) -> list[Misplaced]:
+    """Values of ``claim`` that the article states, but not where the claim's words are: a
+    supporting sentence that carries the value's local context (:func:`local_context`) states
+    another value of the same measure and not this one ("cut its rate to 3.75 percent" where the
+    article cut it to 3.5 percent and 3.75 was the old rate; "five members voted against" where
+    two did). ``skip``: start offsets of values already found absent from the article."""
+    out: list[Misplaced] = []
+    supporting = [close_spaced_numbers(s) for s in supporting]
+    for q in quantities(claim):
+        if q.start in skip or (q.raw == 1 and not q.text[:1].isdigit()):
+            continue
+        ctx = local_context(claim, q.start, q.end)
+        about = [quantities(s) for s in supporting if carries_context(ctx, s)]
+        if any(same_quantity(x, q) for qs in about for x in qs):
+            continue
+        other = min((x for qs in about for x in qs if comparable(q, x)), key=lambda x: x.unit != q.unit, default=None)
+        if other is not None:
+            out.append(Misplaced(q.start, q.end, q.text, "number", other.text))
+    for d in dates(claim):
+        if d.start in skip or d.day is None:
+            continue
+        mine = resolve_year(d, published)
+        ctx = local_context(claim, d.start, d.end)
+        about = [[resolve_year(x, published) for x in dates(s)] for s in supporting if carries_context(ctx, s)]
+        if any(same_date(mine, x) for xs in about for x in xs):
+            continue
+        other = next((x for xs in about for x in xs if x.day is not None), None)
+        if other is not None:
+            out.append(Misplaced(d.start, d.end, d.text, "date", other.text))
+    return out

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from ..resources import lemma as lemma_of
 from ..text import STOPWORDS, fold, stem
-from .atoms import CONTEXT_SHARE
+from .context import CONTEXT_SHARE
 
 KEY_LETTERS = 6
 """Predicates are compared by their lemma's first letters, so that "withdraw" meets "withdrawal"."""
