@@ -60,3 +60,19 @@ def test_a_name_in_the_article_as_the_wrong_object():
 
 def test_a_verb_the_article_does_not_use_is_left_to_the_other_checks():
     assert _errors("Millbrook Town lifted the Regional Cup.") == []  # a paraphrase: no frame of 'lift' to compare
+
+
+def test_a_reported_pronoun_subject_is_the_reporters():
+    found = _errors("Valdoria and Kestmark announced they had withdrawn from the fishing accord banning drift nets.")
+    # "they" are Valdoria and Kestmark, and only Orlen's withdrawal is in the article
+    assert [t for t, _ in found] == ["Valdoria", "Kestmark"] and all("Orlen" in d for _, d in found)
+
+
+def test_an_intention_to_act_is_not_the_act():
+    from harness.checkers.polarity import flips, predicates
+
+    source = parse(["The three states announced their intention to leave the fishing accord."], ner=False)[0]
+    done = parse(["The three states have left the fishing accord."], ner=False)[0]
+    planned = parse(["The three states will leave the fishing accord."], ner=False)[0]
+    assert [f.what for f in flips(predicates(done), predicates(source))] == ["modality"]
+    assert flips(predicates(planned), predicates(source)) == []

@@ -26,6 +26,9 @@ carries it ("agreed to delay the upgrade": "delayed the upgrade"; REALSumm dev: 
 10 of 18 "decided to ..." facts covered by a summary saying it was done)."""
 
 
+_SETTLED_NOUNS = frozenset({"decision", "agreement"})
+"""Nouns whose "to ..." is settled, as "decided to" and "agreed to" are (see :data:`_INTENT`)."""
+
 _NOT_DONE = frozenset({"fail", "refuse", "decline", "neglect", "forget", "omit", "unable"})
 """Heads that deny the verb they govern: "failed to get" says it was not got ("did not get")."""
 
@@ -91,6 +94,9 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
         aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
         modal = next((a for a in aux if a in _MODALS), "")
         intent = lemma(t.head) if t.dep_ == "xcomp" and lemma(t.head) in _INTENT else ""
+        if (not intent and t.dep_ == "acl" and t.head.pos_ == "NOUN" and lemma(t.head) not in _SETTLED_NOUNS
+                and any(k.dep_ == "aux" and k.lower_ == "to" for k in kids)):
+            intent = lemma(t.head)  # "their intention to withdraw", "plans to build": not done
         if modal or intent:
             mode = "irrealis"
         elif t.tag_ == "VBD" or (t.tag_ == "VBN" and any(a in ("has", "have", "had", "'ve", "'s") for a in aux)):

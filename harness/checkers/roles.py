@@ -117,9 +117,12 @@ def _participants(heads: Iterable[Any]) -> tuple[Participant, ...]:
 
 def _agent_heads(v: Any, depth: int = 0) -> list[Any]:
     """The tokens that head ``v``'s agents: its subject, a passive's "by" agent, else (for a
-    verb without one) the agents it inherits from the verb it depends on."""
+    verb without one, or a reported verb whose subject is a pronoun) the agents it inherits from
+    the verb it depends on."""
     heads = [k for k in v.children if k.dep_ in _AGENT_DEPS]
     heads += [g for k in v.children if k.dep_ == "agent" for g in k.children if g.dep_ == "pobj"]
+    if heads and all(h.pos_ == "PRON" for h in heads) and v.dep_ == "ccomp" and depth <= 3:
+        return _agent_heads(v.head, depth + 1)  # "X announced they will ...": they are X
     if heads or depth > 3:
         return heads
     if v.pos_ == "NOUN":
