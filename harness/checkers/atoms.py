@@ -57,8 +57,6 @@ _CURRENCY = {"$": "dollar", "\u20ac": "euro", "\u00a3": "pound", "\u00a5": "yen"
 """Currency signs written before a number ("$214 million")."""
 _RANGE = re.compile(r"\s*(?:-|\u2013|to|and)\s*")
 """Between the two ends of a range ("1.8 to 2.5 million", "between 420 and 750 metres")."""
-_TALLY = re.compile(r"-")
-"""Between the two sides of a score or a vote written with digits ("4-3", "5-2"; not "10-15 percent")."""
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _SCALE_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
 
@@ -119,8 +117,8 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         out.append(Quantity(n.start, n.end, n.text, n.value, n.raw, unit, "" if unit else word, approx, year_like))
     for k in range(len(out) - 1):
         a, b = out[k], out[k + 1]
-        if (_TALLY.fullmatch(text, a.end, b.start) and a.text.isdigit() and b.text.isdigit() and not b.unit
-                and abs(b.value - b.raw) < 1e-12):
+        if (text[a.end:b.start] == "-" and a.text.isdigit() and b.text.isdigit() and not b.unit
+                and abs(b.value - b.raw) < 1e-12):  # a score or a vote: "4-3" (not "10-15 percent")
             out[k], out[k + 1] = replace(a, unit="", noun="tally"), replace(b, unit="", noun="tally")  # "won 4-3"
         elif _RANGE.fullmatch(text, a.end, b.start) and abs(a.value - a.raw) < 1e-12:
             scale = b.value / b.raw if b.raw else 1.0  # "1.8-2.5 million euros": 1.8 million euros to 2.5 million
