@@ -126,6 +126,22 @@ def test_the_old_rate_as_the_new_one_is_flagged_where_the_article_states_the_new
     assert misplaced_values("The committee voted 5-2 for the cut.", sources) == []
 
 
+def test_a_value_the_article_states_in_its_context_elsewhere_is_not_misplaced():
+    # the claim was aligned to the sentence about last year's target; another sentence of the
+    # article states this year's, the claim's value
+    claim = "Tarrow Foods set its sales target at $1.4 billion."
+    article = ["Last year Tarrow Foods set its sales target at $1.3 billion.",
+               "This year Tarrow Foods set its sales target at $1.4 billion."]
+    assert [m.source_value for m in misplaced_values(claim, article[:1])] == ["1.3 billion"]
+    assert misplaced_values(claim, article[:1], article=article) == []
+
+
+def test_a_value_placed_by_one_word_only_is_not_misplaced():
+    # "up 18 percent, on revenue": revenue alone does not say the 18 percent is revenue's
+    claim = "Tarrow Foods reported a profit of $90 million, up 18 percent, on revenue that rose 6 percent."
+    assert misplaced_values(claim, ["Revenue rose 6 percent to $1.1 billion."]) == []
+
+
 def test_a_date_from_another_year_is_flagged():
     claim = "The bank announced the cut on November 19, 2025."
     source = ["The bank announced the cut on November 19."]

@@ -16,6 +16,8 @@ SOURCE = [
     "Valdoria, Kestmark and Orlen signed the river treaty on Monday, the foreign ministry said.",
     "The step follows Orlen's withdrawal from the fishing accord banning drift nets.",
     "The board of Crestmark Holdings approved the takeover of Greenfork.",
+    "Solvane, a water start-up, raised $40 million to build a desalination plant in Port Edrin.",
+    "The round was led by Harrowgate Capital.",
 ]
 
 
@@ -33,6 +35,8 @@ def _errors(claim: str) -> list[tuple[str, str]]:
     "Valdoria, Kestmark and Orlen signed the river treaty.",
     "Orlen withdrew from the fishing accord banning drift nets.",
     "The takeover of Greenfork was approved by the board of Crestmark Holdings.",
+    # the infinitive's doer is not the passive's "by" agent: Solvane builds, Harrowgate led
+    "Solvane raised $40 million in a round led by Harrowgate Capital to build a desalination plant.",
 ])
 def test_the_roles_the_article_gives_raise_nothing(claim):
     assert _errors(claim) == []

@@ -29,9 +29,18 @@ def local_context(text: str, start: int, end: int) -> frozenset[str]:
     before it and :data:`WINDOW_AFTER` after it (numbers left out): what the value is the value
     of ("Two members voted to keep the rate at 3.75 percent": member, vote, keep, rate). A colon
     does not end the clause here: what follows it details what precedes it ("Canola was less
-    affected: 740,000 tonnes")."""
+    affected: 740,000 tonnes"). A word nearer another value of the clause is that value's
+    ("raised its forecast to $12.4 billion and said its $850 million purchase": forecast is not
+    the purchase's)."""
     clause = next((c for c in clauses(text, colons=False) if c.start <= start < c.end), Span(0, len(text), text))
-    words = [(t.start + clause.start, t.stem) for t in tokens(clause.text) if _is_context(t.norm)]
+    toks = [(t.start + clause.start, t) for t in tokens(clause.text)]
+    mine = [k for k, (s, _) in enumerate(toks) if start <= s < end]
+    others = [k for k, (s, t) in enumerate(toks) if t.norm[:1].isdigit() and not start <= s < end]
+
+    def nearer_mine(k: int) -> bool:
+        return not mine or not others or min(abs(k - m) for m in mine) <= min(abs(k - o) for o in others)
+
+    words = [(s, t.stem) for k, (s, t) in enumerate(toks) if _is_context(t.norm) and nearer_mine(k)]
     before = [w for s, w in words if s < start][-WINDOW_BEFORE:]
     after = [w for s, w in words if s >= end][:WINDOW_AFTER]
     return frozenset(before + after)
@@ -53,15 +62,15 @@ CONTEXT_SHARE = 2 / 3
 
 
 def carries_context(want: frozenset[str], text: str) -> bool:
-    """Whether ``text`` holds at least :data:`CONTEXT_SHARE` of ``want`` (and two, when it has two
-    or more), a word counting when its stem or its first six letters match
-    ("announcement"/"announced")."""
-    if not want:
+    """Whether ``text`` holds at least :data:`CONTEXT_SHARE` of ``want`` and two of its words, a
+    word counting when its stem or its first six letters match ("announcement"/"announced"). A
+    context of one word ("up 18 percent, on revenue") does not say enough to place a value."""
+    if len(want) < 2:
         return False
     have = {t.stem for t in tokens(text)}
     prefixes = {h[:6] for h in have if len(h) >= 6}
     hits = sum(1 for w in want if w in have or (len(w) >= 6 and w[:6] in prefixes))
-    return hits >= CONTEXT_SHARE * len(want) and hits >= min(2, len(want))
+    return hits >= CONTEXT_SHARE * len(want) and hits >= 2
 
 
 _CLAUSE_END = re.compile(r"[;:()\u2013\u2014]|,\s+(?:and|but|while|whereas|although|though|which|who|with)\b|\s-\s")

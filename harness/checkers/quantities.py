@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
-from typing import Sequence
-
-from ..text import dates, numbers
-from ..text import close_spaced_numbers
+from ..text import close_spaced_numbers, dates, numbers
 from .atoms import Quantity, comparable, quantities, resolve_year, same_date, same_quantity
 from .context import carries_context, local_context
 
@@ -112,12 +109,15 @@ class Misplaced:
 
 
 def misplaced_values(claim: str, supporting: list[str], published: str | None = None,
-                     skip: frozenset[int] = frozenset()) -> list[Misplaced]:
+                     skip: frozenset[int] = frozenset(), article: Sequence[str] = ()) -> list[Misplaced]:
     """Values of ``claim`` that the article states, but not where the claim's words are: a
     supporting sentence that carries the value's local context (:func:`local_context`) states
     another value of the same measure and not this one ("cut its rate to 3.75 percent" where the
     article cut it to 3.5 percent and 3.75 was the old rate; "five members voted against" where
-    two did). ``skip``: start offsets of values already found absent from the article."""
+    two did). ``skip``: start offsets of values already found absent from the article. ``article``:
+all the article's sentences; a value that one of them states in the value's context is not
+misplaced, whichever sentences the claim was aligned to (a long claim's best sentences may all
+be about its other parts)."""
     out: list[Misplaced] = []
     supporting = [close_spaced_numbers(s) for s in supporting]
     for q in quantities(claim):
@@ -128,7 +128,8 @@ def misplaced_values(claim: str, supporting: list[str], published: str | None = 
         if any(same_quantity(x, q) for qs in about for x in qs):
             continue
         other = min((x for qs in about for x in qs if comparable(q, x)), key=lambda x: x.unit != q.unit, default=None)
-        if other is not None:
+        if other is not None and not any(carries_context(ctx, s) and any(same_quantity(x, q) for x in quantities(s))
+                                         for s in map(close_spaced_numbers, article)):
             out.append(Misplaced(q.start, q.end, q.text, "number", other.text))
     for d in dates(claim):
         if d.start in skip or d.day is None:
@@ -139,6 +140,7 @@ def misplaced_values(claim: str, supporting: list[str], published: str | None = 
         if any(same_date(mine, x) for xs in about for x in xs):
             continue
         other = next((x for xs in about for x in xs if x.day is not None), None)
-        if other is not None:
+        if other is not None and not any(carries_context(ctx, s) and any(same_date(mine, resolve_year(x, published))
+                                                                         for x in dates(s)) for s in article):
             out.append(Misplaced(d.start, d.end, d.text, "date", other.text))
     return out

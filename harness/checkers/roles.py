@@ -118,9 +118,11 @@ def _participants(heads: Iterable[Any]) -> tuple[Participant, ...]:
 def _agent_heads(v: Any, depth: int = 0) -> list[Any]:
     """The tokens that head ``v``'s agents: its subject, a passive's "by" agent, else (for a
     verb without one, or a reported verb whose subject is a pronoun) the agents it inherits from
-    the verb it depends on."""
+    the verb it depends on. A passive's "by" agent is not inherited: in "a round led by N to
+    build a plant", N need not be the one who builds."""
     heads = [k for k in v.children if k.dep_ in _AGENT_DEPS]
-    heads += [g for k in v.children if k.dep_ == "agent" for g in k.children if g.dep_ == "pobj"]
+    if depth == 0:
+        heads += [g for k in v.children if k.dep_ == "agent" for g in k.children if g.dep_ == "pobj"]
     if heads and all(h.pos_ == "PRON" for h in heads) and v.dep_ == "ccomp" and depth <= 3:
         return _agent_heads(v.head, depth + 1)  # "X announced they will ...": they are X
     if heads or depth > 3:

@@ -64,6 +64,10 @@ class Source:
         s, e = self.spans[i]
         return self.text[s:e]
 
+    def sentences(self) -> list[str]:
+        """Every sentence, in order."""
+        return [self.sentence(i) for i in range(len(self.spans))]
+
     def sentences_with(self, tok: Token) -> list[int]:
         """The sentences (ascending) that hold a form of ``tok``."""
         forms = [self.where[f] for f in _variants(tok) if f in self.where]

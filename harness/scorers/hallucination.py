@@ -34,7 +34,7 @@ from ..errors import ConfigError, HarnessError
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v23"
+VERSION = "claims-v24"
 HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation")
 """Finding kinds that make a summary unfaithful whatever the model says: a typed check that
 found a value, a name or a polarity the article does not state (or states otherwise). On the six
@@ -144,7 +144,7 @@ class HallucinationScorer:
 
     def __init__(self, model_path: str | None = None, threshold: float | None = None, window: int = 3,
                  candidates: int = 4, trap_similarity: float = 0.6, lm: str | None = None,
-                 lm_dtype: str = "bfloat16", judge_band: Sequence[float] | None = None):
+                 lm_dtype: str = "float32", judge_band: Sequence[float] | None = None):
         lm = resolve(lm)
         check_dtype(lm_dtype)
         self.model_path = str(model_path or shipped_model_path(lm is not None))
