@@ -79,6 +79,10 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
             for h in r.hallucinations:
                 trap = f" (trap {md_escape(h.trap_id)})" if h.trap_id else ""
                 lines.append(f"- hallucination `{h.kind}`{trap}: \"{md_escape(h.text, 160)}\"")
+                if h.detail:
+                    lines.append(f"  - why: {md_escape(h.detail, 240)}")
+                if h.source_evidence:
+                    lines.append(f"  - article: \"{md_escape(h.source_evidence, 240)}\"")
             beyond = r.generation.get("facts_beyond_context")
             if beyond:
                 lines.append(f"- beyond the model's context window: {', '.join(md_escape(b) for b in beyond)}")
