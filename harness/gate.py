@@ -32,6 +32,7 @@ from typing import Any, Sequence
 from .compare import Comparison, compare_runs, run_articles
 from .errors import ConfigError, HarnessError, did_you_mean
 from .records import Article, Summary
+from .report.markdown import fmt_p
 
 PASS, REGRESSION, ERROR = 0, 1, 2
 
@@ -224,7 +225,7 @@ def _significance_check(model: str, metric: str, d: Any, limit: float, sign: int
                      severity=REGRESSION)
     change = sign * d.diff
     nums = (f"baseline {d.mean_a:.3f} -> candidate {d.mean_b:.3f}, change {d.diff:+.3f} "
-            f"[95% CI {d.ci_low:+.3f}, {d.ci_high:+.3f}], p = {d.p_value:.3g}, n = {d.n}")
+            f"[95% CI {d.ci_low:+.3f}, {d.ci_high:+.3f}], p {fmt_p(d.p_value, relation=True)}, n = {d.n}")
     if change <= limit + 1e-12:
         return Check(model, metric, True, f"{nums}; {label} within {limit:g}")
     if d.p_value < alpha:
@@ -232,7 +233,7 @@ def _significance_check(model: str, metric: str, d: Any, limit: float, sign: int
     if d.min_p >= alpha:
         return Check(model, metric, False,
                      f"{nums}; {label} beyond {limit:g} on too few changed articles to test (smallest "
-                     f"possible p = {d.min_p:.3g} >= alpha {alpha:g}): fails closed")
+                     f"possible p {fmt_p(d.min_p, relation=True)} >= alpha {alpha:g}): fails closed")
     return Check(model, metric, True, f"{nums}; {label} beyond {limit:g} but not significant at alpha {alpha:g}")
 
 

@@ -34,3 +34,11 @@ def test_the_reason_and_the_evidence_are_escaped():
 def test_nothing_extra_without_a_reason_or_evidence():
     md = _report(Hallucination(0, 3, "The", "unsupported"))
     assert "- why:" not in md and "- article:" not in md
+
+
+def test_p_values_below_the_resolution_are_not_printed_as_zero():
+    from harness.report.markdown import fmt_p
+
+    assert fmt_p(3e-31) == "< 1e-4" and fmt_p(0.0, relation=True) == "< 1e-4"
+    assert fmt_p(0.0312) == "0.0312" and fmt_p(0.0312, relation=True) == "= 0.0312"
+    assert fmt_p(None) == "–"

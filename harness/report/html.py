@@ -19,7 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..records import Article, ScoreRecord
-from .markdown import strip_controls
+from .markdown import fmt_p, strip_controls
 
 if TYPE_CHECKING:
     from ..compare import Comparison
@@ -293,10 +293,10 @@ def render_compare_html(comparison: "Comparison", run_a: dict[str, Any], run_b: 
         for metric, d in m.metrics.items():
             ci = "" if d.ci_low is None else f" [{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
             out.append(f"<tr><td>{esc(metric)}</td><td class=num>{_num(d.mean_a)}</td><td class=num>{_num(d.mean_b)}</td>"
-                       f"<td class=num>{_num(d.diff, '+.3f')}{ci}</td><td class=num>{_num(d.p_value, '.3g')}</td>"
+                       f"<td class=num>{_num(d.diff, '+.3f')}{ci}</td><td class=num>{html.escape(fmt_p(d.p_value))}</td>"
                        f"<td class=num>{d.n}</td></tr>")
-        out.append(f"</table><p>Facts lost: {len(m.lost)}, gained: {len(m.gained)} (McNemar exact p = "
-                   f"{m.mcnemar_p:.3g}); traps newly hit: {len(m.new_traps)}; unscored A {m.unscored_a}/{m.n_a}, "
+        out.append(f"</table><p>Facts lost: {len(m.lost)}, gained: {len(m.gained)} (McNemar exact p "
+                   f"{html.escape(fmt_p(m.mcnemar_p, relation=True))}); traps newly hit: {len(m.new_traps)}; unscored A {m.unscored_a}/{m.n_a}, "
                    f"B {m.unscored_b}/{m.n_b}.</p>")
         if m.lost or m.gained:
             out.append("<table><tr><th>change</th><th>article</th><th>fact</th><th>statement</th><th>A</th><th>B</th></tr>")

@@ -36,6 +36,21 @@ def fmt_metric(m: dict[str, Any] | None, pct: bool = True) -> str:
     return f"{m['mean']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
 
 
+P_RESOLUTION = 1e-4
+"""p-values below this print as "< 1e-4" (a sign-flip test's draws cannot resolve smaller ones,
+and an exact one's tiny values are no more telling)."""
+
+
+def fmt_p(p: float | None, relation: bool = False) -> str:
+    """A p-value for people: three significant digits, "< 1e-4" below :data:`P_RESOLUTION`, "–"
+    when there is none; with ``relation``, "= 0.031" for a value (to follow "p ")."""
+    if p is None:
+        return "–"
+    if p < P_RESOLUTION:
+        return f"< {P_RESOLUTION:g}"
+    return f"= {p:.3g}" if relation else f"{p:.3g}"
+
+
 def headline_table(run: dict[str, Any]) -> list[str]:
     """Rows of the per-model headline table."""
     rows = ["| model | coverage (95% CI) | hallucination rate (95% CI) | faithful share | traps hit / article | n | unscored |",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .markdown import md_escape
+from .markdown import fmt_p, md_escape
 
 if TYPE_CHECKING:
     from ..gate import GateResult
@@ -53,7 +53,7 @@ def render_gate_markdown(result: "GateResult", max_facts: int = 40) -> str:
                 c = by.get((m.model, metric))
                 ci = "" if d.ci_low is None else f" [{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
                 lines.append(f"| {md_escape(m.model, 60)} | {LABELS[metric]} | {_fmt(d.mean_a)} | {_fmt(d.mean_b)} | "
-                             f"{_fmt(d.diff, True)}{ci} | {'–' if d.p_value is None else f'{d.p_value:.3g}'} | "
+                             f"{_fmt(d.diff, True)}{ci} | {fmt_p(d.p_value)} | "
                              f"{_verdict(c)} |")
             for name in ("unscored_share", "new_trap_hits"):
                 c = by.get((m.model, name))
@@ -91,7 +91,7 @@ def _facts_section(m, max_facts: int) -> list[str]:
     if not (m.lost or m.gained or m.new_traps):
         return []
     lines = [f"<details><summary><b>{md_escape(m.model, 60)}</b>: {len(m.lost)} fact(s) lost, "
-             f"{len(m.gained)} gained (exact McNemar p = {m.mcnemar_p:.3g}), {len(m.new_traps)} trap(s) newly hit"
+             f"{len(m.gained)} gained (exact McNemar p {fmt_p(m.mcnemar_p, relation=True)}), {len(m.new_traps)} trap(s) newly hit"
              "</summary>", ""]
     for f in m.lost[:max_facts]:
         what = f": {md_escape(f.statement, 200)}" if f.statement else ""
