@@ -47,7 +47,7 @@ def fmt_p(p: float | None, relation: bool = False) -> str:
     if p is None:
         return "–"
     if p < P_RESOLUTION:
-        return f"< {P_RESOLUTION:g}"
+        return "< 1e-4"
     return f"= {p:.3g}" if relation else f"{p:.3g}"
 
 
