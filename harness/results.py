@@ -129,6 +129,7 @@ def load_run(run_dir: str | Path) -> tuple[dict[str, Any], list[ScoreRecord]]:
         raise InputError(f"{run_path}: cannot read: {exc.strerror or exc}") from None
     if not isinstance(run, dict) or not isinstance(run.get("models"), dict):
         raise InputError(f"{run_path}: not a run file (expected an object with 'models')")
+    run = in_config_order(run)
     records = []
     problems = []
     for line, obj in read_jsonl(scores_path):
@@ -139,3 +140,16 @@ def load_run(run_dir: str | Path) -> tuple[dict[str, Any], list[ScoreRecord]]:
     if problems:
         raise InputError(f"{scores_path}: unusable score records", problems)
     return run, records
+
+
+def in_config_order(run: dict[str, Any]) -> dict[str, Any]:
+    """``run`` (a parsed ``run.json``, whose keys are stored sorted) with its ``models`` in the
+    order of the config's ``models:`` list, so that tables list them as the user wrote them."""
+    models = run.get("models")
+    specs = (run.get("config") or {}).get("models") or []
+    if not isinstance(models, dict) or not isinstance(specs, list):
+        return run
+    order = [m.get("name") for m in specs if isinstance(m, dict) and m.get("name") in models]
+    order += [name for name in models if name not in order]
+    return {**run, "models": {name: models[name] for name in order}}
+

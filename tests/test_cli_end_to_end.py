@@ -118,3 +118,20 @@ def test_eval_names_a_partly_unscored_model(cli, tmp_path):
     code, out, err = cli("eval", "--config", cfg, "--quiet")
     assert code == 0, err
     assert "unscored: 1 of 2 summaries of saved; first reason: no saved summary for 'tiny-trial'" in err
+
+
+def test_tables_list_the_models_in_config_order(cli, tmp_path):
+    config = tmp_path / "order.yaml"
+    config.write_text("dataset: tests/data/tiny.jsonl\nrun_id: order\nmodels:\n"
+                      "  - {name: zeta-reference, backend: reference}\n"
+                      "  - {name: alpha-lead, backend: lead, sentences: 2}\n", encoding="utf-8")
+    code, out, err = cli("eval", "--config", config, "--set", f"output_dir={tmp_path}", "--quiet")
+    assert code == 0, err
+    assert out.index("zeta-reference") < out.index("alpha-lead")  # the console table
+    for name in ("report.md", "report.html"):
+        text = (tmp_path / "order" / name).read_text(encoding="utf-8")
+        assert text.index("zeta-reference") < text.index("alpha-lead"), name
+    code, _, err = cli("report", tmp_path / "order")  # re-rendered from run.json, whose keys are sorted
+    assert code == 0, err
+    text = (tmp_path / "order" / "report.md").read_text(encoding="utf-8")
+    assert text.index("zeta-reference") < text.index("alpha-lead")

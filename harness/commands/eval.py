@@ -62,8 +62,9 @@ def print_headline(run_dir) -> dict:
     import json
 
     from ..cli import clean
+    from ..results import in_config_order
 
-    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    run = in_config_order(json.loads((run_dir / "run.json").read_text(encoding="utf-8")))
     print(f"results: {clean(str(run_dir))}")
     for name, info in run["models"].items():
         m = info["metrics"]
