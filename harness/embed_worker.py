@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -200,6 +201,9 @@ AHEAD = Ahead()
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the parent handles it and closes the
+    # pipe, which ends this helper at its next read (no traceback of its own).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # nothing but replies on the reply channel: other output goes to stderr
     serve(sys.stdin.buffer, _replies)

@@ -216,3 +216,18 @@ def test_with_the_helper_on_this_process_never_loads_the_encoder(tmp_path):
                          env=dict(os.environ, PYTHONPATH=str(root)))
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_ctrl_c_leaves_the_helper_quiet_until_its_pipe_closes():
+    """Ctrl-C reaches the helper too (the terminal signals the whole process group): it prints no
+    traceback and ends cleanly once the parent closes its pipe."""
+    proc = subprocess.Popen([sys.executable, "-m", "harness.embed_worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3)  # past its imports, waiting for a job
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    assert proc.poll() is None  # still serving: the parent decides when it ends
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+    err = proc.stderr.read().decode()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
