@@ -7,6 +7,7 @@ Keys equal the :class:`RunConfig` fields; unknown keys are errors naming the key
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import dataclasses
 import importlib
 import re
@@ -14,7 +15,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import yaml
 
@@ -116,7 +117,6 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         _apply_override(raw, item)
     raw.setdefault("name", re.sub(r"[^A-Za-z0-9._-]+", "-", p.stem).strip("-") or "run")
     config = from_mapping(raw, str(p))
-    check_components(config)
     if not config.dataset.startswith("hf:") and not resolve_path(config.dataset, config.source).exists():
         raise ConfigError(f"{p}: dataset: no such file or folder: {config.dataset!r} (relative paths are "
                           f"taken from the current folder, else from the config's folder)")
@@ -160,29 +160,85 @@ def _apply_override(raw: dict[str, Any], item: str) -> None:
         raise ConfigError(f"--set {key}: {path} is a {type(target).__name__}, not a mapping")
 
 
+class Problems:
+    """Config problems gathered in one pass and raised together (:meth:`raise_any`), so that a
+    user fixes every typo at once."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        """Run the block; a :class:`ConfigError` it raises is kept, and the next check goes on."""
+        try:
+            yield
+        except ConfigError as exc:
+            self.messages.extend(str(exc).splitlines())
+
+    def raise_any(self) -> None:
+        """Raise one :class:`ConfigError` naming every problem kept, if any."""
+        if len(self.messages) == 1:
+            raise ConfigError(self.messages[0])
+        if self.messages:
+            raise ConfigError(f"{len(self.messages)} problems:\n" + "\n".join(f"  {m}" for m in self.messages))
+
+
 def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
-    """Validate a parsed config mapping into a :class:`RunConfig`."""
+    """Validate a parsed config mapping into a :class:`RunConfig`, every model's backend and
+    every scorer's parameters included; all problems are reported together."""
+    problems = Problems()
     for key in raw:
         if key not in _FIELDS:
-            raise ConfigError(f"{source}: {key}: unknown key." + did_you_mean(str(key), _FIELDS))
+            problems.messages.append(f"{source}: {key}: unknown key." + did_you_mean(str(key), _FIELDS))
     for key in ("dataset", "models"):
         if key not in raw:
-            raise ConfigError(f"{source}: missing key {key!r}")
-    _expect(raw, "dataset", str, source)
-    models = raw["models"]
+            problems.messages.append(f"{source}: missing key {key!r}")
+    models: list[dict[str, Any]] = []
+    with problems.check():
+        _expect(raw, "dataset", str, source)
+    with problems.check():
+        models = _models(raw["models"], source, problems) if "models" in raw else []
+    scorers: dict[str, dict[str, Any]] = {}
+    with problems.check():
+        scorers = _scorers(raw.get("scorers", {"coverage": {}, "hallucination": {}}), source)
+    for key, typ in (("output_dir", str), ("name", str), ("input", str), ("seed", int),
+                     ("bootstrap", int), ("cache", bool), ("executor", str), ("gate", dict), ("limit", int)):
+        with problems.check():
+            _expect(raw, key, typ, source)
+            _check_value(raw, key, source)
+    with problems.check():
+        run_id = raw.get("run_id")
+        if run_id is not None and (not isinstance(run_id, str) or not _SAFE_NAME.fullmatch(run_id)):
+            raise ConfigError(f"{source}: run_id: letters, digits and ._- only (no paths), got {run_id!r}")
+    check_components(models, scorers, source, problems)
+    problems.raise_any()
+    values = {k: v for k, v in raw.items() if k in _FIELDS}
+    values["models"] = tuple(dict(m) for m in models)
+    values["scorers"] = scorers
+    return RunConfig(**values, source=source)
+
+
+def _models(models: Any, source: str, problems: Problems) -> list[dict[str, Any]]:
+    """The ``models:`` entries that are well-formed enough to check further (each problem kept)."""
     if not isinstance(models, list) or not models:
         raise ConfigError(f"{source}: models: must be a non-empty list of mappings")
-    names = set()
+    names: set[str] = set()
+    good = []
     for i, m in enumerate(models):
-        if not isinstance(m, dict):
-            raise ConfigError(f"{source}: models[{i}]: must be a mapping with 'name' and 'backend'")
-        name = m.get("name")
-        if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
-            raise ConfigError(f"{source}: models[{i}].name: required; letters, digits and ._- only, got {name!r}")
-        if name in names:
-            raise ConfigError(f"{source}: models[{i}].name: duplicate model name {name!r}")
-        names.add(name)
-    scorers = raw.get("scorers", {"coverage": {}, "hallucination": {}})
+        with problems.check():
+            if not isinstance(m, dict):
+                raise ConfigError(f"{source}: models[{i}]: must be a mapping with 'name' and 'backend'")
+            name = m.get("name")
+            if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
+                raise ConfigError(f"{source}: models[{i}].name: required; letters, digits and ._- only, got {name!r}")
+            if name in names:
+                raise ConfigError(f"{source}: models[{i}].name: duplicate model name {name!r}")
+            names.add(name)
+            good.append(m)
+    return good
+
+
+def _scorers(scorers: Any, source: str) -> dict[str, dict[str, Any]]:
     if isinstance(scorers, list):
         scorers = {str(s): {} for s in scorers}
     if not isinstance(scorers, dict):
@@ -190,68 +246,76 @@ def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
     for k, v in scorers.items():
         if v is not None and not isinstance(v, dict):
             raise ConfigError(f"{source}: scorers.{k}: parameters must be a mapping, got {type(v).__name__}")
-    scorers = {str(k): (v or {}) for k, v in scorers.items()}
-    if not scorers:
+    out = {str(k): (v or {}) for k, v in scorers.items()}
+    if not out:
         raise ConfigError(f"{source}: scorers: no scorer given")
-    for key, typ in (("output_dir", str), ("name", str), ("input", str), ("seed", int),
-                     ("bootstrap", int), ("cache", bool), ("executor", str), ("gate", dict)):
-        _expect(raw, key, typ, source)
-    if raw.get("limit") is not None:
-        _expect(raw, "limit", int, source)
-    for key, low in (("limit", 1), ("seed", 0), ("bootstrap", 0)):
-        if raw.get(key) is not None and raw[key] < low:
-            raise ConfigError(f"{source}: {key}: must be at least {low}, got {raw[key]!r}")
-    output_dir = raw.get("output_dir", "results")
-    if not output_dir.strip() or ".." in Path(output_dir).parts or not output_dir.isprintable():
+    return out
+
+
+def _check_value(raw: dict[str, Any], key: str, source: str) -> None:
+    """The checks of one top-level key's value beyond its type."""
+    value = raw.get(key)
+    if value is None:
+        return
+    low = {"limit": 1, "seed": 0, "bootstrap": 0}.get(key)
+    if low is not None and value < low:
+        raise ConfigError(f"{source}: {key}: must be at least {low}, got {value!r}")
+    if key == "output_dir" and (not value.strip() or ".." in Path(value).parts or not value.isprintable()):
         raise ConfigError(f"{source}: output_dir: must name a folder without '..' parts or control "
-                          f"characters, got {output_dir!r}")
-    name = raw.get("name", "run")
-    if not name.strip(". ") or "/" in name or "\\" in name or not name.isprintable():
+                          f"characters, got {value!r}")
+    if key == "name" and (not value.strip(". ") or "/" in value or "\\" in value or not value.isprintable()):
         raise ConfigError(f"{source}: name: names the run folder when run_id is not set, so no path "
-                          f"separators, control characters or dots only, got {name!r}")
-    if raw.get("input", "body") not in ("body", "page"):
-        raise ConfigError(f"{source}: input: must be 'body' or 'page', got {raw['input']!r}")
-    from .executors import available as executors
+                          f"separators, control characters or dots only, got {value!r}")
+    if key == "input" and value not in ("body", "page"):
+        raise ConfigError(f"{source}: input: must be 'body' or 'page', got {value!r}")
+    if key == "executor":
+        from .executors import available as executors
 
-    if raw.get("executor", "local") not in executors():
-        raise ConfigError(f"{source}: executor: unknown executor {raw['executor']!r}." +
-                          did_you_mean(str(raw["executor"]), executors()))
-    run_id = raw.get("run_id")
-    if run_id is not None and (not isinstance(run_id, str) or not _SAFE_NAME.fullmatch(run_id)):
-        raise ConfigError(f"{source}: run_id: letters, digits and ._- only (no paths), got {run_id!r}")
-    values = {k: v for k, v in raw.items() if k in _FIELDS}
-    values["models"] = tuple(dict(m) for m in models)
-    values["scorers"] = scorers
-    return RunConfig(**values, source=source)
+        if value not in executors():
+            raise ConfigError(f"{source}: executor: unknown executor {value!r}." + did_you_mean(str(value), executors()))
 
 
-def check_components(config: RunConfig) -> None:
+def check_components(models: Sequence[dict[str, Any]], scorers: dict[str, dict[str, Any]], source: str,
+                     problems: Problems) -> None:
     """Every model's backend and every scorer exists and gets only parameters it accepts
-    (checked against the constructor's signature, before anything runs)."""
+    (checked against the constructor's signature, before anything runs); each problem is kept
+    in ``problems``."""
     from . import scorers as scorer_registry, summarizers as summarizer_registry
 
-    src = config.source
-    for i, spec in enumerate(config.models):
-        where = f"{src}: models[{i}]"
-        backend = spec.get("backend")
-        if not isinstance(backend, str) or not backend:
-            raise ConfigError(f"{where}.backend: missing or not a string. "
-                              f"Available: {', '.join(summarizer_registry.available())}.")
-        if backend not in summarizer_registry.available():
-            raise ConfigError(f"{where}.backend: unknown summarizer backend {backend!r}."
-                              + did_you_mean(backend, summarizer_registry.available()))
-        cls = _import_component(summarizer_registry._load_class, backend, f"{where}.backend")
-        params = {k: v for k, v in spec.items() if k != "backend"}
-        summarizer_registry.check_params(cls, params, where)
-        check_param_types(cls, params, where)
-    for name, params in config.scorers.items():
-        where = f"{src}: scorers.{name}"
-        if name not in scorer_registry.available():
-            raise ConfigError(f"{src}: scorers: unknown scorer {name!r}." + did_you_mean(name, scorer_registry.available()))
-        module, _, cls_name = scorer_registry._REGISTRY[name].partition(":")
-        cls = _import_component(lambda _: getattr(importlib.import_module(module), cls_name), name, where)
-        summarizer_registry.check_params(cls, dict(params), where)
-        check_param_types(cls, dict(params), where)
+    for i, spec in enumerate(models):
+        where = f"{source}: models[{i}]"
+        with problems.check():
+            backend = spec.get("backend")
+            if not isinstance(backend, str) or not backend:
+                raise ConfigError(f"{where}.backend: missing or not a string. "
+                                  f"Available: {', '.join(summarizer_registry.available())}.")
+            if backend not in summarizer_registry.available():
+                raise ConfigError(f"{where}.backend: unknown summarizer backend {backend!r}."
+                                  + did_you_mean(backend, summarizer_registry.available()))
+            cls = _import_component(summarizer_registry._load_class, backend, f"{where}.backend")
+            _check_params(cls, {k: v for k, v in spec.items() if k != "backend"}, where, problems)
+    for name, params in scorers.items():
+        where = f"{source}: scorers.{name}"
+        with problems.check():
+            if name not in scorer_registry.available():
+                raise ConfigError(f"{source}: scorers: unknown scorer {name!r}."
+                                  + did_you_mean(name, scorer_registry.available()))
+            module, _, cls_name = scorer_registry._REGISTRY[name].partition(":")
+            cls = _import_component(lambda _: getattr(importlib.import_module(module), cls_name), name, where)
+            _check_params(cls, dict(params), where, problems)
+
+
+def _check_params(cls: Any, params: dict[str, Any], where: str, problems: Problems) -> None:
+    """Each key of ``params`` checked on its own (unknown, or of the wrong type), then the
+    required ones."""
+    from .summarizers import check_params
+
+    for key, value in params.items():
+        with problems.check():
+            check_params(cls, {key: value}, where, required=False)
+            check_param_types(cls, {key: value}, where)
+    with problems.check():
+        check_params(cls, params, where, unknown=False)
 
 
 def check_param_types(cls: Any, params: dict[str, Any], where: str) -> None:

@@ -73,15 +73,19 @@ def build(spec: dict[str, Any], where: str = "models") -> Summarizer:
     return cls(**spec)
 
 
-def check_params(cls: Callable[..., Any], params: dict[str, Any], where: str) -> None:
-    """Refuse unknown constructor keys with a 'did you mean' naming the key path."""
+def check_params(cls: Callable[..., Any], params: dict[str, Any], where: str, unknown: bool = True,
+                 required: bool = True) -> None:
+    """Refuse (with ``unknown``) constructor keys it does not take, with a 'did you mean' naming
+    the key path, and (with ``required``) a missing required key."""
     sig = inspect.signature(cls)
     accepted = [n for n, p in sig.parameters.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
     if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
         return
-    for key in params:
+    for key in params if unknown else ():
         if key not in accepted:
             raise ConfigError(f"{where}.{key}: unknown key." + did_you_mean(key, accepted))
+    if not required:
+        return
     missing = [
         n for n, p in sig.parameters.items()
         if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
