@@ -138,7 +138,7 @@ class FactVerdict:
 
     id: str
     """The :attr:`GoldFact.id`."""
-    status: str
+    status: FactStatus
     """covered | partial | missing | contradicted."""
     score: float
     """Credit in 0..1 (1 covered, partial credit for partial, 0 missing/contradicted)."""
@@ -157,8 +157,7 @@ class Hallucination:
     end: int
     text: str
     """``summary[start:end]``."""
-    kind: str
-    """One of :data:`HALLUCINATION_KINDS`."""
+    kind: HallucinationKind
     score: float = 1.0
     """Confidence that this is an error, 0..1."""
     trap_id: str | None = None

@@ -6,6 +6,7 @@ All functions are pure and deterministic; offsets always index the string passed
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -161,9 +162,6 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
          "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
            "trillion": 1_000_000_000_000, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-             "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "twice": 2, "half": 0.5,
-             "dozen": 12, "single": 1, "both": 2, "pair": 2}
 NUMBER_WORDS = {**_UNITS, **_TENS}
 _NUM_RE = re.compile(
     r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -333,8 +331,6 @@ def dates(text: str) -> list[DateMention]:
 
 def parse_iso_date(value: str) -> tuple[int, int, int]:
     """Parse ``YYYY-MM-DD`` strictly (raises ValueError on an impossible date)."""
-    import datetime
-
     d = datetime.date.fromisoformat(value)
     return d.year, d.month, d.day
 
@@ -344,10 +340,8 @@ WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")
 """A weekday name, capitalised as English writes it (group 1: the name)."""
 
 
-def weekday_dates(name: str, published: "datetime.date") -> set["datetime.date"]:
+def weekday_dates(name: str, published: datetime.date) -> set[datetime.date]:
     """The calendar dates a weekday named in a news text published on ``published`` can mean:
     the nearest such day on or before that date, and the nearest on or after it."""
-    import datetime
-
     back = (published.weekday() - WEEKDAYS.index(name)) % 7
     return {published - datetime.timedelta(days=back), published + datetime.timedelta(days=(7 - back) % 7)}

@@ -417,8 +417,3 @@ def near_stems(slot: frozenset[str], sv: SummaryView) -> frozenset[str]:
 def _default_idf(idf: dict[str, float]) -> float:
     """Weight of a stem the article never uses (the rarest possible)."""
     return max(idf.values()) if idf else 1.0
-
-
-def stem_set(text: str) -> set[str]:
-    """Content stems of ``text`` as a set."""
-    return {stem(t.norm) for t in tokens(text) if _content(t.norm)}
