@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -135,8 +136,35 @@ def run_differences(run_a: dict[str, Any], run_b: dict[str, Any]) -> list[str]:
     sa, sb = run_a.get("scorers", {}), run_b.get("scorers", {})
     for role in sorted(set(sa) | set(sb)):
         if sa.get(role) != sb.get(role):
-            out.append(f"{role} scorer settings differ ({sa.get(role)} vs {sb.get(role)})")
+            out.append(f"{role} scorer settings differ: {signature_difference(sa.get(role), sb.get(role))}")
     return out
+
+
+def signature_difference(a: str | None, b: str | None) -> str:
+    """The settings (``key=value`` parts of a scorer signature) two signatures disagree on,
+    e.g. "lm=smollm2-... in A only; threshold 0.5356 vs 0.6010"."""
+    if a is None or b is None:
+        return f"the scorer ran only in {'B' if a is None else 'A'}"
+
+    def parts(sig: str) -> dict[str, str]:
+        out = {}
+        for i, part in enumerate(re.split(r"\||:(?=[A-Za-z_]+=)", sig)):
+            key, sep, value = part.partition("=")
+            out[key if sep else f"#{i}"] = value if sep else part
+        return out
+
+    pa, pb = parts(a), parts(b)
+    said = []
+    for key in list(pa) + [k for k in pb if k not in pa]:
+        va, vb = pa.get(key), pb.get(key)
+        if va == vb:
+            continue
+        name = "version" if key.startswith("#") else key
+        if va is None or vb is None:
+            said.append(f"{name}={va if vb is None else vb} in {'A' if vb is None else 'B'} only")
+        else:
+            said.append(f"{name} {va} vs {vb}")
+    return "; ".join(said)
 
 
 def check_comparable(run_a: dict[str, Any], run_b: dict[str, Any], force: bool = False) -> list[str]:
@@ -145,7 +173,9 @@ def check_comparable(run_a: dict[str, Any], run_b: dict[str, Any], force: bool =
     if diffs and not force:
         raise IncomparableRuns(
             f"runs {run_a.get('run_id', 'A')!r} and {run_b.get('run_id', 'B')!r} are not comparable: "
-            + "; ".join(diffs) + ". Re-score both runs the same way, or pass --force to compare anyway.")
+            + "; ".join(diffs) + ". Score both runs with the same gold set and the same scorers settings (for "
+            "saved summaries, `harness score --config CONFIG` takes them from the config the other run used), "
+            "or pass --force to compare anyway.")
     return diffs
 
 

@@ -318,8 +318,10 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
 
 
 def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
-              progress: bool = True, seed: int = 0, bootstrap: int = 1000) -> tuple[Path, list[ScoreRecord]]:
-    """Score saved summaries against ``gold`` into ``out_dir`` (same files as ``eval``)."""
+              progress: bool = True, seed: int = 0, bootstrap: int = 1000,
+              scorers: dict[str, dict[str, Any]] | None = None) -> tuple[Path, list[ScoreRecord]]:
+    """Score saved summaries against ``gold`` into ``out_dir`` (same files as ``eval``), with
+    ``scorers`` (a config's ``scorers:`` mapping; default: both scorers, default settings)."""
     from .errors import InputError, Problem
     from .summarizers.file import read_summaries
 
@@ -346,15 +348,16 @@ def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
     with JsonlWriter(run_dir / "summaries.jsonl") as out:
         for s in summaries:
             out.write({"model": s.model, "article_id": s.article_id, "summary": s.text, "meta": s.meta})
-    scorers = build_scorers({"coverage": {}, "hallucination": {}})
-    records = score_pairs([(by_id[s.article_id], s) for s in summaries], scorers, progress)
+    scorers = scorers if scorers is not None else {"coverage": {}, "hallucination": {}}
+    built = build_scorers(scorers)
+    records = score_pairs([(by_id[s.article_id], s) for s in summaries], built, progress)
     with JsonlWriter(run_dir / "scores.jsonl") as out:
         for r in records:
             out.write(r)
     models = {s.model: {"backend": "file", "identity": {"backend": "file", "path": str(summaries_path)}}
               for s in summaries}
-    config = {"dataset": str(gold), "summaries": str(summaries_path), "command": "score"}
-    finish_run(run_dir, articles, records, {s.role: s.signature() for s in scorers}, models, config,
+    config = {"dataset": str(gold), "summaries": str(summaries_path), "command": "score", "scorers": scorers}
+    finish_run(run_dir, articles, records, {s.role: s.signature() for s in built}, models, config,
                seed, bootstrap, "body", str(gold),
                {"total": round(time.perf_counter() - t0, 3)})
     return run_dir, records

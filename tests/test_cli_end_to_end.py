@@ -135,3 +135,23 @@ def test_tables_list_the_models_in_config_order(cli, tmp_path):
     assert code == 0, err
     text = (tmp_path / "order" / "report.md").read_text(encoding="utf-8")
     assert text.index("zeta-reference") < text.index("alpha-lead")
+
+
+def test_score_with_the_eval_config_gates_against_the_eval_run(cli, tmp_path):
+    config = tmp_path / "strict.yaml"
+    config.write_text("dataset: tests/data/tiny.jsonl\nrun_id: base\nmodels:\n  - {name: lead-2, backend: lead, sentences: 2}\n"
+                      "scorers:\n  coverage: {covered_threshold: 0.6}\n  hallucination: {}\n", encoding="utf-8")
+    assert cli("eval", "--config", config, "--set", f"output_dir={tmp_path}", "--quiet")[0] == 0
+    saved = tmp_path / "base" / "summaries.jsonl"
+    # the same summaries scored with the config's scorer settings: comparable, and the gate passes
+    code, _, err = cli("score", "--config", config, "--summaries", saved, "--out", tmp_path / "rescored", "--quiet")
+    assert code == 0, err
+    code, out, err = cli("gate", "--baseline", tmp_path / "base", "--candidate", tmp_path / "rescored")
+    assert code == 0, out + err
+    # scored with the default settings instead: refused, naming the setting and how to align them
+    code, _, err = cli("score", "--gold", "tests/data/tiny.jsonl", "--summaries", saved, "--out", tmp_path / "plain",
+                       "--quiet")
+    assert code == 0, err
+    code, out, err = cli("gate", "--baseline", tmp_path / "base", "--candidate", tmp_path / "plain")
+    assert code == 2
+    assert "coverage scorer settings differ: cov 0.6 vs 0.5" in err and "harness score --config" in err
