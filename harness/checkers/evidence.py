@@ -213,11 +213,10 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     needed_list = sorted(needed)  # known only now, after the alignment
     ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True)))
     out = []
-    per_article = {id(art): (_gold_names(art), _known_dates(art, sources[_body(art)]), sources[_body(art)].sentences())
-                   for art, _ in items}
+    per_article = {id(art): (_gold_names(art), _known_dates(art, sources[_body(art)])) for art, _ in items}
     for (art, summary), row, fc in zip(items, aligned, furn_cands):
         src = sources[_body(art)]
-        extra, known_dates, sentences = per_article[id(art)]
+        extra, known_dates = per_article[id(art)]
         doc = sdocs[summary]
         tok_starts = [t.idx for t in doc]
         ents = list(doc.ents)
@@ -237,7 +236,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
                 chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
                                             f"{q.text!r} not in the article"))
             for m in misplaced_values(c.text, list(chk.supporting), art.published,
-                                      frozenset(q.start for q in novel), sentences):
+                                      frozenset(q.start for q in novel), src.sentences):
                 chk.findings.append(Finding(c.start + m.start, c.start + m.end, m.kind,
                                             f"the article states {m.source_value!r} here, not {m.text!r}"))
             stoks = [t for i in a.best for t in ndocs[src.sentence(i)]]

@@ -114,10 +114,10 @@ def misplaced_values(claim: str, supporting: list[str], published: str | None = 
     supporting sentence that carries the value's local context (:func:`local_context`) states
     another value of the same measure and not this one ("cut its rate to 3.75 percent" where the
     article cut it to 3.5 percent and 3.75 was the old rate; "five members voted against" where
-    two did). ``skip``: start offsets of values already found absent from the article. ``article``:
-all the article's sentences; a value that one of them states in the value's context is not
-misplaced, whichever sentences the claim was aligned to (a long claim's best sentences may all
-be about its other parts)."""
+    two did). ``skip``: start offsets of values already found absent from the article.
+    ``article``: all the article's sentences; a value that one of them states in the value's
+    context is not misplaced, whichever sentences the claim was aligned to (a long claim's best
+    sentences may all be about its other parts)."""
     out: list[Misplaced] = []
     supporting = [close_spaced_numbers(s) for s in supporting]
     for q in quantities(claim):

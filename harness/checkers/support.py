@@ -11,7 +11,7 @@ coverage by that window and by the whole source.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..text import STOPWORDS, Token, abbreviation_keys, dates, number_values, spaced_number_values, tokens
@@ -64,9 +64,10 @@ class Source:
         s, e = self.spans[i]
         return self.text[s:e]
 
-    def sentences(self) -> list[str]:
-        """Every sentence, in order."""
-        return [self.sentence(i) for i in range(len(self.spans))]
+    @cached_property
+    def sentences(self) -> tuple[str, ...]:
+        """Every sentence, in order (built once per source, on first use)."""
+        return tuple(self.sentence(i) for i in range(len(self.spans)))
 
     def sentences_with(self, tok: Token) -> list[int]:
         """The sentences (ascending) that hold a form of ``tok``."""
