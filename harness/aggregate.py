@@ -17,11 +17,14 @@ METRICS = ("coverage", "hallucination_rate", "faithful", "traps_hit")
 
 def bootstrap_ci(values: Sequence[float], resamples: int = 1000, seed: int = 0,
                  level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean (deterministic for a given seed)."""
+    """Percentile bootstrap CI of the mean (deterministic for a given seed). For a paired
+    comparison, ``values`` are the per-item differences (each pair resampled as one)."""
     x = np.asarray(values, dtype=float)
     if len(x) == 0:
         return (float("nan"), float("nan"))
-    if len(x) == 1 or resamples <= 0:
+    if np.all(x == x[0]):
+        return (float(x[0]), float(x[0]))
+    if resamples <= 0:
         return (float(x.mean()), float(x.mean()))
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(x), size=(resamples, len(x)))

@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from .errors import HarnessError
+from .errors import HarnessError, clean
 
 COMMANDS = ("validate", "eval", "score", "report", "compare", "gate", "meta_eval", "refit")
 
@@ -53,15 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)
         return 130
-
-
-def clean(text: str) -> str:
-    """Terminal control characters (ESC, C1 controls, bidi overrides...) replaced by ``?``:
-    messages and tables may quote untrusted input (ids, model names, summaries)."""
-    return "".join(ch if ch in "\n\t" or ch.isprintable() else "?" for ch in str(text))
-
-
-_clean = clean
 
 
 if __name__ == "__main__":  # pragma: no cover

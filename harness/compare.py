@@ -30,6 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .aggregate import bootstrap_ci
 from .errors import HarnessError
 from .records import Article, ScoreRecord
 
@@ -180,20 +181,6 @@ def check_comparable(run_a: dict[str, Any], run_b: dict[str, Any], force: bool =
 
 
 # ------------------------------------------------------------------ statistics
-def paired_bootstrap_ci(d: Sequence[float], resamples: int = 2000, seed: int = 0,
-                        level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean paired difference (pairs resampled together)."""
-    x = np.asarray(d, dtype=float)
-    if len(x) == 0:
-        return (math.nan, math.nan)
-    if len(x) == 1 or np.all(x == x[0]):
-        return (float(x[0]), float(x[0]))
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return (float(lo), float(hi))
-
-
 def sign_flip_p(d: Sequence[float], draws: int = PERMUTATION_DRAWS, seed: int = 0) -> tuple[float, float, str]:
     """Two-sided paired sign-flip permutation test of mean(d) = 0: (p, min attainable p, method).
 
@@ -230,7 +217,7 @@ def metric_diff(metric: str, a: Sequence[float], b: Sequence[float], resamples: 
     if not a:
         return MetricDiff(metric, 0, None, None, None, None, None, None, None)
     d = [y - x for x, y in zip(a, b)]
-    lo, hi = paired_bootstrap_ci(d, resamples, seed)
+    lo, hi = bootstrap_ci(d, resamples, seed)
     p, min_p, method = sign_flip_p(d, seed=seed)
     r = lambda v: round(float(v), 6)  # noqa: E731
     return MetricDiff(metric, len(d), r(np.mean(a)), r(np.mean(b)), r(np.mean(d)), r(lo), r(hi),
@@ -325,7 +312,7 @@ def run_articles(run: dict[str, Any], run_dir: str | Path, gold: str | Path | No
     """The prepared articles of a run's gold set (``gold`` overrides ``run.json``'s path), checked
     against the run's hashes: (articles, None), or (None, why they are not available)."""
     from .gold import dataset_hashes
-    from .pipeline import prepare_articles
+    from .gold import prepare_articles
 
     ds = run.get("dataset", {})
     if gold is None:

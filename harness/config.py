@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections.abc
 import contextlib
 import dataclasses
-import importlib
 import re
 import types
 import typing
@@ -89,9 +88,9 @@ def _yaml_load(text: str) -> Any:
     return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
-    """Read ``path`` (YAML, safe loading only), apply ``key=value`` overrides, validate
-    (keys, types, backends and scorers with their parameters, the dataset's existence)."""
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML file, read with the strict safe loader (plain data, no
+    duplicate keys); a :class:`ConfigError` names the file and line of any problem."""
     p = Path(path)
     if not p.is_file():
         what = "is a folder, not a config file" if p.is_dir() else "config file not found"
@@ -113,6 +112,14 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: the top level must be a mapping of keys, got {type(raw).__name__}")
+    return raw
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read ``path`` (YAML, safe loading only), apply ``key=value`` overrides, validate
+    (keys, types, backends and scorers with their parameters, the dataset's existence)."""
+    p = Path(path)
+    raw = read_yaml_mapping(p)
     for item in overrides or []:
         _apply_override(raw, item)
     raw.setdefault("name", re.sub(r"[^A-Za-z0-9._-]+", "-", p.stem).strip("-") or "run")
@@ -292,7 +299,7 @@ def check_components(models: Sequence[dict[str, Any]], scorers: dict[str, dict[s
             if backend not in summarizer_registry.available():
                 raise ConfigError(f"{where}.backend: unknown summarizer backend {backend!r}."
                                   + did_you_mean(backend, summarizer_registry.available()))
-            cls = _import_component(summarizer_registry._load_class, backend, f"{where}.backend")
+            cls = _import_component(summarizer_registry.REGISTRY, backend, f"{where}.backend")
             _check_params(cls, {k: v for k, v in spec.items() if k != "backend"}, where, problems)
     for name, params in scorers.items():
         where = f"{source}: scorers.{name}"
@@ -300,15 +307,14 @@ def check_components(models: Sequence[dict[str, Any]], scorers: dict[str, dict[s
             if name not in scorer_registry.available():
                 raise ConfigError(f"{source}: scorers: unknown scorer {name!r}."
                                   + did_you_mean(name, scorer_registry.available()))
-            module, _, cls_name = scorer_registry._REGISTRY[name].partition(":")
-            cls = _import_component(lambda _: getattr(importlib.import_module(module), cls_name), name, where)
+            cls = _import_component(scorer_registry.REGISTRY, name, where)
             _check_params(cls, dict(params), where, problems)
 
 
 def _check_params(cls: Any, params: dict[str, Any], where: str, problems: Problems) -> None:
     """Each key of ``params`` checked on its own (unknown, or of the wrong type), then the
     required ones."""
-    from .summarizers import check_params
+    from .registry import check_params
 
     for key, value in params.items():
         with problems.check():
@@ -359,9 +365,9 @@ def _fits(value: Any, hint: Any) -> bool:
     return True
 
 
-def _import_component(load: Any, name: str, where: str) -> Any:
+def _import_component(registry: Any, name: str, where: str) -> Any:
     try:
-        return load(name)
+        return registry.load(name)
     except ImportError as exc:
         raise ConfigError(f"{where}: {name!r} cannot be loaded: {exc}") from None
 

@@ -3,7 +3,7 @@
 The MiniLM forward pass is most of the arithmetic of the hallucination checks, and one batch of
 it runs on one core (:mod:`harness.encoder`); spaCy parsing and the Python half of scoring (claim
 features, hint matching) hold the GIL, so a thread cannot run beside them, but a second process
-can. The helper loads the same encoder (:func:`harness.resources.embedder`), encodes the texts it
+can. The helper loads the same encoder (:func:`harness.encoder.embedder`), encodes the texts it
 is sent and returns the vectors.
 
 Jobs run in the order they are sent. :func:`harness.resources.prefetch_embeddings` sends the
@@ -44,7 +44,7 @@ def enabled() -> bool:
 def encode(texts: list[str]) -> Any:
     """Runs in the helper (or in this process with the helper off): the embeddings of ``texts``
     (float32, one row each), from one encoder call."""
-    from .resources import embedder
+    from .encoder import embedder
 
     return embedder().encode(texts)
 

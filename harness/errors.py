@@ -62,3 +62,9 @@ def did_you_mean(name: str, choices: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return f"{hint} Available: {', '.join(sorted(choices))}."
+
+
+def clean(text: str) -> str:
+    """Terminal control characters (ESC, C1 controls, bidi overrides...) replaced by ``?``:
+    messages and tables may quote untrusted input (ids, model names, summaries)."""
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else "?" for ch in str(text))

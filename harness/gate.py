@@ -76,20 +76,11 @@ def gate_config(mapping: dict[str, Any] | None = None, where: str = "gate", **ov
 
 def load_gate_mapping(path: str | Path) -> dict[str, Any]:
     """The ``gate:`` mapping of a YAML config file (an empty mapping when it has none)."""
-    import yaml
+    from .config import read_yaml_mapping
 
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: config file not found")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{p}: the top level must be a mapping")
-    gate = raw.get("gate") or {}
+    gate = read_yaml_mapping(path).get("gate") or {}
     if not isinstance(gate, dict):
-        raise ConfigError(f"{p}: gate: must be a mapping of thresholds")
+        raise ConfigError(f"{path}: gate: must be a mapping of thresholds")
     return gate
 
 
@@ -122,6 +113,8 @@ class GateResult:
     baseline: str = ""
     candidate: str = ""
     articles: tuple[Article, ...] = field(default=(), repr=False)
+    runs: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    """The baseline's and the candidate's ``run.json``, as loaded for the comparison."""
 
     @property
     def verdict(self) -> str:
@@ -150,7 +143,7 @@ def _inject_number(body: str) -> tuple[str, int, int] | None:
 
 def run_canaries(articles: Sequence[Article], scorers: Sequence[Any], config: GateConfig) -> list[Check]:
     """The three canaries over ``articles`` with ``scorers``; one :class:`Check` each."""
-    from .pipeline import score_pairs
+    from .scorers.batch import score_pairs
 
     injected = {a.id: _inject_number(a.body if a.body is not None else a.text) for a in articles}
     pairs = [(a, Summary("canary:source", a.id, a.body if a.body is not None else a.text)) for a in articles]
@@ -205,7 +198,7 @@ def run_canaries(articles: Sequence[Article], scorers: Sequence[Any], config: Ga
 
 def candidate_scorers(run: dict[str, Any]) -> list[Any]:
     """The candidate's scorers rebuilt from its config, checked against its recorded signatures."""
-    from .pipeline import build_scorers
+    from .scorers import build_scorers
 
     spec = (run.get("config") or {}).get("scorers") or {"coverage": {}, "hallucination": {}}
     scorers = build_scorers(spec)
@@ -292,4 +285,4 @@ def run_gate(baseline: str | Path, candidate: str | Path, config: GateConfig, fo
     failed = [c.severity for c in checks if not c.passed]
     code = max(failed) if failed else PASS
     return GateResult(code, tuple(checks), config, comparison, tuple(notes), str(run_a.get("run_id", baseline)),
-                      str(run_b.get("run_id", candidate)), tuple(articles or ()))
+                      str(run_b.get("run_id", candidate)), tuple(articles or ()), (run_a, run_b))

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from .body import extract_body
 from .errors import InputError, Problem, did_you_mean
 from .records import TRAP_KINDS, Article, GoldFact, Trap, to_json
 from .text import fold, parse_iso_date, sentences
@@ -170,6 +171,11 @@ def load_gold(path: str | Path) -> list[Article]:
     if errors:
         raise InputError(f"{path}: {len(errors)} problem(s) in the gold annotations", errors)
     return articles
+
+
+def prepare_articles(path: str | Path, limit: int | None = None) -> list[Article]:
+    """Load the gold set (the first ``limit`` articles) and extract each article's body."""
+    return [extract_body(a) for a in load_gold(path)[:limit]]
 
 
 class _Where:

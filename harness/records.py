@@ -25,9 +25,31 @@ HALLUCINATION_KINDS: tuple[str, ...] = (
 TRAP_KINDS: tuple[str, ...] = HALLUCINATION_KINDS
 
 
+@dataclass(frozen=True, kw_only=True)
+class Hints:
+    """Precise-matching hints of a gold fact or a trap (keyword-only): what a summary must say
+    for the fact to be carried, or says when it falls into the trap."""
+
+    any_of: tuple[str, ...] = ()
+    """Alternative phrasings; any one of them in the summary matches."""
+    all_of: tuple[str, ...] = ()
+    """Parts that must all appear (for a fact, some of them give partial credit)."""
+    pattern: str | None = None
+    """A case-insensitive regular expression matched against the summary."""
+    date: str | None = None
+    """An ISO date (YYYY-MM-DD) the summary states, in any common English form."""
+    number: float | None = None
+    """A number the summary states ("four" and "4" both count)."""
+
+    @property
+    def has_hints(self) -> bool:
+        """True when at least one precise-matching hint is given."""
+        return bool(self.any_of or self.all_of or self.pattern or self.date or self.number is not None)
+
+
 @dataclass(frozen=True)
-class GoldFact:
-    """A key fact a good summary of the article must carry."""
+class GoldFact(Hints):
+    """A key fact a good summary of the article must carry; its hints say what carries it."""
 
     id: str
     """Unique within the article."""
@@ -37,26 +59,12 @@ class GoldFact:
     """Weight in the coverage score: 1 (nice to have) .. 3 (a summary must carry it)."""
     evidence: str | None = None
     """An exact quote from the article text that states the fact."""
-    any_of: tuple[str, ...] = ()
-    """Hint: alternative phrasings; any one of them in the summary carries the fact."""
-    all_of: tuple[str, ...] = ()
-    """Hint: parts that must all appear; some of them give partial credit."""
-    pattern: str | None = None
-    """Hint: a case-insensitive regular expression matched against the summary."""
-    date: str | None = None
-    """Hint: an ISO date (YYYY-MM-DD) the summary must state, in any common English form."""
-    number: float | None = None
-    """Hint: a number the summary must state ("four" and "4" both count)."""
-
-    @property
-    def has_hints(self) -> bool:
-        """True when at least one precise-matching hint is given."""
-        return bool(self.any_of or self.all_of or self.pattern or self.date or self.number is not None)
 
 
 @dataclass(frozen=True)
-class Trap:
-    """A false claim a careless summary tends to make, which the article does not support."""
+class Trap(Hints):
+    """A false claim a careless summary tends to make, which the article does not support; its
+    hints (the wrong date or number, the phrasings) say what makes the claim."""
 
     id: str
     """Unique within the article (shared namespace with facts)."""
@@ -64,21 +72,6 @@ class Trap:
     """The false claim as a plain sentence."""
     kind: str = "unsupported"
     """One of :data:`TRAP_KINDS` (entity, number, date, negation, ...)."""
-    any_of: tuple[str, ...] = ()
-    """Hint: phrasings that make the false claim."""
-    all_of: tuple[str, ...] = ()
-    """Hint: parts that together make the false claim."""
-    pattern: str | None = None
-    """Hint: a case-insensitive regular expression that matches the false claim."""
-    date: str | None = None
-    """Hint: the wrong ISO date a careless summary states."""
-    number: float | None = None
-    """Hint: the wrong number a careless summary states."""
-
-    @property
-    def has_hints(self) -> bool:
-        """True when at least one precise-matching hint is given."""
-        return bool(self.any_of or self.all_of or self.pattern or self.date or self.number is not None)
 
 
 @dataclass(frozen=True)

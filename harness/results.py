@@ -5,14 +5,21 @@ line with a flush per line, so a killed process never leaves a half-written file
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import os
+import platform
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
+from . import __version__
+from .aggregate import summarize_model
 from .errors import HarnessError, InputError, Problem
-from .records import ScoreRecord, score_record_from_json, to_json
+from .gold import dataset_hashes
+from .records import Article, ScoreRecord, score_record_from_json, to_json
 
 
 def dumps(value: Any) -> str:
@@ -152,4 +159,75 @@ def in_config_order(run: dict[str, Any]) -> dict[str, Any]:
     order = [m.get("name") for m in specs if isinstance(m, dict) and m.get("name") in models]
     order += [name for name in models if name not in order]
     return {**run, "models": {name: models[name] for name in order}}
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run whose ``scores.jsonl`` is on disk: what its ``run.json`` records, with the score
+    records and articles kept in memory for the reports and the headline."""
+
+    dir: Path
+    articles: Sequence[Article]
+    records: Sequence[ScoreRecord]
+    scorers: dict[str, str]
+    """Role -> the scorer's signature."""
+    models: dict[str, dict[str, Any]]
+    """Model name -> identity and cache counters (metrics and fingerprint are added on writing)."""
+    config: dict[str, Any]
+    dataset: str
+    seed: int = 0
+    bootstrap: int = 1000
+    input: str = "body"
+    timings: dict[str, float] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    """The ``run.json`` written for it (empty until :func:`write_run` has run)."""
+
+
+def write_run(run: Run) -> dict[str, Any]:
+    """Write ``run.json`` (the last file of a run: it marks the run complete) and return it,
+    models in config order."""
+    hashes = dataset_hashes(run.articles)
+    signature = "|".join([
+        f"harness:{__version__}", f"articles:{hashes['articles_sha256'][:12]}",
+        f"annotations:{hashes['annotations_sha256'][:12]}", f"input:{run.input}",
+        *[f"{role}={sig}" for role, sig in sorted(run.scorers.items())],
+        f"seed:{run.seed}", f"bootstrap:{run.bootstrap}",
+    ])
+    models = {}
+    for name, info in run.models.items():
+        records = [r for r in run.records if r.model == name]
+        models[name] = {**info, "metrics": summarize_model(records, run.bootstrap, run.seed),
+                        "fingerprint": hashlib.sha256(dumps(info.get("identity", {})).encode()).hexdigest()[:16]}
+    dataset = run.dataset
+    info = {
+        "run_id": run.dir.name,
+        "signature": signature,
+        "harness_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "config": run.config,
+        "dataset": {"path": dataset, "n_articles": len(run.articles), **hashes,
+                    "resolved_path": dataset if dataset.startswith("hf:") else str(Path(dataset).resolve())},
+        "scorers": run.scorers,
+        "seed": run.seed,
+        "bootstrap": run.bootstrap,
+        "input": run.input,
+        "versions": versions(),
+        "models": models,
+        "timings": run.timings,
+    }
+    write_atomic(run.dir / "run.json", json.dumps(info, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return in_config_order(info)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the libraries that can change a number."""
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "transformers", "tokenizers", "safetensors", "spacy", "numpy"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
 

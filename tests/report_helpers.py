@@ -37,5 +37,4 @@ def make_run(folder: Path, gold: Path, summaries: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder.parent / f"{folder.name}.summaries.jsonl"
     path.write_text("".join(json.dumps(s) + "\n" for s in summaries), encoding="utf-8")
-    run_dir, _ = run_score(gold, path, folder, progress=False)
-    return run_dir
+    return run_score(gold, path, folder, progress=False).dir

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from harness.checkers.claims import split_sentences
-from harness.pipeline import prepare_articles
+from harness.gold import prepare_articles
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 

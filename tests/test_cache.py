@@ -197,7 +197,7 @@ def test_cached_scores_are_not_reused_once_the_scoring_code_changed(tmp_path, mo
 
     def run(name):
         config = load_config(ROOT / "tests/data/tiny.yaml", [f"output_dir={tmp_path}", f"run_id={name}", "cache=true"])
-        run_dir = run_eval(config, progress=False)
+        run_dir = run_eval(config, progress=False).dir
         return json.loads((run_dir / "run.json").read_text())["models"]["lead-2"], run_dir
 
     first, first_dir = run("first")

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from harness.cli import main
-from harness.compare import (IncomparableRuns, compare_runs, mcnemar_exact, paired_bootstrap_ci,
+from harness.aggregate import bootstrap_ci
+from harness.compare import (IncomparableRuns, compare_runs, mcnemar_exact,
                              run_articles, sign_flip_p)
 from harness.results import load_run
 
@@ -49,11 +50,11 @@ def test_mcnemar_exact_values():
     assert mcnemar_exact(1, 4) == pytest.approx(12 / 32)
 
 
-def test_paired_bootstrap_ci():
-    assert paired_bootstrap_ci([0.2, 0.2, 0.2]) == (0.2, 0.2)
-    lo, hi = paired_bootstrap_ci([-0.5, -0.4, -0.6, -0.5, -0.3], seed=1)
+def test_bootstrap_ci():
+    assert bootstrap_ci([0.2, 0.2, 0.2]) == (0.2, 0.2)
+    lo, hi = bootstrap_ci([-0.5, -0.4, -0.6, -0.5, -0.3], seed=1)
     assert -0.6 <= lo <= -0.5 <= hi <= -0.3
-    assert (lo, hi) == paired_bootstrap_ci([-0.5, -0.4, -0.6, -0.5, -0.3], seed=1)
+    assert (lo, hi) == bootstrap_ci([-0.5, -0.4, -0.6, -0.5, -0.3], seed=1)
 
 
 # ------------------------------------------------------------------ runs

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from harness.checkers.coverage_model import SHIPPED, load_model
-from harness.checkers.statement import fact_slots, lexical_signals, units, view
+from harness.checkers.statement import fact_slots, lexical_signals, view
+from harness.checkers.units import units
 from harness.records import Article, GoldFact
 from harness.scorers.coverage import FactCoverageScorer
 

@@ -57,7 +57,9 @@ def test_with_the_helper_off_prefetched_embeddings_are_computed_at_once(monkeypa
 
 
 def test_scores_are_the_same_with_the_helper_on_and_off(monkeypatch):
-    from harness.pipeline import build_scorers, prepare_articles, score_pairs
+    from harness.gold import prepare_articles
+    from harness.scorers import build_scorers
+    from harness.scorers.batch import score_pairs
     from harness.records import Summary
 
     articles = prepare_articles(Path(__file__).parent / "data" / "tiny.jsonl")
@@ -201,7 +203,9 @@ def test_with_the_helper_on_this_process_never_loads_the_encoder(tmp_path):
         os.environ["HARNESS_EMBED_PROCESS"] = "1"
         from pathlib import Path
         from harness import resources
-        from harness.pipeline import build_scorers, prepare_articles, score_pairs
+        from harness.gold import prepare_articles
+        from harness.scorers import build_scorers
+        from harness.scorers.batch import score_pairs
         from dataclasses import replace
         from harness.records import Summary, Trap
         open_trap = Trap(id="moldova", statement="Moldova is leaving the treaty too.")

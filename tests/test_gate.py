@@ -12,7 +12,8 @@ from harness.cli import main
 from harness.compare import compare_runs
 from harness.errors import ConfigError
 from harness.gate import GateConfig, evaluate, gate_config, run_canaries
-from harness.pipeline import build_scorers, prepare_articles
+from harness.gold import prepare_articles
+from harness.scorers import build_scorers
 from harness.records import CoverageResult, FactVerdict, FaithfulnessResult, ScoreRecord
 
 from report_helpers import GATE, TINY, cut_references, gold_rows, make_run, references

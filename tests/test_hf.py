@@ -286,7 +286,7 @@ def test_gguf_load_uses_weight_cache_second_time(tmp_path, monkeypatch):
     # The converted copy behaves exactly like the GGUF it came from.
     assert [s.text for s in out2] == [s.text for s in out1] and all(s.text for s in out1)
     assert second.identity()["chat_template_sha256"] == ident["chat_template_sha256"]
-    from harness.summarizers.gguf_meta import read_metadata
+    from harness.weights.gguf_meta import read_metadata
 
     meta = read_metadata(folder / "tiny.Q8_0.gguf")
     assert meta["general.architecture"] == "llama" and meta["llama.block_count"] == 2

@@ -8,7 +8,8 @@ from harness.cache import FeatureCache
 from harness.checkers.likelihood import LM_FEATURES
 from harness.cli import main
 from harness.errors import InputError
-from harness.metaeval.faithfulness import balanced_accuracy, featurise, load, roc_auc
+from harness.metaeval.agreement import balanced_accuracy, roc_auc
+from harness.metaeval.faithfulness import featurise, load
 from harness.scorers.hallucination import HallucinationScorer
 from test_hf import make_causal
 
@@ -170,7 +171,8 @@ def test_featurise_analyses_only_the_rows_the_cache_lacks(tmp_path):
 
 
 def test_fit_pools_aux_into_the_weights_and_chooses_the_threshold_on_dev_rows():
-    from harness.metaeval.faithfulness_fit import choose_threshold, fit
+    from harness.metaeval.agreement import choose_threshold
+    from harness.metaeval.faithfulness_fit import fit
     from harness.scorers.hallucination import predict
 
     X = [{"a": v} for v in (0.1, 0.2, 0.3, 0.7, 0.8, 0.9)]

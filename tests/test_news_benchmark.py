@@ -10,7 +10,7 @@ import pytest
 
 from harness.checkers.hints import match_hints
 from harness.gold import read_gold
-from harness.pipeline import prepare_articles
+from harness.gold import prepare_articles
 
 NEWS = Path(__file__).resolve().parents[1] / "benchmarks/news/articles.jsonl"
 ARTICLES = prepare_articles(NEWS)

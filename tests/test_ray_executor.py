@@ -21,7 +21,8 @@ from harness import scorers, summarizers  # noqa: E402
 from harness.config import load_config  # noqa: E402
 from harness.errors import ConfigError  # noqa: E402
 from harness.executors.ray import RayExecutor  # noqa: E402
-from harness.pipeline import prepare_articles, run_eval  # noqa: E402
+from harness.gold import prepare_articles  # noqa: E402
+from harness.pipeline import run_eval  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -36,15 +37,15 @@ def local_ray():
     sys.path.insert(0, str(TESTS))
     for backend in ("CrashOnce", "Poison", "Slow", "Counting"):
         summarizers.register(backend.lower(), f"{HELPERS}:{backend}")
-    scorers._REGISTRY["crash-coverage"] = f"{HELPERS}:CrashOnceCoverage"
+    scorers.REGISTRY.register("crash-coverage", f"{HELPERS}:CrashOnceCoverage")
     ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING", log_to_driver=False)
     try:
         yield
     finally:
         ray.shutdown()
         for backend in ("crashonce", "poison", "slow", "counting"):
-            summarizers._REGISTRY.pop(backend, None)
-        scorers._REGISTRY.pop("crash-coverage", None)
+            summarizers.REGISTRY.unregister(backend)
+        scorers.REGISTRY.unregister("crash-coverage")
         sys.path.remove(str(TESTS))
         if old is None:
             os.environ.pop("PYTHONPATH", None)
@@ -92,7 +93,7 @@ LEAD = {"name": "lead-2", "backend": "lead", "sentences": 2}
 
 def test_cli_executor_ray_gives_byte_identical_results_on_the_tiny_config(tmp_path, cli):
     config = load_config(TESTS / "data" / "tiny.yaml", [f"output_dir={tmp_path / 'local'}"])
-    local = run_eval(config, progress=False)
+    local = run_eval(config, progress=False).dir
     code, out, err = cli("eval", "--config", TESTS / "data" / "tiny.yaml", "--set", f"output_dir={tmp_path / 'ray'}",
                          "--quiet", "--executor", "ray", "--workers", "2")
     assert code == 0, err
@@ -105,10 +106,10 @@ def test_cli_executor_ray_gives_byte_identical_results_on_the_tiny_config(tmp_pa
 
 def test_workers_dying_mid_run_in_generation_and_scoring_are_retried_on_fresh_actors(tmp_path):
     gold = _gold(tmp_path, 3)  # 6 articles, batches of 1: 6 generation tasks on 2 workers
-    local = run_eval(_config(tmp_path, "local", gold, [LEAD]), progress=False)
+    local = run_eval(_config(tmp_path, "local", gold, [LEAD]), progress=False).dir
     crash = {"name": "lead-2", "backend": "crashonce", "marker": str(tmp_path / "gen-crashed"), "batch_size": 1}
     crash_scorers = {"crash-coverage": {"marker": str(tmp_path / "score-crashed")}, "hallucination": {}}
-    remote = run_eval(_config(tmp_path, "ray", gold, [crash], crash_scorers), progress=False, **_ray())
+    remote = run_eval(_config(tmp_path, "ray", gold, [crash], crash_scorers), progress=False, **_ray()).dir
     for marker in ("gen-crashed", "score-crashed"):
         assert (tmp_path / marker).exists(), f"{marker}: the worker never crashed: nothing was tested"
     assert _files(remote) == _files(local)
@@ -137,9 +138,9 @@ def test_worker_killed_by_ray_kill_mid_run_and_errors_in_workers(tmp_path):
 
 def test_a_batch_that_always_kills_its_worker_ends_unscored_with_the_reason(tmp_path):
     gold = _gold(tmp_path, 3)
-    local = run_eval(_config(tmp_path, "local", gold, [LEAD]), progress=False)
+    local = run_eval(_config(tmp_path, "local", gold, [LEAD]), progress=False).dir
     poison = {"name": "lead-2", "backend": "poison", "poison": "tiny-bridge-1", "batch_size": 1}
-    remote = run_eval(_config(tmp_path, "ray", gold, [poison]), progress=False, **_ray(max_retries=1))
+    remote = run_eval(_config(tmp_path, "ray", gold, [poison]), progress=False, **_ray(max_retries=1)).dir
     got = [json.loads(line) for line in (remote / "scores.jsonl").read_text().splitlines()]
     want = [json.loads(line) for line in (local / "scores.jsonl").read_text().splitlines()]
     assert [r["article_id"] for r in got] == [r["article_id"] for r in want]  # complete, in order
@@ -161,18 +162,18 @@ def test_generation_cache_is_kept_by_the_driver(tmp_path, monkeypatch):
     gold = _gold(tmp_path, 2)
     calls = tmp_path / "calls"
     model = {"name": "m", "backend": "counting", "calls_dir": str(calls), "batch_size": 2}
-    first = run_eval(_config(tmp_path, "first", gold, [model], cache=True), progress=False, **_ray(num_workers=1))
+    first = run_eval(_config(tmp_path, "first", gold, [model], cache=True), progress=False, **_ray(num_workers=1)).dir
     assert len(list(calls.iterdir())) == 4
     info = json.loads((first / "run.json").read_text())["models"]["m"]
     assert (info["reused"], info["generated"]) == (0, 4)
-    second = run_eval(_config(tmp_path, "second", gold, [model], cache=True), progress=False, **_ray(num_workers=1))
+    second = run_eval(_config(tmp_path, "second", gold, [model], cache=True), progress=False, **_ray(num_workers=1)).dir
     assert len(list(calls.iterdir())) == 4, "a cached summary was generated again"
     info = json.loads((second / "run.json").read_text())["models"]["m"]
     assert (info["reused"], info["generated"]) == (4, 0)
     rows = [json.loads(line) for line in (second / "summaries.jsonl").read_text().splitlines()]
     assert all(r["meta"]["cached"] is True and r["meta"]["fingerprint"] for r in rows)
     if api is not None:  # the real cache: the local wrapper reuses what the Ray run stored
-        local = run_eval(_config(tmp_path, "local", gold, [model], cache=True), progress=False)
+        local = run_eval(_config(tmp_path, "local", gold, [model], cache=True), progress=False).dir
         assert len(list(calls.iterdir())) == 4
         assert _files(local) == _files(second)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.pipeline import prepare_articles
+from harness.gold import prepare_articles
 from harness.resources import import_spacy, nlp
 from harness.ruler import index_matches
 

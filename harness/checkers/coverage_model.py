@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import HarnessError
+from ..logistic import probability
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "coverage_model.json"
 """Where the shipped coefficients live."""
@@ -46,8 +46,7 @@ class CoverageModel:
 
     def probability(self, signals: dict[str, float]) -> float:
         """P(carried) for one fact's signals (missing signals raise KeyError: a bug)."""
-        z = self.intercept + sum(c * signals[f] for c, f in zip(self.coef, self.features))
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        return probability(signals, self.features, self.coef, self.intercept)
 
 
 def _digest(variant: dict[str, Any]) -> str:
@@ -85,12 +84,3 @@ def fit_variant(rows: Sequence[dict[str, float]], labels: Sequence[int], feature
     lr = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x, np.asarray(labels))
     return {"features": list(features), "coef": [round(float(v), 6) for v in lr.coef_[0]],
             "intercept": round(float(lr.intercept_[0]), 6), "C": c, "class_weight": "balanced"}
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

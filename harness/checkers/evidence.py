@@ -128,7 +128,7 @@ class _Plan:
 _PLANS: "OrderedDict[tuple, _Plan]" = OrderedDict()
 on_clear(_PLANS.clear)
 _PLANS_KEPT = 5
-"""Plans kept: those of the batches sent ahead (:data:`harness.pipeline.PREFETCH_CHUNKS`), the
+"""Plans kept: those of the batches sent ahead (:data:`harness.scorers.batch.PREFETCH_CHUNKS`), the
 one being scored and the next call's first batch, so that each batch is planned once."""
 
 

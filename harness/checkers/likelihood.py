@@ -107,8 +107,8 @@ class LikelihoodJudge:
     def files(self) -> Any:
         """The located model files (nothing is loaded or downloaded)."""
         if self._files is None:
-            from ..summarizers import presets
-            from ..summarizers.hf_files import ModelFiles, locate
+            from ..weights import presets
+            from ..weights.files import ModelFiles, locate
 
             preset = self.lm if self.lm in presets.PRESETS else None
             if preset is None and not Path(self.lm).expanduser().exists():
@@ -132,7 +132,7 @@ class LikelihoodJudge:
             if self._model is None:
                 import torch
 
-                from ..resources import bound_heap_growth
+                from ..heap import bound_heap_growth
 
                 bound_heap_growth()  # activations: big buffers go back to the system when freed
                 try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 
 from ..config import load_config
+from ..errors import clean
 from ..pipeline import run_eval
+from ..results import Run
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,12 +40,11 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     executor, options = executor_choice(args, config.executor)
     config = dataclasses.replace(config, executor=executor)  # run.json says where it ran
-    run_dir = run_eval(config, limit=args.limit, use_cache=False if args.no_cache else None,
-                       refresh=args.refresh, progress=not args.quiet, executor=executor,
-                       executor_options=options)
-    run = print_headline(run_dir)
-    if any(info["metrics"]["coverage"]["n_unscored"] for info in run["models"].values()):
-        report_unscored(run_dir)
+    run = run_eval(config, limit=args.limit, use_cache=False if args.no_cache else None,
+                   refresh=args.refresh, progress=not args.quiet, executor=executor,
+                   executor_options=options)
+    print_headline(run)
+    report_unscored(run)
     return 0  # unscored pairs are counted in the run; failing on them is the gate's job
 
 
@@ -57,38 +59,25 @@ def executor_choice(args: argparse.Namespace, configured: str) -> tuple[str, dic
     return name, options
 
 
-def print_headline(run_dir) -> dict:
-    """Print the headline table of a finished run and where its files are; returns its run.json."""
-    import json
-
-    from ..cli import clean
-    from ..results import in_config_order
-
-    run = in_config_order(json.loads((run_dir / "run.json").read_text(encoding="utf-8")))
-    print(f"results: {clean(str(run_dir))}")
-    for name, info in run["models"].items():
+def print_headline(run: Run) -> None:
+    """Print where a finished run's files are and its headline table (models in config order)."""
+    print(f"results: {clean(str(run.dir))}")
+    for name, info in run.info["models"].items():
         m = info["metrics"]
         cov, hal = m["coverage"], m["hallucination_rate"]
         fmt = lambda x: "n/a" if x.get("mean") is None else f"{x['mean']:.3f} [{x['ci_low']:.3f}, {x['ci_high']:.3f}]"
         print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={max(cov['n'], hal['n'])} unscored={cov['n_unscored']}")
-    return run
 
 
-def report_unscored(run_dir) -> None:
+def report_unscored(run: Run) -> None:
     """Name on stderr each model with unscored summaries, how many and the first reason
     (``harness gate`` then fails a run past its ``max_unscored_share``)."""
-    import sys
-    from pathlib import Path
-
-    from ..cli import clean
-    from ..results import read_jsonl
-
     total: dict[str, int] = {}
     unscored: dict[str, list] = {}  # model -> [count, first reason]
-    for _, row in read_jsonl(Path(run_dir) / "scores.jsonl"):
-        total[row["model"]] = total.get(row["model"], 0) + 1
-        if row.get("unscored"):
-            unscored.setdefault(row["model"], [0, row["unscored"]])[0] += 1
+    for r in run.records:
+        total[r.model] = total.get(r.model, 0) + 1
+        if r.unscored:
+            unscored.setdefault(r.model, [0, r.unscored])[0] += 1
     for name, (count, reason) in unscored.items():
         print(f"unscored: {count} of {total[name]} summaries of {clean(name)}; first reason: {clean(reason)[:300]}",
               file=sys.stderr)
@@ -98,6 +87,6 @@ def quiet_libraries() -> None:
     """Silence the progress bars of the model libraries (read when they are first imported)."""
     import os
 
-    os.environ["HARNESS_QUIET"] = "1"  # see harness.summarizers.hf_files.gguf_progress_bar
+    os.environ["HARNESS_QUIET"] = "1"  # see harness.weights.files.gguf_progress_bar
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -73,10 +73,8 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(Path(args.markdown), render_gate_markdown(result))
     if args.html:
         from ..report.html import render_compare_html
-        from ..results import load_run
 
-        run_a, recs_a = load_run(args.baseline)
-        run_b, recs_b = load_run(args.candidate)
+        run_a, run_b = result.runs
         write_atomic(Path(args.html), render_compare_html(result.comparison, run_a, run_b,
                                                           list(result.articles) or None, result))
     if args.json:

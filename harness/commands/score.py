@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         quiet_libraries()
     import sys
 
-    from ..cli import clean
+    from ..errors import clean
     from ..summarizers.file import read_summaries
 
     _, problems = read_summaries(args.summaries)  # warnings (a last line cut short) are shown here
@@ -48,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
         from ..errors import ConfigError
 
         raise ConfigError("harness score: give --gold FILE, or --config FILE whose dataset is the gold set")
-    run_dir, records = run_score(gold, args.summaries, Path(args.out), progress=not args.quiet, **settings)
-    print_headline(run_dir)
-    return 1 if any(r.unscored for r in records) else 0
+    run = run_score(gold, args.summaries, Path(args.out), progress=not args.quiet, **settings)
+    print_headline(run)
+    return 1 if any(r.unscored for r in run.records) else 0

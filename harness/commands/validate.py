@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import clean
+from ..errors import clean
 from ..errors import HarnessError
 from ..gold import read_gold
 

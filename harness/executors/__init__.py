@@ -14,16 +14,16 @@ and are imported on first use.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from ..errors import ConfigError, did_you_mean
+from ..registry import Registry
 from ..records import Article, ScoreRecord, Summary
 
-_REGISTRY = {
+REGISTRY = Registry("executor", {
     "local": "harness.executors.local:LocalExecutor",
     "ray": "harness.executors.ray:RayExecutor",
-}
+})
 
 
 class Executor(Protocol):
@@ -50,12 +50,11 @@ class Executor(Protocol):
 
 def available() -> list[str]:
     """Registered executor names."""
-    return sorted(_REGISTRY)
+    return REGISTRY.available()
 
 
 def build(name: str, **options: Any) -> Executor:
     """The executor registered as ``name``."""
-    if name not in _REGISTRY:
+    if name not in REGISTRY:
         raise ConfigError(f"executor: unknown executor {name!r}." + did_you_mean(name, available()))
-    module, _, cls = _REGISTRY[name].partition(":")
-    return getattr(importlib.import_module(module), cls)(**options)
+    return REGISTRY.load(name)(**options)

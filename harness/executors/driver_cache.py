@@ -31,8 +31,6 @@ class DriverCache:
 
     def __init__(self, spec: dict[str, Any], identity: dict[str, Any], use_cache: bool,
                  refresh: bool, cacheable: bool = True, batch_size: int | None = None):
-        from ..pipeline import CHEAP_BACKENDS
-
         self.name = spec["name"]
         self.identity = identity
         self.refresh = refresh
@@ -41,14 +39,13 @@ class DriverCache:
         self.generated = 0
         from .. import cache as api
 
-        self.wrapped = use_cache and spec.get("backend") not in CHEAP_BACKENDS
+        self.wrapped = use_cache and cacheable
         self._api = api
-        self.lookups = self.wrapped and cacheable
-        self._cache = api.GenerationCache() if self.lookups else None
+        self._cache = api.GenerationCache() if self.wrapped else None
 
     def key(self, article: Article) -> str | None:
-        """The generation-cache key of ``article`` (None when lookups are off)."""
-        if not self.lookups:
+        """The generation-cache key of ``article`` (None when the cache is not used)."""
+        if not self.wrapped:
             return None
         return self._api.fingerprint(self.identity, self._api.article_input(article))
 
@@ -56,7 +53,7 @@ class DriverCache:
         """(hits by position, chunks of positions to generate, keys) for one batch."""
         keys = [self.key(a) for a in articles]
         found: list[Summary | None] = [None] * len(articles)
-        if not self.lookups:
+        if not self.wrapped:
             return found, [list(range(len(articles)))] if articles else [], keys
         missing = []
         for i, (article, key) in enumerate(zip(articles, keys)):

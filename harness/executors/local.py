@@ -18,9 +18,9 @@ class LocalExecutor:
     def generate(self, spec: dict[str, Any], batches: Iterable[Sequence[Article]],
                  use_cache: bool, refresh: bool) -> Iterator[list[Summary]]:
         """Build the summarizer once (cache in front) and summarise each batch."""
-        from ..pipeline import build_summarizer
+        from ..summarizers import build_cached
 
-        summarizer = build_summarizer(spec, use_cache, refresh)
+        summarizer = build_cached(spec, use_cache, refresh)
         try:
             for batch in batches:
                 yield summarizer.summarize(list(batch))
@@ -30,7 +30,8 @@ class LocalExecutor:
     def score(self, scorer_specs: dict[str, dict[str, Any]],
               batches: Iterable[Sequence[tuple[Article, Summary]]]) -> Iterator[list[ScoreRecord]]:
         """Score each batch with scorers built once per process."""
-        from ..pipeline import build_scorers, score_pairs
+        from ..scorers import build_scorers
+        from ..scorers.batch import score_pairs
 
         key = repr(sorted(scorer_specs.items()))
         if key not in self._scorers:

@@ -56,8 +56,9 @@ class _Worker:
         os.environ.setdefault("HARNESS_EMBED_PROCESS", "0")  # actors are the unit of parallelism
         # Backends registered in the driver (plugins, tests) are known here too.
         for name, target in summarizer_registry.items():
-            summarizers.register(name, target)
-        scorers._REGISTRY.update(scorer_registry)
+            summarizers.REGISTRY.register(name, target)
+        for name, target in scorer_registry.items():
+            scorers.REGISTRY.register(name, target)
         self._models: OrderedDict[str, Any] = OrderedDict()
         self._scorers: dict[str, list[Any]] = {}
         self._max_models = max(1, int(max_models))
@@ -98,7 +99,8 @@ class _Worker:
     def score(self, scorer_specs: dict[str, dict[str, Any]],
               pairs: list[tuple[Article, Summary]]) -> list[ScoreRecord]:
         """Score records of ``pairs`` with scorers built once per worker."""
-        from ..pipeline import build_scorers, score_pairs
+        from ..scorers import build_scorers
+        from ..scorers.batch import score_pairs
 
         key = _spec_key(scorer_specs)
         if key not in self._scorers:
@@ -154,7 +156,7 @@ class RayExecutor:
 
         actor_cls = ray.remote(_Worker).options(
             num_cpus=self.num_cpus_per_worker, num_gpus=self.num_gpus_per_worker, max_restarts=0)
-        args = (dict(summarizers._REGISTRY), dict(scorers._REGISTRY), self.max_models_per_worker)
+        args = (summarizers.REGISTRY.entries(), scorers.REGISTRY.entries(), self.max_models_per_worker)
         self._pool = Pool(ray, lambda: actor_cls.remote(*args), self.num_workers,
                            self.max_retries, self.tasks_per_worker, self.task_timeout_s)
         return self._pool
@@ -201,7 +203,7 @@ class RayExecutor:
     def score(self, scorer_specs: dict[str, dict[str, Any]],
               batches: Iterable[Sequence[tuple[Article, Summary]]]) -> Iterator[list[ScoreRecord]]:
         """Score records of each batch, in order, scored on the workers."""
-        from ..pipeline import score_pairs
+        from ..scorers.batch import score_pairs
 
         def failed(pairs: list[tuple[Article, Summary]], reason: str) -> list[ScoreRecord]:
             marked = [(a, Summary(s.model, s.article_id, s.text, {**s.meta, "error": s.meta.get("error") or reason}))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..text import STOPWORDS, tokens
+from .agreement import balanced_accuracy, choose_threshold, figures
 
 
 def content_words(text: str) -> list[str]:
@@ -43,9 +44,6 @@ def baseline_figures(rows: Sequence[dict[str, Any]], scores: Sequence[float] | N
     (leave-one-dataset-out; ``None`` with a single dataset, where there is nothing to choose it
     on) and ``threshold`` is that cut; ``in_sample_balanced_accuracy`` is at the one cut chosen on
     every dataset together (``in_sample.threshold``). ``roc_auc`` needs no cut."""
-    from .faithfulness import balanced_accuracy, figures
-    from .faithfulness_fit import choose_threshold
-
     if not rows:
         raise ValueError("the overlap baseline needs at least one labelled row")
     p = list(overlap_scores(rows) if scores is None else scores)

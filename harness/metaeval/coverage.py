@@ -260,7 +260,8 @@ def main(args: Any) -> int:
 def pair_signals(docs: Sequence[RealsummDoc], embeddings: bool = True
                  ) -> tuple[list[dict[str, float]], list[int], list[str]]:
     """Signals of every labelled (fact, summary) pair, their labels and document ids."""
-    from ..checkers.statement import article_idf, clean, view
+    from ..checkers.statement import article_idf, view
+    from ..checkers.units import clean
     from ..scorers.coverage import fact_signals, statement_similarities
 
     rows, labels, groups = [], [], []
@@ -304,7 +305,8 @@ def cross_validate(rows: list[dict[str, float]], labels: list[int], groups: list
 
 def refit_main(args: Any) -> int:
     """CLI: ``harness refit coverage --data FILE... [--out PATH]``."""
-    from ..checkers.coverage_model import FORMAT, SHIPPED, VARIANTS, file_sha256, fit_variant
+    from ..cache import file_sha256
+    from ..checkers.coverage_model import FORMAT, SHIPPED, VARIANTS, fit_variant
 
     docs = load_files(args.data)
     rows, labels, groups = pair_signals(docs, embeddings=True)
@@ -319,7 +321,7 @@ def refit_main(args: Any) -> int:
         "format": FORMAT,
         "variants": variants,
         "provenance": {
-            "data": [{"path": str(p), "sha256": file_sha256(p)} for p in args.data],
+            "data": [{"path": str(p), "sha256": file_sha256(p, memo=False)} for p in args.data],
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
             "n_documents": len(docs), "n_pairs": len(rows),
             "command": "harness refit coverage --data " + " ".join(str(p) for p in args.data),

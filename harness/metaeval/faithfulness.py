@@ -23,6 +23,7 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import HarnessError, InputError, Problem
 from ..records import Article
+from .agreement import figures, mean_auc, side_by_side
 from .baseline import baseline_figures
 
 REQUIRED = {"id": str, "dataset": str, "document": str, "summary": str}
@@ -86,84 +87,6 @@ def article_of(row: dict[str, Any]) -> Article:
     return Article(id=str(row["id"]), text=row["document"], body=row["document"])
 
 
-def balanced_accuracy(y: Sequence[int], pred: Sequence[bool]) -> float:
-    """Mean of the recall of each class present."""
-    recalls = []
-    for cls in (0, 1):
-        idx = [i for i, v in enumerate(y) if v == cls]
-        if idx:
-            recalls.append(sum(1 for i in idx if int(pred[i]) == cls) / len(idx))
-    return sum(recalls) / len(recalls) if recalls else float("nan")
-
-
-def roc_auc(y: Sequence[int], p: Sequence[float]) -> float | None:
-    """ROC-AUC (ties count half); None when only one class is present."""
-    pos = [v for v, t in zip(p, y) if t == 1]
-    neg = [v for v, t in zip(p, y) if t == 0]
-    if not pos or not neg:
-        return None
-    from scipy.stats import rankdata
-
-    ranks = rankdata(list(pos) + list(neg))
-    r = float(sum(ranks[: len(pos)]))
-    return (r - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
-
-
-def figures(rows: Sequence[dict[str, Any]], faithful: Sequence[bool], prob: Sequence[float]) -> dict[str, Any]:
-    """``{"datasets": {name: {balanced_accuracy, roc_auc, n}}, "mean_balanced_accuracy"}``."""
-    out: dict[str, Any] = {}
-    for name in sorted({r["dataset"] for r in rows}):
-        idx = [i for i, r in enumerate(rows) if r["dataset"] == name]
-        y = [rows[i]["label"] for i in idx]
-        auc = roc_auc(y, [prob[i] for i in idx])
-        out[name] = {"balanced_accuracy": round(balanced_accuracy(y, [faithful[i] for i in idx]), 4),
-                     "roc_auc": None if auc is None else round(auc, 4), "n": len(idx)}
-    bas = [v["balanced_accuracy"] for v in out.values()]
-    return {"datasets": out, "mean_balanced_accuracy": round(sum(bas) / len(bas), 4) if bas else None}
-
-
-def _num(v: float | None, width: int = 8) -> str:
-    return f"{'-':>{width}}" if v is None else f"{v:>{width}.3f}"
-
-
-def table(fig: dict[str, Any]) -> str:
-    """The figures as a plain-text table (``-`` where a figure is undefined)."""
-    lines = [f"{'dataset':<22} {'bal.acc':>8} {'ROC-AUC':>8} {'n':>6}"]
-    for name, v in fig["datasets"].items():
-        lines.append(f"{name:<22} {_num(v['balanced_accuracy'])} {_num(v['roc_auc'])} {v['n']:>6}")
-    lines.append(f"{'mean':<22} {_num(fig['mean_balanced_accuracy'])}")
-    return "\n".join(lines)
-
-
-def side_by_side(columns: Sequence[tuple[str, dict[str, Any]]]) -> str:
-    """Several sets of figures (``(label, figures)``, each shaped as :func:`figures`' output) as
-    one table: per dataset, each set's balanced accuracy and ROC-AUC; the last line the mean
-    balanced accuracies (and mean ROC-AUCs where every dataset has one)."""
-    if not columns:
-        raise ValueError("side_by_side needs at least one set of figures")
-    width = max(8, *(len(label) for label, _ in columns))
-    head = f"{'':<22} " + " ".join(f"{label:>{width}} {'':>8}" for label, _ in columns)
-    sub = f"{'dataset':<22} " + " ".join(f"{'bal.acc':>{width}} {'ROC-AUC':>8}" for _ in columns) + f" {'n':>6}"
-    names = list(dict.fromkeys(n for _, fig in columns for n in fig["datasets"]))
-    lines = [head, sub]
-    for name in names:
-        cells, n = [], None
-        for _, fig in columns:
-            v = fig["datasets"].get(name, {})
-            n = v.get("n", n)
-            cells.append(f"{_num(v.get('balanced_accuracy'), width)} {_num(v.get('roc_auc'))}")
-        lines.append(f"{name:<22} " + " ".join(cells) + f" {'-' if n is None else n:>6}")
-    lines.append(f"{'mean':<22} " + " ".join(
-        f"{_num(fig['mean_balanced_accuracy'], width)} {_num(mean_auc(fig))}" for _, fig in columns))
-    return "\n".join(lines)
-
-
-def mean_auc(fig: dict[str, Any]) -> float | None:
-    """Mean ROC-AUC over the datasets of ``fig`` (``None`` unless every dataset has one)."""
-    aucs = [v["roc_auc"] for v in fig["datasets"].values()]
-    return round(sum(aucs) / len(aucs), 4) if aucs and None not in aucs else None
-
-
 def _progress(total: int, desc: str) -> Any:
     from tqdm import tqdm
 
@@ -219,7 +142,7 @@ def score(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "scoring") ->
 def _chunks(rows: Sequence[dict[str, Any]], scorer: Any, size: int = 256) -> Iterator[list[tuple[Any, str]]]:
     """(article, summary) items ``size`` rows at a time; the next chunk's embeddings are sent
     ahead to the helper process (:meth:`prefetch`) while this one is scored."""
-    from ..pipeline import Lookahead
+    from ..scorers.batch import Lookahead
 
     chunks = [[(article_of(r), r["summary"]) for r in rows[k:k + size]] for k in range(0, len(rows), size)]
     ahead = Lookahead([scorer], chunks, depth=1)
@@ -278,7 +201,7 @@ def refit_main(args: Any) -> int:
     in-sample figures, a 5-fold cross-validation by document and a leave-one-dataset-out
     evaluation of the same fit, beside the token-overlap baseline's leave-one-dataset-out
     figures; ``args.no_write`` measures without writing anything."""
-    from ..cache import FeatureCache
+    from ..cache import FeatureCache, file_sha256
     from ..checkers.evidence import FEATURES
     from ..checkers.likelihood import DEFAULT_LM, LM_FEATURES
     from ..scorers.hallucination import HallucinationScorer, rule_hard, shipped_model_path
@@ -316,8 +239,8 @@ def refit_main(args: Any) -> int:
         "fitted": datetime.date.today().isoformat(),
         "command": "harness refit faithfulness --data " + " ".join(
             Path(p).name for p in main_paths) + "".join(f" aux:{Path(p).name}" for p in aux_paths),
-        "files": [{"name": Path(p).name, "sha256": _sha256(p), "role": "dev"} for p in main_paths]
-        + [{"name": Path(p).name, "sha256": _sha256(p), "role": "aux"} for p in aux_paths],
+        "files": [{"name": Path(p).name, "sha256": file_sha256(p, memo=False), "role": "dev"} for p in main_paths]
+        + [{"name": Path(p).name, "sha256": file_sha256(p, memo=False), "role": "aux"} for p in aux_paths],
         "n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.analysis_signature(),
         "weighting": "each dev dataset equal, classes equal within each; all aux rows pooled as one more dataset",
         "threshold": "one shared threshold maximising mean balanced accuracy over the dev datasets",
@@ -341,10 +264,6 @@ def refit_main(args: Any) -> int:
         raise HarnessError(f"cannot write the model to {out}: {exc}") from exc
     print(f"wrote {out}")
     return 0
-
-
-def _sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def predict_row(model: dict[str, Any], x: dict[str, float]) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..checkers.evidence import FEATURES
+from .agreement import choose_threshold, figures
 
 
 def _matrix(X: Sequence[dict[str, float]], names: Sequence[str]) -> Any:
@@ -26,34 +27,6 @@ def _weights(y: Sequence[int], ds: Sequence[str]) -> Any:
     n_ds = len(set(ds))
     w = np.array([1.0 / (counts[(d, v)] * (2 if (d, 1 - v) in counts else 1)) for d, v in zip(ds, y)])
     return w * len(y) / n_ds / w.sum() * n_ds
-
-
-def _mean_ba(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
-    from .faithfulness import balanced_accuracy
-
-    names = sorted(set(ds))
-    bas = []
-    for name in names:
-        idx = [i for i, d in enumerate(ds) if d == name]
-        bas.append(balanced_accuracy([y[i] for i in idx], [bool(p[i] >= t) for i in idx]))
-    return sum(bas) / len(bas)
-
-
-def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence[bool] | None = None) -> float:
-    """The probability threshold maximising mean balanced accuracy over datasets (midpoint of
-    the best run of candidate cut points; deterministic); summaries with a hard finding count
-    as unfaithful at every threshold, as the scorer rules them."""
-    import numpy as np
-
-    p = np.asarray(p, dtype=np.float64)
-    if hard is not None:
-        p = np.where(np.asarray(hard, dtype=bool), 0.0, p)
-
-    cuts = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 6))
-    scores = [_mean_ba(p, y, ds, float(t)) for t in cuts]
-    best = max(scores)
-    ids = [i for i, s in enumerate(scores) if s >= best - 1e-12]
-    return round(float((cuts[ids[0]] + cuts[ids[-1]]) / 2 if len(ids) > 1 else cuts[ids[0]]), 6)
 
 
 def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
@@ -100,7 +73,6 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
     from sklearn.model_selection import GroupKFold
 
     from ..scorers.hallucination import predict, rule_hard
-    from .faithfulness import figures
 
     y = list(y)
     prob = np.zeros(len(y))
@@ -128,7 +100,6 @@ def leave_one_dataset_out(X: Sequence[dict[str, float]], y: Sequence[int], ds: S
     with the ``threshold`` its model chose; with fewer than two dev datasets there is nothing to
     train on, and every figure is ``None``."""
     from ..scorers.hallucination import predict, rule_hard
-    from .faithfulness import figures
 
     y, ds = list(y), list(ds)
     if not (len(X) == len(y) == len(ds)) or (hard is not None and len(hard) != len(y)):

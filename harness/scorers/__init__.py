@@ -11,10 +11,10 @@ parameters); a scorer's ``signature()`` names every setting that affects its num
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Protocol, Sequence, runtime_checkable
 
 from ..errors import ConfigError, did_you_mean
+from ..registry import Registry, check_params
 from ..records import Article, CoverageResult, FaithfulnessResult
 
 
@@ -56,25 +56,28 @@ class FaithfulnessScorer(Protocol):
         ...
 
 
-_REGISTRY: dict[str, str] = {
+REGISTRY = Registry("scorer", {
     "coverage": "harness.scorers.coverage:FactCoverageScorer",
     "hallucination": "harness.scorers.hallucination:HallucinationScorer",
-}
+})
 
 
 def available() -> list[str]:
     """Registered scorer names."""
-    return sorted(_REGISTRY)
+    return REGISTRY.available()
 
 
 def build(name: str, params: dict[str, Any] | None, where: str = "scorers") -> Any:
     """Build the scorer registered as ``name`` with config ``params``."""
-    from ..summarizers import check_params
-
-    if name not in _REGISTRY:
+    if name not in REGISTRY:
         raise ConfigError(f"{where}: unknown scorer {name!r}." + did_you_mean(name, available()))
-    module, _, cls_name = _REGISTRY[name].partition(":")
-    cls = getattr(importlib.import_module(module), cls_name)
+    cls = REGISTRY.load(name)
     params = dict(params or {})
     check_params(cls, params, f"{where}.{name}")
     return cls(**params)
+
+
+def build_scorers(spec: dict[str, dict[str, Any]]) -> list[Any]:
+    """Scorer objects from the config's ``scorers`` mapping (coverage first)."""
+    built = [build(name, params) for name, params in spec.items()]
+    return sorted(built, key=lambda s: s.role != "coverage")

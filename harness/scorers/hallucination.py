@@ -31,6 +31,7 @@ from ..checkers.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge,
                                    evidence_text, resolve)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError, HarnessError
+from ..logistic import probability
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
@@ -75,10 +76,8 @@ def _load(path: str) -> tuple[dict[str, Any], str]:
 
 def predict(model: dict[str, Any], features: dict[str, float]) -> float:
     """Probability of faithfulness under ``model`` for one feature dict."""
-    z = float(model["intercept"])
-    for name, mu, sc, w in zip(model["features"], model["mean"], model["scale"], model["coef"]):
-        z += w * (features[name] - mu) / (sc or 1.0)
-    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+    return probability(features, model["features"], model["coef"], model["intercept"],
+                       model["mean"], model["scale"])
 
 
 def rule_hard(prob: float, hard: bool, threshold: float) -> float:

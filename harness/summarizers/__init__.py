@@ -8,11 +8,10 @@ Implementations live one per file and register with :func:`register`; heavy ones
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, Sequence, runtime_checkable
 
-from ..errors import ConfigError, did_you_mean
+from ..errors import ConfigError
+from ..registry import Registry, check_params
 from ..records import Article, Summary
 
 
@@ -34,7 +33,7 @@ class Summarizer(Protocol):
         ...
 
 
-_REGISTRY: dict[str, str] = {
+REGISTRY = Registry("summarizer backend", {
     "lead": "harness.summarizers.lead:LeadSummarizer",
     "reference": "harness.summarizers.reference:ReferenceSummarizer",
     "file": "harness.summarizers.file:FileSummarizer",
@@ -42,24 +41,17 @@ _REGISTRY: dict[str, str] = {
     "oracle": "harness.summarizers.oracle:OracleSummarizer",
     "hf": "harness.summarizers.hf:HFSummarizer",
     "openai": "harness.summarizers.openai:OpenAISummarizer",
-}
+})
 
 
 def register(backend: str, target: str) -> None:
     """Register ``backend`` -> ``"module:Class"`` (imported lazily on first use)."""
-    _REGISTRY[backend] = target
+    REGISTRY.register(backend, target)
 
 
 def available() -> list[str]:
     """Registered backend names."""
-    return sorted(_REGISTRY)
-
-
-def _load_class(backend: str) -> type:
-    if backend not in _REGISTRY:
-        raise ConfigError(f"unknown summarizer backend {backend!r}." + did_you_mean(backend, available()))
-    module, _, cls = _REGISTRY[backend].partition(":")
-    return getattr(importlib.import_module(module), cls)
+    return REGISTRY.available()
 
 
 def build(spec: dict[str, Any], where: str = "models") -> Summarizer:
@@ -68,28 +60,17 @@ def build(spec: dict[str, Any], where: str = "models") -> Summarizer:
     backend = spec.pop("backend", None)
     if not backend:
         raise ConfigError(f"{where}: missing key 'backend'. Available: {', '.join(available())}.")
-    cls = _load_class(str(backend))
+    cls = REGISTRY.load(str(backend))
     check_params(cls, spec, where)
     return cls(**spec)
 
 
-def check_params(cls: Callable[..., Any], params: dict[str, Any], where: str, unknown: bool = True,
-                 required: bool = True) -> None:
-    """Refuse (with ``unknown``) constructor keys it does not take, with a 'did you mean' naming
-    the key path, and (with ``required``) a missing required key."""
-    sig = inspect.signature(cls)
-    accepted = [n for n, p in sig.parameters.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
-    if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
-        return
-    for key in params if unknown else ():
-        if key not in accepted:
-            raise ConfigError(f"{where}.{key}: unknown key." + did_you_mean(key, accepted))
-    if not required:
-        return
-    missing = [
-        n for n, p in sig.parameters.items()
-        if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
-        and n not in params
-    ]
-    if missing:
-        raise ConfigError(f"{where}: missing key {missing[0]!r}.")
+def build_cached(spec: dict[str, Any], use_cache: bool = True, refresh: bool = False) -> Any:
+    """The summarizer of one ``models:`` entry, with the generation cache in front unless its
+    class is not ``cacheable`` (cheap deterministic baselines, the oracle)."""
+    summarizer = build(spec, f"models[{spec['name']}]")
+    if not use_cache or not getattr(summarizer, "cacheable", True):
+        return summarizer
+    from ..cache import CachedSummarizer, GenerationCache
+
+    return CachedSummarizer(summarizer, GenerationCache(), refresh=refresh)

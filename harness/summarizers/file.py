@@ -67,6 +67,25 @@ def read_summaries(path: str | Path) -> tuple[list[tuple[int, Summary]], list[Pr
     return rows, problems
 
 
+def load_summaries(path: str | Path, article_ids: Sequence[str], gold: str | Path) -> list[Summary]:
+    """The summaries of ``path``, each for an article of ``gold`` (``article_ids``) and at most one
+    per model and article; an :class:`InputError` lists every problem of the file at once."""
+    rows, problems = read_summaries(path)
+    known = set(article_ids)
+    seen: set[tuple[str, str]] = set()
+    for line, s in rows:
+        if s.article_id not in known:
+            problems.append(Problem(str(path), line, "article_id", f"unknown article {s.article_id!r} (not in {gold})"))
+        if (s.model, s.article_id) in seen:
+            problems.append(Problem(str(path), line, "article_id",
+                                    f"duplicate summary for model {s.model!r} and article {s.article_id!r}"))
+        seen.add((s.model, s.article_id))
+    errors = errors_only(problems)
+    if errors:
+        raise InputError(f"{path}: {len(errors)} problem(s) in the summaries file", errors)
+    return [s for _, s in rows]
+
+
 def errors_only(problems: list[Problem]) -> list[Problem]:
     """The problems that stop loading (warnings dropped)."""
     return [p for p in problems if p.severity == "error"]
@@ -74,6 +93,9 @@ def errors_only(problems: list[Problem]) -> list[Problem]:
 
 class FileSummarizer:
     """Summaries read from ``path``; ``model`` picks one model's lines (default: this name)."""
+
+    cacheable = False
+    """Cheap and deterministic: run again rather than cached."""
 
     def __init__(self, name: str, path: str, model: str | None = None):
         self.name = name

@@ -40,8 +40,8 @@ from typing import Any, Sequence
 
 from ..errors import ConfigError, did_you_mean
 from ..records import Article, Summary
-from . import presets
-from .hf_files import ModelFiles, locate
+from ..weights import presets
+from ..weights.files import ModelFiles, locate
 
 CHAT_PROMPT = (
     "Summarize the following news article in two or three sentences. Keep the key facts (who, "
@@ -80,7 +80,7 @@ class HFSummarizer:
         """
         name: the model's name in the run. model: a local folder, a ``.gguf`` file, or a Hub id
         (only found in the local Hugging Face cache unless ``local_files_only: false``).
-        preset: a name from :mod:`harness.summarizers.presets` (instead of ``model``).
+        preset: a name from :mod:`harness.weights.presets` (instead of ``model``).
         gguf_file: the GGUF file inside ``model``'s folder. kind: auto | seq2seq | causal.
         prompt: template with ``{title}`` and ``{text}``. system_prompt: chat models only.
         chat: use the chat template (default: when the tokenizer has one). stop: strings at which
@@ -181,7 +181,7 @@ class HFSummarizer:
 
     def _load(self) -> Any:
         if self._model is None:
-            from ..resources import bound_heap_growth
+            from ..heap import bound_heap_growth
 
             bound_heap_growth()  # KV caches and activations: big buffers back to the system when freed
             tok = self._tokenizer()

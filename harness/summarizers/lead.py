@@ -11,6 +11,9 @@ from ..text import sentences
 class LeadSummarizer:
     """The first ``sentences`` sentences of the body."""
 
+    cacheable = False
+    """Cheap and deterministic: run again rather than cached."""
+
     def __init__(self, name: str, sentences: int = 3):
         self.name = name
         self.k = sentences

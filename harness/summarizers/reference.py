@@ -10,6 +10,9 @@ from ..records import Article, Summary
 class ReferenceSummarizer:
     """The article's reference summary number ``index`` (an error when it has none)."""
 
+    cacheable = False
+    """Cheap and deterministic: run again rather than cached."""
+
     def __init__(self, name: str, index: int = 0):
         self.name = name
         self.index = index

@@ -48,6 +48,9 @@ def rank(texts: Sequence[str], damping: float = 0.85) -> list[float]:
 class TextRankSummarizer:
     """The ``sentences`` highest-ranked body sentences, in document order."""
 
+    cacheable = False
+    """Cheap and deterministic: run again rather than cached."""
+
     def __init__(self, name: str = "textrank", sentences: int = 3, damping: float = 0.85):
         """sentences: how many to pick. damping: PageRank's damping factor."""
         if int(sentences) < 1:

@@ -59,11 +59,11 @@ def cli(capsys):
 def stub_scorers(monkeypatch):
     """Instant, deterministic scorers in place of the real ones (for plumbing tests)."""
     from harness import scorers
+    from harness.registry import Registry
 
     from .stubs import STUBS
 
-    for name, target in STUBS.items():
-        monkeypatch.setitem(scorers._REGISTRY, name, target)
+    monkeypatch.setattr(scorers, "REGISTRY", Registry("scorer", {**scorers.REGISTRY.entries(), **STUBS}))
 
 
 def harness_env(*path_first: Path, **extra: str) -> dict[str, str]:

@@ -56,7 +56,8 @@ def install() -> None:
     """Point the scorer registry at the stubs (for a launcher process)."""
     from harness import scorers
 
-    scorers._REGISTRY.update(STUBS)
+    for name, target in STUBS.items():
+        scorers.REGISTRY.register(name, target)
 
 
 if __name__ == "__main__":  # python -m <package>.stubs ARGS...: the harness CLI with stub scorers

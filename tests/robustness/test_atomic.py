@@ -175,7 +175,7 @@ def test_interrupted_rerun_leaves_no_earlier_run_json(run_dir, cli, tmp_path, mo
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # a crash after the scores were streamed, before run.json
 
-    monkeypatch.setattr(pipeline, "finish_run", crash)
+    monkeypatch.setattr(pipeline, "finish", crash)
     if command == "eval":
         res = cli("eval", "--config", tmp_path / "good.yaml", "--quiet")
     else:

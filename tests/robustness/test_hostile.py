@@ -10,7 +10,7 @@ import pytest
 
 from harness.body import extract_body
 from harness.gold import load_gold
-from harness.pipeline import MAX_SUMMARY_CHARS, score_pairs
+from harness.scorers.batch import MAX_SUMMARY_CHARS, score_pairs
 from harness.records import Summary, to_json
 from harness.scorers.coverage import FactCoverageScorer
 from harness.scorers.hallucination import HallucinationScorer

@@ -1,0 +1,112 @@
+"""Agreement between a scorer's verdicts and people's labels, per dataset: balanced accuracy,
+ROC-AUC, their tables, and the choice of one threshold shared by several datasets. Shared by the
+faithfulness meta-evaluation, its refit and the overlap baseline.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+def balanced_accuracy(y: Sequence[int], pred: Sequence[bool]) -> float:
+    """Mean of the recall of each class present."""
+    recalls = []
+    for cls in (0, 1):
+        idx = [i for i, v in enumerate(y) if v == cls]
+        if idx:
+            recalls.append(sum(1 for i in idx if int(pred[i]) == cls) / len(idx))
+    return sum(recalls) / len(recalls) if recalls else float("nan")
+
+
+def roc_auc(y: Sequence[int], p: Sequence[float]) -> float | None:
+    """ROC-AUC (ties count half); None when only one class is present."""
+    pos = [v for v, t in zip(p, y) if t == 1]
+    neg = [v for v, t in zip(p, y) if t == 0]
+    if not pos or not neg:
+        return None
+    from scipy.stats import rankdata
+
+    ranks = rankdata(list(pos) + list(neg))
+    r = float(sum(ranks[: len(pos)]))
+    return (r - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
+def figures(rows: Sequence[dict[str, Any]], faithful: Sequence[bool], prob: Sequence[float]) -> dict[str, Any]:
+    """``{"datasets": {name: {balanced_accuracy, roc_auc, n}}, "mean_balanced_accuracy"}``."""
+    out: dict[str, Any] = {}
+    for name in sorted({r["dataset"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["dataset"] == name]
+        y = [rows[i]["label"] for i in idx]
+        auc = roc_auc(y, [prob[i] for i in idx])
+        out[name] = {"balanced_accuracy": round(balanced_accuracy(y, [faithful[i] for i in idx]), 4),
+                     "roc_auc": None if auc is None else round(auc, 4), "n": len(idx)}
+    bas = [v["balanced_accuracy"] for v in out.values()]
+    return {"datasets": out, "mean_balanced_accuracy": round(sum(bas) / len(bas), 4) if bas else None}
+
+
+def _num(v: float | None, width: int = 8) -> str:
+    return f"{'-':>{width}}" if v is None else f"{v:>{width}.3f}"
+
+
+def table(fig: dict[str, Any]) -> str:
+    """The figures as a plain-text table (``-`` where a figure is undefined)."""
+    lines = [f"{'dataset':<22} {'bal.acc':>8} {'ROC-AUC':>8} {'n':>6}"]
+    for name, v in fig["datasets"].items():
+        lines.append(f"{name:<22} {_num(v['balanced_accuracy'])} {_num(v['roc_auc'])} {v['n']:>6}")
+    lines.append(f"{'mean':<22} {_num(fig['mean_balanced_accuracy'])}")
+    return "\n".join(lines)
+
+
+def side_by_side(columns: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """Several sets of figures (``(label, figures)``, each shaped as :func:`figures`' output) as
+    one table: per dataset, each set's balanced accuracy and ROC-AUC; the last line the mean
+    balanced accuracies (and mean ROC-AUCs where every dataset has one)."""
+    if not columns:
+        raise ValueError("side_by_side needs at least one set of figures")
+    width = max(8, *(len(label) for label, _ in columns))
+    head = f"{'':<22} " + " ".join(f"{label:>{width}} {'':>8}" for label, _ in columns)
+    sub = f"{'dataset':<22} " + " ".join(f"{'bal.acc':>{width}} {'ROC-AUC':>8}" for _ in columns) + f" {'n':>6}"
+    names = list(dict.fromkeys(n for _, fig in columns for n in fig["datasets"]))
+    lines = [head, sub]
+    for name in names:
+        cells, n = [], None
+        for _, fig in columns:
+            v = fig["datasets"].get(name, {})
+            n = v.get("n", n)
+            cells.append(f"{_num(v.get('balanced_accuracy'), width)} {_num(v.get('roc_auc'))}")
+        lines.append(f"{name:<22} " + " ".join(cells) + f" {'-' if n is None else n:>6}")
+    lines.append(f"{'mean':<22} " + " ".join(
+        f"{_num(fig['mean_balanced_accuracy'], width)} {_num(mean_auc(fig))}" for _, fig in columns))
+    return "\n".join(lines)
+
+
+def mean_auc(fig: dict[str, Any]) -> float | None:
+    """Mean ROC-AUC over the datasets of ``fig`` (``None`` unless every dataset has one)."""
+    aucs = [v["roc_auc"] for v in fig["datasets"].values()]
+    return round(sum(aucs) / len(aucs), 4) if aucs and None not in aucs else None
+
+
+def _mean_ba(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
+    names = sorted(set(ds))
+    bas = []
+    for name in names:
+        idx = [i for i, d in enumerate(ds) if d == name]
+        bas.append(balanced_accuracy([y[i] for i in idx], [bool(p[i] >= t) for i in idx]))
+    return sum(bas) / len(bas)
+
+
+def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence[bool] | None = None) -> float:
+    """The probability threshold maximising mean balanced accuracy over datasets (midpoint of
+    the best run of candidate cut points; deterministic); summaries with a hard finding count
+    as unfaithful at every threshold, as the scorer rules them."""
+    import numpy as np
+
+    p = np.asarray(p, dtype=np.float64)
+    if hard is not None:
+        p = np.where(np.asarray(hard, dtype=bool), 0.0, p)
+
+    cuts = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 6))
+    scores = [_mean_ba(p, y, ds, float(t)) for t in cuts]
+    best = max(scores)
+    ids = [i for i, s in enumerate(scores) if s >= best - 1e-12]
+    return round(float((cuts[ids[0]] + cuts[ids[-1]]) / 2 if len(ids) > 1 else cuts[ids[0]]), 6)
