@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from .aggregate import bootstrap_ci
 from .compare import Comparison, compare_runs, run_articles
 from .errors import ConfigError, HarnessError, did_you_mean
 from .records import Article, Summary
@@ -115,6 +116,9 @@ class GateResult:
     articles: tuple[Article, ...] = field(default=(), repr=False)
     runs: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     """The baseline's and the candidate's ``run.json``, as loaded for the comparison."""
+    detectable: dict[str, float] = field(default_factory=dict)
+    """Model -> the smallest coverage drop this gate can flag with these articles
+    (:func:`detectable_drop`)."""
 
     @property
     def verdict(self) -> str:
@@ -230,6 +234,25 @@ def _significance_check(model: str, metric: str, d: Any, limit: float, sign: int
     return Check(model, metric, True, f"{nums}; {label} beyond {limit:g} but not significant at alpha {alpha:g}")
 
 
+POWER = 0.8
+"""The chance of flagging a drop that :func:`detectable_drop` reports."""
+
+
+def detectable_drop(baseline: Sequence[float], config: GateConfig, resamples: int = 2000, seed: int = 0) -> float:
+    """The smallest drop of mean coverage the gate flags, at its settings, with these articles:
+    the larger of ``max_coverage_drop`` and the drop a two-sided paired test at ``alpha`` finds
+    with :data:`POWER`, ``(z(1 - alpha/2) + z(POWER)) * SE``. SE is the bootstrap standard
+    error of the baseline's mean coverage over its articles (the half-width of its 68.3%
+    percentile interval): it stands for a candidate whose per-article changes vary as much as
+    the baseline's per-article coverage does. Fewer articles, or more varied ones, raise it."""
+    from statistics import NormalDist
+
+    lo, hi = bootstrap_ci(baseline, resamples, seed, level=0.6827)
+    se = (hi - lo) / 2 if baseline else float("inf")
+    z = NormalDist().inv_cdf(1 - config.alpha / 2) + NormalDist().inv_cdf(POWER)
+    return round(max(config.max_coverage_drop, z * se), 4)
+
+
 def evaluate(comparison: Comparison, config: GateConfig) -> list[Check]:
     """The per-model checks of a comparison."""
     checks = []
@@ -282,7 +305,11 @@ def run_gate(baseline: str | Path, candidate: str | Path, config: GateConfig, fo
     if comparison.only_in_b:
         notes.append("models without a baseline (not gated): " + ", ".join(comparison.only_in_b))
     checks += evaluate(comparison, config)
+    detectable = {m.model: detectable_drop([r.coverage for a, r in m.records_a.items() if a in m.records_b
+                                            and r.coverage is not None], config)
+                  for m in comparison.models}
     failed = [c.severity for c in checks if not c.passed]
     code = max(failed) if failed else PASS
     return GateResult(code, tuple(checks), config, comparison, tuple(notes), str(run_a.get("run_id", baseline)),
-                      str(run_b.get("run_id", candidate)), tuple(articles or ()), (run_a, run_b))
+                      str(run_b.get("run_id", candidate)), tuple(articles or ()), (run_a, run_b), detectable)
+

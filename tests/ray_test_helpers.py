@@ -19,6 +19,8 @@ from harness.summarizers.lead import LeadSummarizer
 
 
 class _Lead(LeadSummarizer):
+    cacheable = True  # stand-ins for model backends: the generation cache applies, as to a model
+
     def __init__(self, name: str, sentences: int = 2, batch_size: int = 1):
         super().__init__(name, sentences)
         self.batch_size = batch_size

@@ -11,7 +11,7 @@ from harness import gate as gate_mod
 from harness.cli import main
 from harness.compare import compare_runs
 from harness.errors import ConfigError
-from harness.gate import GateConfig, evaluate, gate_config, run_canaries
+from harness.gate import GateConfig, detectable_drop, evaluate, gate_config, run_canaries
 from harness.gold import prepare_articles
 from harness.scorers import build_scorers
 from harness.records import CoverageResult, FactVerdict, FaithfulnessResult, ScoreRecord
@@ -46,6 +46,7 @@ def test_same_summaries_scored_twice_pass(runs, tmp_path, capsys):
     root = ET.parse(junit).getroot()
     assert root.findall(".//failure") == [] and len(root.findall(".//testcase")) == 3 + 4
     assert md.read_text().startswith("<!-- harness-gate -->\n## ✅")
+    assert "power: " in out and "Smallest coverage drop this gate flags" in md.read_text()
 
 
 def test_lost_facts_are_a_regression_and_named(runs, tmp_path, capsys):
@@ -224,3 +225,13 @@ def test_ci_example_uses_existing_commands_and_flags():
     for call in calls:
         args = parser.parse_args(shlex.split(call.replace('"$CONFIG"', "c.yaml").replace('"$BASELINE"', "b"))[1:])
         assert callable(args.func)
+
+
+def test_detectable_drop_follows_the_standard_error_and_never_undercuts_the_threshold():
+    config = GateConfig(max_coverage_drop=0.02, alpha=0.05)
+    values = [0.2, 0.4, 0.6, 0.8] * 5  # population SD sqrt(0.05) = 0.2236, n = 20
+    # bootstrap SE of the mean ~ SD / sqrt(n) = 0.05; (z 0.975 + z 0.80) = 1.960 + 0.842 = 2.802
+    assert detectable_drop(values, config) == pytest.approx(2.802 * 0.05, rel=0.08)
+    assert detectable_drop(values * 4, config) < detectable_drop(values, config)  # more articles, finer
+    assert detectable_drop([0.5] * 30, config) == 0.02  # no spread: only the threshold is left
+    assert detectable_drop(values, GateConfig(max_coverage_drop=0.5)) == 0.5

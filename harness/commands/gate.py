@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
             for f in m.lost:
                 print(f"lost fact {m.model} {f.article_id}/{f.fact_id} ({f.status_a} -> {f.status_b})"
                       + (f": {f.statement}" if f.statement else ""))
+    for model, drop in result.detectable.items():
+        print(f"power: {model}: the smallest coverage drop this gate flags with these articles is {drop:.3f}")
     for n in result.notes:
         print(f"note: {n}", file=sys.stderr)
     print(f"gate: {result.verdict} (exit {result.exit_code})")

@@ -61,6 +61,10 @@ def render_gate_markdown(result: "GateResult", max_facts: int = 40) -> str:
                     lines.append(f"| {md_escape(m.model, 60)} | {LABELS[name]} | | | {md_escape(c.message, 120)} | | "
                                  f"{_verdict(c)} |")
         lines.append("")
+        if result.detectable:
+            lines += ["Smallest coverage drop this gate flags with these articles (α, 80% power, "
+                      "at least the threshold): " + ", ".join(
+                          f"{md_escape(model, 60)} {drop:.3f}" for model, drop in result.detectable.items()), ""]
         for c in result.checks:
             if not c.passed and c.model != "canary":
                 lines.append(f"- ❌ **{md_escape(c.model, 60)}** {LABELS.get(c.name, c.name)}: {md_escape(c.message)}")
