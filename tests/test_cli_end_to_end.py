@@ -1,13 +1,16 @@
 """The CLI driven end to end on the tiny gold set, with golden run.json/report.md.
 
 Golden files come from a deterministic run (lead and reference baselines); regenerate them after
-an intended scorer change with ``UPDATE_GOLDEN=1 pytest tests/test_cli_end_to_end.py``."""
+an intended scorer change with ``UPDATE_GOLDEN=1 python -m pytest tests/test_cli_end_to_end.py``
+(only then are they written: a missing golden file fails the test)."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+
+import pytest
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 VOLATILE = ("created", "timings", "versions")
@@ -22,12 +25,40 @@ def _stable_run_json(path: Path) -> dict:
     return run
 
 
+UPDATE_HINT = "UPDATE_GOLDEN=1 python -m pytest tests/test_cli_end_to_end.py"
+
+
 def _check_golden(name: str, actual: str) -> None:
+    """Compare ``actual`` with tests/golden/``name``. The file is written only when the
+    environment has ``UPDATE_GOLDEN=1``; a missing golden file fails (never silently created,
+    or a test that cannot fail would pass on its first run)."""
     path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"{name}: no golden file; write it with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+    assert path.is_file(), f"{path}: no golden file; create it with {UPDATE_HINT}"
+    assert actual == path.read_text(encoding="utf-8"), \
+        f"{name} differs from the golden file; after an intended change, rewrite it with {UPDATE_HINT}"
+
+
+def test_golden_files_are_written_only_with_update_golden_1(tmp_path, monkeypatch):
+    """A missing golden file fails with the command that creates it, and is not created;
+    ``UPDATE_GOLDEN=1`` writes it; any other value (``0``) writes nothing."""
+    monkeypatch.setitem(globals(), "GOLDEN", tmp_path)
+    for value in (None, "0", "true"):
+        if value is None:
+            monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+        else:
+            monkeypatch.setenv("UPDATE_GOLDEN", value)
+        with pytest.raises(AssertionError, match="create it with UPDATE_GOLDEN=1 python -m pytest"):
+            _check_golden("new.md", "text\n")
+        assert not (tmp_path / "new.md").exists()
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    _check_golden("new.md", "text\n")
+    assert (tmp_path / "new.md").read_text(encoding="utf-8") == "text\n"
+    monkeypatch.delenv("UPDATE_GOLDEN")
+    _check_golden("new.md", "text\n")  # now it exists and matches
+    with pytest.raises(AssertionError, match="differs from the golden file"):
+        _check_golden("new.md", "other\n")
 
 
 def test_eval_writes_the_four_result_files_matching_golden(cli, tmp_path):

@@ -131,7 +131,10 @@ def test_judge_reads_only_the_uncertain_summaries(tiny_lm, lm_weights):
     assert read == [copied] and lexical[0].probability >= t > lexical[1].probability
     everything = HallucinationScorer(model_path=lm_weights, lm=tiny_lm, lm_dtype="float32")
     assert got[1] == lexical[1] and got[0] == everything.score(art, copied)
-    assert "|judge_band=0.535621-1|lexical=" in scorer.signature()
+    # the signature names the band the scorer was given, (t, 1.0) with t the shipped lexical
+    # threshold read above (whatever a refit makes it), and the lexical weights' hash after it
+    assert f"|judge_band={t:g}-1|lexical=" in scorer.signature()
+    assert 0.0 < t < 1.0 and t == json.loads(shipped_model_path(lm=False).read_text())["threshold"]
     assert HallucinationScorer(model_path=lm_weights, lm=tiny_lm).judge_band == (0.0, 1.0)
     assert HallucinationScorer(lm=tiny_lm).judge_band == JUDGE_BAND
     for band in ((0.6, 0.9), (0.2,), "wide"):

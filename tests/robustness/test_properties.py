@@ -3,7 +3,9 @@
 Scorers are tested only through ``score(article, summary)`` -> CoverageResult /
 FaithfulnessResult (their internals change): no exception on arbitrary text, values in bounds,
 the empty summary covers nothing, the body as summary hallucinates nothing, the same input twice
-gives byte-identical output. Loaders raise nothing but their own error types on any bytes."""
+gives byte-identical output. Loaders raise nothing but their own error types on any bytes, refuse
+exactly what is unreadable, and return what the file holds. Each test states its property in its
+docstring."""
 
 from __future__ import annotations
 
@@ -97,6 +99,10 @@ def check_faithfulness(result, article, summary):
 @SETTINGS
 @given(article=articles(), summary=any_text)
 def test_scorers_accept_any_text_and_stay_in_bounds(article, summary):
+    """Any article and summary text: both scorers return their result type with every value in
+    [0, 1] (coverage, fact scores, hallucination rate, probability), one verdict per gold fact in
+    the gold order, trap ids from the article only, and every span equal to the summary text at
+    its offsets."""
     check_coverage(FactCoverageScorer().score(article, summary), article, summary)
     check_faithfulness(HallucinationScorer().score(article, summary), article, summary)
 
@@ -104,6 +110,8 @@ def test_scorers_accept_any_text_and_stay_in_bounds(article, summary):
 @settings(SETTINGS, max_examples=8)
 @given(article=articles(), summaries=st.lists(any_text, min_size=1, max_size=3))
 def test_batch_scoring_equals_one_by_one(article, summaries):
+    """``score_many`` on several summaries gives the same results, byte for byte in JSON, as
+    ``score`` on each alone: a summary's scores do not depend on its batch mates."""
     for scorer in (FactCoverageScorer(), HallucinationScorer()):
         batch = scorer.score_many([(article, s) for s in summaries])
         single = [scorer.score(article, s) for s in summaries]
@@ -113,6 +121,8 @@ def test_batch_scoring_equals_one_by_one(article, summaries):
 @SETTINGS
 @given(article=articles())
 def test_empty_summary_covers_nothing(article):
+    """An empty or blank summary covers no fact (coverage 0, every fact missing with score 0)
+    and has no hallucination and hits no trap: there is nothing in it to match."""
     items = [(article, empty) for empty in ("", " ", "\n\n")]
     for cov in FactCoverageScorer().score_many(items):
         assert cov.coverage == 0.0
@@ -128,6 +138,8 @@ def test_empty_summary_covers_nothing(article):
 @given(article=articles(with_traps=False))
 @example(article=Article(id="a", text="The A1.5", body="The A1.5"))
 def test_body_as_summary_hallucinates_nothing(article):
+    """The article's own body as its summary states nothing the article lacks: no
+    hallucination, rate 0, faithful (known to fail on odd tokens, see the xfail reason)."""
     faith = HallucinationScorer().score(article, article.body)
     assert faith.hallucinations == (), faith.hallucinations
     assert faith.hallucination_rate == 0.0 and faith.faithful
@@ -136,7 +148,8 @@ def test_body_as_summary_hallucinates_nothing(article):
 @SETTINGS
 @given(body=wordy.filter(lambda t: t.strip() != ""))
 def test_body_as_summary_hallucinates_nothing_on_plain_prose(body):
-    """The same canary on text made of ordinary words and punctuation only."""
+    """The same canary on text made of ordinary words and punctuation only: the body as its own
+    summary has no hallucination."""
     plain = " ".join(w for w in body.split(" ") if w.isascii() and (w.isalpha() or w in ".,;:!?" or w.isdigit()))
     assume(plain.strip())
     article = Article(id="a", text=plain, body=plain)
@@ -147,6 +160,8 @@ def test_body_as_summary_hallucinates_nothing_on_plain_prose(body):
 @settings(SETTINGS, max_examples=8)
 @given(article=articles(), summary=any_text)
 def test_same_input_twice_gives_identical_output(article, summary):
+    """Determinism: the same article and summary scored twice by one scorer, and once by a
+    fresh one, give byte-identical JSON (no state carried between calls)."""
     for cls in (FactCoverageScorer, HallucinationScorer):
         scorer = cls()
         first = json.dumps(to_json(scorer.score(article, summary)), sort_keys=True)
@@ -178,20 +193,47 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     return p
 
 
+NOT_JSON = object()
+
+
+def _utf8(data: bytes) -> str | None:
+    """The text of ``data`` as the readers decode it (one leading byte-order mark dropped), or
+    None when it is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
 @LOADER_SETTINGS
 @given(data=st.binary(max_size=300))
 def test_gold_loader_on_arbitrary_bytes(tmp_path, data):
+    """Any bytes: ``read_gold`` raises nothing and every problem it lists names the file and, if
+    any, a line the file has; bytes that are not UTF-8 are an error and give no article;
+    ``load_gold`` returns exactly ``read_gold``'s articles when it lists no error, and otherwise
+    raises :class:`InputError` carrying exactly its errors (warnings left out)."""
     path = _write(tmp_path, "g.jsonl", data)
+    articles, problems = read_gold(path)
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        assert p.path == str(path) and p.message and p.severity in ("error", "warning")
+        assert p.line is None or 1 <= p.line <= data.count(b"\n") + 1, p
+    if _utf8(data) is None:
+        assert errors and articles == []
     try:
-        load_gold(path)
-    except InputError:
-        pass
-    read_gold(path)  # returns problems, raises nothing for a readable file
+        loaded = load_gold(path)
+    except InputError as exc:
+        assert errors and exc.problems == errors
+    else:
+        assert not errors and loaded == articles
 
 
 @LOADER_SETTINGS
 @given(rows=st.lists(article_like | json_values, min_size=1, max_size=4), as_array=st.booleans())
 def test_gold_loader_on_arbitrary_json(tmp_path, rows, as_array):
+    """Any JSON rows (as .jsonl lines or a .json list): ``load_gold`` either raises
+    :class:`InputError` whose every problem names the file and says what is wrong, or returns
+    articles each with a non-blank id and text."""
     if as_array:
         path = _write(tmp_path, "g.json", json.dumps(rows).encode())
     else:
@@ -211,15 +253,43 @@ def test_gold_loader_on_arbitrary_json(tmp_path, rows, as_array):
 @given(data=st.binary(max_size=300) | st.lists(json_values, max_size=4).map(
     lambda rows: "".join(json.dumps(r) + "\n" for r in rows).encode()))
 def test_summaries_and_results_readers_on_arbitrary_bytes(tmp_path, data):
+    """Any bytes: both readers refuse (:class:`InputError`) bytes that are not UTF-8, and only
+    those or lines that are not JSON objects. What they return is read off the file:
+    ``read_summaries`` gives each summary the model, article id and text of the JSON object on
+    its line, and a file with no summary has at least one problem; ``read_jsonl`` returns the
+    object of every line that holds one, in order, and refuses a line only if it holds no JSON
+    object (only a last line cut short, with no newline, is skipped without an error)."""
     path = _write(tmp_path, "s.jsonl", data)
+    text = _utf8(data)
+    if text is None:
+        for read in (read_summaries, lambda p: list(read_jsonl(p))):
+            with pytest.raises(InputError, match="not valid UTF-8"):
+                read(path)
+        return
+    lines = text.split("\n")
+
+    def parsed(lineno: int) -> object:
+        try:
+            return json.loads(lines[lineno - 1])
+        except (ValueError, RecursionError):
+            return NOT_JSON
+
+    rows, problems = read_summaries(path)
+    assert rows or problems
+    assert [n for n, _ in rows] == sorted({n for n, _ in rows})
+    for lineno, summary in rows:
+        obj = parsed(lineno)
+        assert (summary.model, summary.article_id, summary.text) == (obj["model"], obj["article_id"], obj["summary"])
+    objects = [n for n, line in enumerate(lines, 1) if line.strip() and isinstance(parsed(n), dict)]
     try:
-        read_summaries(path)
-    except InputError:
-        pass
-    try:
-        list(read_jsonl(path))
-    except InputError:
-        pass
+        got = list(read_jsonl(path))
+    except InputError as exc:
+        assert exc.problems and all(not isinstance(parsed(p.line), dict) for p in exc.problems), exc
+        return
+    assert [n for n, _ in got] == objects
+    assert all(json.dumps(obj) == json.dumps(parsed(n)) for n, obj in got)  # dumps: NaN == NaN
+    for n, line in enumerate(lines, 1):  # accepted: a line with no object is the cut-short last one
+        assert not line.strip() or isinstance(parsed(n), dict) or (n == len(lines) and parsed(n) is NOT_JSON)
 
 
 yaml_texts = st.text(max_size=200) | st.lists(
@@ -233,6 +303,8 @@ yaml_texts = st.text(max_size=200) | st.lists(
 @LOADER_SETTINGS
 @given(text=yaml_texts, overrides=st.lists(st.text(max_size=20), max_size=2))
 def test_config_loader_raises_only_config_errors(tmp_path, text, overrides):
+    """Any YAML-ish text and ``--set`` overrides: ``load_config`` either returns a config or
+    raises :class:`ConfigError` / :class:`InputError` (never another error, never a traceback)."""
     path = _write(tmp_path, "c.yaml", text.encode("utf-8", "surrogatepass"))
     (tmp_path / "x.jsonl").write_text("{}\n")
     try:
