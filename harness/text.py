@@ -96,7 +96,7 @@ cache; longer ones (article bodies, whose consumers cache their own results) do 
 caches stay small however many articles a process scores."""
 TOKENIZED_KEPT = 2048
 """Distinct short texts whose tokens a process keeps, the most recently used: reuse is within an
-article's batch. Scoring 16x the news articles (``benchmarks/scaling.py``'s set, 416 summaries),
+article's batch. Scoring 16x the news articles (``benchmarks/perf/scaling.py``'s set, 416 summaries),
 2,048 made 15,076 tokenisations against 8,925 at 32,768, in the same time, and a peak 28 MiB lower
 (216 against 244 MiB): a long summary's tokens weigh about 3 KiB."""
 BODIES_CACHED = 64

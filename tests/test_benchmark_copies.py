@@ -16,7 +16,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 def _load_scaling():
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        spec = importlib.util.spec_from_file_location("scaling_benchmark", BENCHMARKS / "scaling.py")
+        spec = importlib.util.spec_from_file_location("scaling_benchmark", BENCHMARKS / "perf/scaling.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module

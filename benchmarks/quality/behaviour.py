@@ -998,7 +998,7 @@ def score_all(pairs: Sequence[tuple[Source, Variant]], coverage: Any, faith: Any
     ones (the originals included), keyed by (source id, text)."""
     from tqdm import tqdm
 
-    from harness.pipeline import Lookahead
+    from harness.scorers.batch import Lookahead
 
     todo: dict[tuple[str, str], Source] = {}
     for src, v in pairs:

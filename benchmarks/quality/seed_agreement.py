@@ -1,25 +1,29 @@
 """Agreement with a careful reader on labelled summaries of the seed article
-(``tests/data/seed_summaries.jsonl``, a development set written by the team):
+(``benchmarks/news/seed_summaries.jsonl``, a development set written by the team):
 
 - coverage with the annotation's hints, and with the hints removed (statements only):
   share of (fact, summary) pairs whose covered / not-covered verdict equals the label;
 - hallucination: share of erroneous summaries flagged (``faithful`` false) and of faithful ones
   flagged.
 
-    python benchmarks/seed_agreement.py [--summaries FILE]"""
+    python benchmarks/quality/seed_agreement.py [--summaries FILE]"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
+import sys
+from pathlib import Path
 
-from _common import ROOT, emit
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import ROOT, emit  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--summaries", default=str(ROOT / "tests/data/seed_summaries.jsonl"))
+    ap.add_argument("--summaries", default=str(ROOT / "benchmarks/news/seed_summaries.jsonl"))
     from harness.checkers.likelihood import DEFAULT_LM
 
     ap.add_argument("--lm", default=DEFAULT_LM,

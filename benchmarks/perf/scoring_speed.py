@@ -2,7 +2,7 @@
 checking, models loaded once, on saved summaries of the news benchmark, with ``rouge-score`` on
 the same pairs as the cheap reference point.
 
-    python benchmarks/scoring_speed.py [--bodies] [--cli]
+    python benchmarks/perf/scoring_speed.py [--bodies] [--cli]
 
 The summaries are what the extractive baselines save for every article of the news benchmark
 (lead, TextRank and oracle at 1 to 4 sentences, and the reference), each distinct text once: no
@@ -25,8 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 T_START = time.perf_counter()
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import ROOT, SHARED, emit, peak_rss_mb  # noqa: E402
 

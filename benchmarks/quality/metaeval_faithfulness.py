@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    PYTHONPATH=. python benchmarks/metaeval_faithfulness.py [FILE ...] [--ablation] [--limit N]
+    python benchmarks/quality/metaeval_faithfulness.py [FILE ...] [--ablation] [--limit N]
         [--aux ../shared/metaeval/extra/*.jsonl] [--lm smollm2-135m-instruct|none] [--cache]
 
 Defaults to the six dev sets in ``../shared/metaeval/faithfulness/``. Prints, as JSON and as a
@@ -26,13 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _common import SHARED  # noqa: E402
+
 from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
 from harness.cache import FeatureCache  # noqa: E402
-from harness.metaeval.faithfulness import featurise, figures, load_all, table  # noqa: E402
+from harness.metaeval.agreement import figures, table  # noqa: E402
+from harness.metaeval.faithfulness import featurise, load_all  # noqa: E402
 from harness.metaeval.faithfulness_fit import cross_validate  # noqa: E402
 from harness.scorers.hallucination import HallucinationScorer, predict, rule_hard  # noqa: E402
 
-DEFAULT = sorted(glob.glob(str(Path(__file__).resolve().parents[2] / "shared/metaeval/faithfulness/*.dev.jsonl")))
+DEFAULT = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))
 GROUPS = {
     "embedding cosine": ["min_cos", "mean_cos"],
     "content-word support": ["min_lex_window", "min_lex_doc", "novel_words"],

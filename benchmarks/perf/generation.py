@@ -11,7 +11,7 @@ Measures, for one preset (default ``smollm2-135m-instruct``):
 Prints one JSON object, then a short table. Uses a fresh temporary ``HARNESS_CACHE_DIR`` unless
 ``--cache-dir`` is given. Example::
 
-    PYTHONPATH=. python benchmarks/generation.py --batches 1,4,8,16
+    python benchmarks/perf/generation.py --batches 1,4,8,16
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
 
 SENTENCES = [
     "Estonia, Latvia, Lithuania and Poland announced on Tuesday that they intend to withdraw "

@@ -11,7 +11,7 @@ steady state (``executor.generate``/``score`` on warm actors, as in a long run).
 Fixed costs: ``ray.init``, starting the worker actors, and the round trip of an empty task.
 Each Ray run's ``scores.jsonl`` is checked byte for byte against the local run's.
 
-    PYTHONPATH=. python benchmarks/ray_scaling.py [--copies 8] [--workers 2] [--sleep-ms 40]
+    python benchmarks/perf/ray_scaling.py [--copies 8] [--workers 2] [--sleep-ms 40]
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from _common import ROOT, emit
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import ROOT, emit  # noqa: E402
 
 NEWS = ROOT / "benchmarks/news/articles.jsonl"
 HERE = Path(__file__).resolve().parent
@@ -65,7 +67,7 @@ def run(gold: Path, out: Path, name: str, models: list[dict], executor: str, opt
     config = from_mapping({"dataset": str(gold), "models": models, "run_id": name, "output_dir": str(out),
                            "cache": False})
     t = time.perf_counter()
-    run_dir = run_eval(config, progress=False, executor=executor, executor_options=options)
+    run_dir = run_eval(config, progress=False, executor=executor, executor_options=options).dir
     secs = time.perf_counter() - t
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     return secs, run["timings"], (run_dir / "scores.jsonl").read_bytes()
@@ -103,7 +105,7 @@ def score_cpu_ms(articles: list[Any]) -> tuple[float, list[Any]]:
     """CPU milliseconds per summary to score lead-3 summaries in this process (scorers warm):
     CPU time, unlike wall time, hardly moves when other processes share the cores."""
     from harness.executors.local import LocalExecutor
-    from harness.pipeline import _batches
+    from harness.scorers.batch import batches as _batches
 
     ex = LocalExecutor()
     summaries = [s for got in ex.generate({"name": "lead-3", "backend": "lead", "sentences": 3},
@@ -118,7 +120,7 @@ def score_cpu_ms(articles: list[Any]) -> tuple[float, list[Any]]:
 def steady(executor: Any, articles: list[Any], models: list[dict]) -> tuple[float, float, int]:
     """(generation seconds, scoring seconds, batches sent) for ``articles`` and every model, on an
     executor whose workers (and models) are already warm."""
-    from harness.pipeline import _batches
+    from harness.scorers.batch import batches as _batches
 
     by_id = {a.id: a for a in articles}
     scorer_specs = {"coverage": {}, "hallucination": {}}

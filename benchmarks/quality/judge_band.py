@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/judge_band.py [FILE ...] [--limit N] [--lm smollm2-135m-instruct]
+    python benchmarks/quality/judge_band.py [FILE ...] [--limit N] [--lm smollm2-135m-instruct]
         [--bands 0-1 0.35-0.75 ...]
 
 Scores every summary twice, with the lexical weights and with the judge reading all of them,
@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import emit  # noqa: E402
+from _common import SHARED, emit  # noqa: E402
 
 from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
 from harness.metaeval.faithfulness import figures, load_all, score  # noqa: E402
 from harness.scorers.hallucination import JUDGE_BAND, HallucinationScorer  # noqa: E402
 
-DEFAULT = sorted(glob.glob(str(Path(__file__).resolve().parents[2] / "shared/metaeval/faithfulness/*.dev.jsonl")))
+DEFAULT = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))
 BANDS = ["0-1", "0.2-0.9", "0.3-0.8", "0.35-0.75", "0.4-0.7", "0.45-0.65", "0.5-0.65"]
 
 

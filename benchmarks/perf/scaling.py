@@ -7,7 +7,7 @@ the "peak_memory_change" figure compares).
 Each factor runs ``--repeat`` times (fresh processes, alternating factors) and its median run
 counts: a single run of the small 1x set swings by a fifth on a shared machine.
 
-    python benchmarks/scaling.py [--factors 1 4 16] [--models lead] [--repeat 3]"""
+    python benchmarks/perf/scaling.py [--factors 1 4 16] [--models lead] [--repeat 3]"""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, emit
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import ROOT, emit  # noqa: E402
 
 from harness.checkers.claims import split_sentences
 from harness.pipeline import prepare_articles

@@ -1,6 +1,6 @@
 """Cold run versus warm rerun (generation cache) of a config, whole process each time:
 
-    python benchmarks/cold_warm.py --config configs/default.yaml [--config configs/models.yaml]
+    python benchmarks/perf/cold_warm.py --config configs/default.yaml [--config configs/models.yaml]
 
 The cold run uses an empty cache folder (HARNESS_CACHE_DIR), the warm rerun the same folder."""
 
@@ -12,8 +12,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from _common import ROOT, emit
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import ROOT, emit  # noqa: E402
 
 
 def run(config: str, cache_dir: str, out_dir: str, run_id: str) -> float:
