@@ -84,7 +84,8 @@ def _mapping_no_duplicates(loader: _StrictSafeLoader, node: yaml.MappingNode) ->
 _StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_no_duplicates)
 
 
-def _yaml_load(text: str) -> Any:
+def parse_yaml(text: str) -> Any:
+    """YAML text read with the strict safe loader (plain data only, no duplicate keys)."""
     return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
 
 
@@ -96,7 +97,7 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
         what = "is a folder, not a config file" if p.is_dir() else "config file not found"
         raise ConfigError(f"{p}: {what}")
     try:
-        raw = _yaml_load(p.read_bytes().decode("utf-8-sig"))
+        raw = parse_yaml(p.read_bytes().decode("utf-8-sig"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{p}:{mark.line + 1}" if mark else str(p)
@@ -135,7 +136,7 @@ def _apply_override(raw: dict[str, Any], item: str) -> None:
     if not sep or not key.strip():
         raise ConfigError(f"--set {item!r}: expected KEY=VALUE (e.g. seed=1 or models.0.sentences=2)")
     try:
-        parsed = _yaml_load(value) if value else ""
+        parsed = parse_yaml(value) if value else ""
     except yaml.YAMLError:
         parsed = value
     except RecursionError:

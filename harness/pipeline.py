@@ -21,7 +21,7 @@ from .gold import prepare_articles
 from .records import Article, ScoreRecord, Summary
 from .report import write_reports
 from .results import JsonlWriter, Run, start_run, write_run
-from .scorers import build_scorers
+from .scorers import build_scorers, judge_usage
 from .scorers.batch import batches, score_pairs, score_with_cache
 
 
@@ -33,12 +33,15 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
     t0 = time.perf_counter()
     dataset = resolve_path(config.dataset, config.source)
     articles = prepare_articles(dataset, limit if limit is not None else config.limit)
-    scorer_sigs = {s.role: s.signature() for s in build_scorers(config.scorers)}  # fail fast
+    scorers = build_scorers(config.scorers)  # fail fast, before anything is generated
+    scorer_sigs = {s.role: s.signature() for s in scorers}
     use_cache = config.cache if use_cache is None else use_cache
     run_dir = _run_dir(config)
     inputs = articles if config.input == "body" else [dataclasses.replace(a, body=a.text) for a in articles]
     by_id = {a.id: a for a in articles}
     runner = build_executor(executor or config.executor, **(executor_options or {}))
+    if hasattr(runner, "adopt_scorers"):  # in this process: the scorers just built
+        runner.adopt_scorers(config.scorers, scorers)
     score_cache = None
     if use_cache:
         from .cache import ScoreCache
@@ -71,11 +74,12 @@ def run_eval(config: RunConfig, limit: int | None = None, use_cache: bool | None
                 if score_cache is not None and counts:
                     models[name].update(scores_reused=counts["reused"], scores_computed=counts["scored"])
                     _say(progress, True, f"{name}: reused {counts['reused']} cached scores, computed {counts['scored']}")
+        judges = runner.judge_usage() if hasattr(runner, "judge_usage") else {}
     finally:
         runner.close()
     timings["total"] = round(time.perf_counter() - t0, 3)
     return finish(Run(run_dir, articles, records, scorer_sigs, models, _config_json(config), str(dataset),
-                      config.seed, config.bootstrap, config.input, timings))
+                      config.seed, config.bootstrap, config.input, timings, judges))
 
 
 def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
@@ -104,7 +108,8 @@ def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
               for s in summaries}
     config = {"dataset": str(gold), "summaries": str(summaries_path), "command": "score", "scorers": scorers}
     return finish(Run(run_dir, articles, records, {s.role: s.signature() for s in built}, models, config,
-                      str(gold), seed, bootstrap, "body", {"total": round(time.perf_counter() - t0, 3)}))
+                      str(gold), seed, bootstrap, "body", {"total": round(time.perf_counter() - t0, 3)},
+                      judge_usage(built)))
 
 
 def finish(run: Run) -> Run:

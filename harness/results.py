@@ -179,6 +179,8 @@ class Run:
     bootstrap: int = 1000
     input: str = "body"
     timings: dict[str, float] = field(default_factory=dict)
+    judges: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per scorer role with a ``judge:``: its calls, tokens and seconds (in ``run.json`` when any)."""
     info: dict[str, Any] = field(default_factory=dict)
     """The ``run.json`` written for it (empty until :func:`write_run` has run)."""
 
@@ -215,6 +217,8 @@ def write_run(run: Run) -> dict[str, Any]:
         "models": models,
         "timings": run.timings,
     }
+    if run.judges:
+        info["judges"] = run.judges
     write_atomic(run.dir / "run.json", json.dumps(info, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return in_config_order(info)
 

@@ -10,7 +10,7 @@ from harness.errors import ConfigError
 from harness.records import Article, GoldFact
 from harness.scorers.coverage import FactCoverageScorer
 from harness.summarizers import build
-from harness.summarizers.oracle import OracleSummarizer
+from harness.scorers.oracle import OracleSummarizer
 from harness.summarizers.textrank import TextRankSummarizer, rank, similarity
 
 BODY = (

@@ -20,6 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         k.add_argument("--data", nargs="+", required=True, metavar="FILE", help="JSONL files")
         k.add_argument("--json", metavar="OUT", help="also write the figures as JSON here")
         k.add_argument("--limit", type=int, help="only the first N documents/items per file")
+        k.add_argument("--judge", metavar="CONFIG_OR_YAML",
+                       help="measure the scorer with a judge: a YAML file (a config, whose scorers' judge is "
+                       "used, or a judge mapping) or an inline mapping such as '{kind: nli, model: PATH}'")
+        if kind == "coverage":
+            k.add_argument("--cv", type=int, metavar="K", help="instead of the shipped coefficients: K-fold "
+                           "cross-validation by document (coefficients refitted on the other folds)")
         if kind == "faithfulness":
             k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model (default: smollm2-135m-instruct, "
                            "as in configs/default.yaml); none = no judge, lexical weights")
@@ -27,5 +33,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    args.judge_spec = judge_spec(args.judge, "coverage" if args.kind == "coverage" else "hallucination") \
+        if args.judge else None
     module = importlib.import_module(f"harness.metaeval.{args.kind}")
     return module.main(args)
+
+
+def judge_spec(value: str, scorer: str) -> dict:
+    """The judge mapping of ``--judge``: from a YAML file (a run config's ``scorers.<scorer>.judge``,
+    a file with a top-level ``judge:``, or a judge mapping) or from inline YAML."""
+    from pathlib import Path
+
+    import yaml
+
+    from ..config import parse_yaml, read_yaml_mapping
+    from ..errors import ConfigError
+
+    if Path(value).is_file():
+        raw, where = read_yaml_mapping(value), value
+    else:
+        try:
+            raw, where = parse_yaml(value), "--judge"
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"--judge: neither a file nor a YAML mapping ({exc})") from None
+    if isinstance(raw, dict) and isinstance(raw.get("scorers"), dict):
+        raw = (raw["scorers"].get(scorer) or {}).get("judge")
+    elif isinstance(raw, dict) and "judge" in raw:
+        raw = raw["judge"]
+    if not isinstance(raw, dict) or "kind" not in raw:
+        raise ConfigError(f"{where}: no judge for the {scorer} scorer (a mapping with 'kind: nli' or 'kind: llm')")
+    return raw

@@ -33,7 +33,7 @@ class LocalExecutor:
         from ..scorers import build_scorers
         from ..scorers.batch import score_pairs
 
-        key = repr(sorted(scorer_specs.items()))
+        key = _key(scorer_specs)
         if key not in self._scorers:
             self._scorers[key] = build_scorers(scorer_specs)
         # One batch is read ahead, so that its embeddings start while this one is checked.
@@ -43,6 +43,16 @@ class LocalExecutor:
             upcoming = next(batches, None)
             yield score_pairs(list(batch), self._scorers[key], progress=False, upcoming=list(upcoming or ()))
             batch = upcoming
+
+    def adopt_scorers(self, scorer_specs: dict[str, dict[str, Any]], scorers: list[Any]) -> None:
+        """Use ``scorers``, already built from ``scorer_specs`` (by the driver), instead of building them again."""
+        self._scorers[_key(scorer_specs)] = scorers
+
+    def judge_usage(self) -> dict[str, dict[str, float]]:
+        """Per scorer role with a configured judge (``judge:``): the judge's calls, tokens and seconds."""
+        from ..scorers import judge_usage
+
+        return {role: u for built in self._scorers.values() for role, u in judge_usage(built).items()}
 
     def model_info(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Identity and cache counters of the model last run from ``spec``."""
@@ -60,3 +70,7 @@ def describe_summarizer(spec: dict[str, Any], summarizer: Any) -> dict[str, Any]
         if hasattr(summarizer, counter):
             info[counter] = getattr(summarizer, counter)
     return info
+
+
+def _key(scorer_specs: dict[str, dict[str, Any]]) -> str:
+    return repr(sorted(scorer_specs.items()))

@@ -25,6 +25,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
+from ..errors import ConfigError
 from .realsumm import RealsummDoc, load_realsumm
 
 CHUNK = 200
@@ -113,13 +114,15 @@ def score_docs(docs: Sequence[RealsummDoc], scorer: Any, timing: dict[str, float
     reference)``; ``timing["scoring_seconds"]`` gets the scorer's own time."""
     from rouge_score import rouge_scorer
 
+    from ..judges import score_or_skip
+
     items = [(d.article, s) for d in docs for s in d.summaries]
     results = []
     bar = _progress(len(items), "coverage")
     t0 = time.perf_counter()
     for i in range(0, len(items), CHUNK):
         chunk = items[i:i + CHUNK]
-        results.extend(scorer.score_many([(a, s.text) for a, s in chunk]))
+        results.extend(score_or_skip(scorer, [(a, s.text) for a, s in chunk]))
         bar.update(len(chunk))
     bar.close()
     if timing is not None:
@@ -127,6 +130,8 @@ def score_docs(docs: Sequence[RealsummDoc], scorer: Any, timing: dict[str, float
     rs = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     pairs, summaries = [], []
     for (article, s), res in zip(items, results):
+        if res is None:  # the judge gave no usable answer: left out, never guessed
+            continue
         verdicts = {v.id: v for v in res.facts}
         labelled = [f for f in article.facts if f.id in s.labels]
         if not labelled:
@@ -242,10 +247,19 @@ def _fmt(x: Any) -> str:
 
 
 def main(args: Any) -> int:
-    """CLI: ``harness meta-eval coverage --data FILE... [--json OUT] [--limit N]``."""
+    """CLI: ``harness meta-eval coverage --data FILE... [--json OUT] [--limit N] [--cv K] [--judge ...]``."""
+    from ..scorers.coverage import FactCoverageScorer
+
     t0 = time.perf_counter()
     docs = load_files(args.data, getattr(args, "limit", None))
-    fig = evaluate_docs(docs)
+    judge = getattr(args, "judge_spec", None)
+    if getattr(args, "cv", None):
+        if args.cv < 2:
+            raise ConfigError(f"--cv: needs at least 2 folds, got {args.cv}")
+        fig = cross_validated_figures(docs, folds=args.cv, **({"judge": judge} if judge else {}))
+        fig.setdefault("signature", f"{FactCoverageScorer().signature()} (model refitted per fold)")
+    else:
+        fig = evaluate_docs(docs, FactCoverageScorer(judge=judge) if judge else None)
     fig["data"] = [str(p) for p in args.data]
     fig["elapsed_seconds"] = round(time.perf_counter() - t0, 2)
     print(format_table(fig))

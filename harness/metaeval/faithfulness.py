@@ -131,11 +131,14 @@ def featurise(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysin
 
 
 def score(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "scoring") -> list[Any]:
-    """The scorer's results for every row (chunked, with a progress bar)."""
+    """The scorer's results for every row (chunked, with a progress bar); ``None`` for a row its
+    judge could not answer."""
+    from ..judges import score_or_skip
+
     out = []
     with _progress(len(rows), desc) as bar:
         for items in _chunks(rows, scorer):
-            out.extend(scorer.score_many(items, progress=bar))
+            out.extend(score_or_skip(scorer, items, progress=bar))
     return out
 
 
@@ -162,22 +165,27 @@ def main(args: Any) -> int:
     from ..scorers.hallucination import HallucinationScorer
 
     rows = load_all(args.data, getattr(args, "limit", None))
-    scorer = HallucinationScorer(lm=getattr(args, "lm", None) or DEFAULT_LM)
+    judge = getattr(args, "judge_spec", None)
+    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or DEFAULT_LM, judge=judge)
     from ..resources import warm_up
 
     warm_up()  # models loaded before the clock starts: elapsed_s is scoring time
     t0 = time.perf_counter()
     results = score(rows, scorer)
     elapsed = time.perf_counter() - t0
+    unscored = sum(1 for r in results if r is None)
+    rows, results = [r for r, x in zip(rows, results) if x is not None], [x for x in results if x is not None]
     fig = figures(rows, [r.faithful for r in results], [r.probability for r in results])
     fig["elapsed_s"] = round(elapsed, 2)
     fig["summaries_per_s"] = round(len(rows) / elapsed, 2) if elapsed > 0 else None
     fig["signature"] = scorer.signature()
+    fig["unscored"] = unscored
     fig["mean_roc_auc"] = mean_auc(fig)
     fig["baseline"] = baseline_figures(rows)
     fig["baseline"]["mean_roc_auc"] = mean_auc(fig["baseline"])
     print(side_by_side([("scorer", fig), ("overlap (LODO cut)", fig["baseline"])]))
-    print(f"{len(rows)} summaries in {elapsed:.1f} s ({scorer.signature()})")
+    print(f"{len(rows)} summaries in {elapsed:.1f} s ({scorer.signature()})"
+          + (f"; {unscored} left out, the judge gave no usable answer" if unscored else ""))
     print("overlap: the share of the summary's content words found in the document, its cut chosen on the other "
           f"datasets (in-sample cut {fig['baseline']['in_sample']['threshold']:.3f}: mean balanced accuracy "
           f"{_fmt(fig['baseline']['in_sample']['mean_balanced_accuracy'])})")
@@ -219,7 +227,8 @@ def refit_main(args: Any) -> int:
     aux_rows = load_all(aux_paths) if aux_paths else []
     # with the shipped weights of the kind being refitted: with a judge they use its features, so
     # the scorer computes them (the weights themselves play no part in the features)
-    scorer = HallucinationScorer(lm=getattr(args, "lm", None) or DEFAULT_LM)
+    judge = getattr(args, "judge_spec", None)
+    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or DEFAULT_LM, judge=judge)
     names = FEATURES + (LM_FEATURES if scorer.judge is not None else ())
     cache = None if getattr(args, "no_cache", False) else FeatureCache()
     featured = featurise(rows + aux_rows, scorer, cache=cache)

@@ -90,7 +90,7 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
             missed = [f for f in r.facts if f.status != "covered"]
             for f in missed:
                 text = statements.get((r.article_id, f.id), f.id)
-                lines.append(f"- fact **{md_escape(f.id)}** {f.status}: {md_escape(text)}")
+                lines.append(f"- fact **{md_escape(f.id)}** {f.status}: {md_escape(text)}" + _judged(f))
             for h in r.hallucinations:
                 trap = f" (trap {md_escape(h.trap_id)})" if h.trap_id else ""
                 lines.append(f"- hallucination `{h.kind}`{trap}: \"{md_escape(h.text, 160)}\"")
@@ -112,3 +112,11 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
 def _num(value: float | None) -> str:
     """A score with two decimals, or "n/a" where its scorer did not run."""
     return "n/a" if value is None else f"{value:.2f}"
+
+
+def _judged(fact: Any) -> str:
+    """`` (judge:llm, quoting "...")`` for a verdict a configured judge made; empty otherwise."""
+    if not fact.method.startswith("judge:"):
+        return ""
+    quote = f', quoting "{md_escape(fact.evidence.text, 160)}"' if fact.evidence is not None else ""
+    return f" ({md_escape(fact.method)}{quote})"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Protocol, Sequence, runtime_checkable
 
 from ..errors import ConfigError, did_you_mean
+from .. import summarizers
 from ..registry import Registry, check_params
 from ..records import Article, CoverageResult, FaithfulnessResult
 
@@ -56,6 +57,11 @@ class FaithfulnessScorer(Protocol):
         ...
 
 
+# The oracle summarizer is built from the coverage scorer, so it lives and registers here: named by
+# the summarizers package, it would close an import loop (summarizers -> oracle -> scorers ->
+# judges -> summarizers). Whatever reads a config or runs one imports this package first.
+summarizers.register("oracle", "harness.scorers.oracle:OracleSummarizer")
+
 REGISTRY = Registry("scorer", {
     "coverage": "harness.scorers.coverage:FactCoverageScorer",
     "hallucination": "harness.scorers.hallucination:HallucinationScorer",
@@ -81,3 +87,8 @@ def build_scorers(spec: dict[str, dict[str, Any]]) -> list[Any]:
     """Scorer objects from the config's ``scorers`` mapping (coverage first)."""
     built = [build(name, params) for name, params in spec.items()]
     return sorted(built, key=lambda s: s.role != "coverage")
+
+
+def judge_usage(scorers: Sequence[Any]) -> dict[str, dict[str, float]]:
+    """Per role, the calls, tokens and seconds of each scorer's configured judge (``judge:``)."""
+    return {s.role: s.judge_usage() for s in scorers if getattr(s, "judge_usage", lambda: None)() is not None}

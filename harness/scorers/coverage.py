@@ -31,7 +31,7 @@ scorer shares) are required on top, whether hints or the statement decide. Then:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..checkers.coverage_model import load_model
 from ..checkers.atoms import AtomCheck, Atoms, check_atoms, hint_atoms, statement_atoms
@@ -43,6 +43,7 @@ from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, fa
 from ..checkers.units import clean
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
+from ..judges import build_judge
 from ..records import Article, CoverageResult, FactVerdict, GoldFact, Span
 from ..resources import parse
 from ..text import sentences, tokens
@@ -61,7 +62,7 @@ class FactCoverageScorer:
 
     def __init__(self, covered_threshold: float = 0.5, partial_threshold: float = 0.2,
                  embeddings: bool = False, model: str | None = None,
-                 contradiction_context: float = 0.8):
+                 contradiction_context: float = 0.8, judge: dict[str, Any] | None = None):
         """
         ``covered_threshold``/``partial_threshold``: P(carried) needed for ``covered``/``partial``
         (facts without hints; the shipped model is class-balanced, so 0.5 is its natural cut).
@@ -70,6 +71,8 @@ class FactCoverageScorer:
         coefficients file (None: the shipped one). ``contradiction_context``: share of a fact's
         non-number words the aligned sentence must carry before a flipped negation counts as
         ``contradicted`` (other values are judged by the atoms' local context instead).
+        ``judge``: a stronger judge (NLI or LLM, :mod:`harness.judges`) for the facts that hints,
+        atoms and polarity leave to the statement model; the fact's atoms still bound its verdict.
         """
         if not 0.0 <= partial_threshold <= covered_threshold <= 1.0:
             raise ConfigError("scorers.coverage: need 0 <= partial_threshold <= covered_threshold <= 1")
@@ -79,6 +82,7 @@ class FactCoverageScorer:
         self.model = model
         self.contradiction_context = contradiction_context
         self._model = load_model(model, "embedding" if embeddings else "lexical")
+        self.judge = build_judge(judge, "scorers.coverage.judge") if judge is not None else None
 
     def signature(self) -> str:
         """Settings that affect the numbers (the coefficients by their digest)."""
@@ -86,7 +90,8 @@ class FactCoverageScorer:
         return (f"coverage:hints{HINTS_VERSION}+statement{SIGNALS_VERSION}-{variant}+flips{FLIPS_VERSION}+atoms{ATOMS_VERSION}"
                 f":model={self._model.digest}"
                 f":cov={self.covered_threshold}:part={self.partial_threshold}"
-                f":ctx={self.contradiction_context}")
+                f":ctx={self.contradiction_context}"
+                + (f":judge={self.judge.signature()}" if self.judge else ""))
 
     # ------------------------------------------------------------------ public API
     def score(self, article: Article, summary: str) -> CoverageResult:
@@ -105,6 +110,8 @@ class FactCoverageScorer:
             found.append([self._fact(fact, summary, sv, body, idf,
                                      {"emb_sent": sims.get((k, fact.statement), 0.0)} if sims is not None else {},
                                      article.published) for fact in article.facts])
+        if self.judge is not None:
+            self._judge_facts(items, found)
         flipped = _flips([(f.statement, where.text) for (article, _), row in zip(items, found)
                           for f, (_, where) in zip(article.facts, row) if where is not None])
         out = []
@@ -117,6 +124,28 @@ class FactCoverageScorer:
                    if weight else 0.0)
             out.append(CoverageResult(coverage=round(cov, 6), facts=tuple(verdicts)))
         return out
+
+    def _judge_facts(self, items: Sequence[tuple[Article, str]], found: list[list[tuple[FactVerdict, Span | None]]]) -> None:
+        """Replace, in place, each verdict the statement model made (not a hint's, an atom's or a
+        polarity flip's) by the judge's, bounded by the fact's atoms."""
+        asked = [[i for i, (v, _) in enumerate(row) if v.method == "statement" and v.status != "contradicted"]
+                 for row in found]
+        got = self.judge.judge_facts([(summary, [article.facts[i].statement for i in ask])
+                                      for (article, summary), ask in zip(items, asked)])
+        for (article, summary), row, ask, judged in zip(items, found, asked, got):
+            for i, jd in zip(ask, judged):
+                fact = article.facts[i]
+                where = _quoted_span(summary, jd.quote) if jd.label != "missing" else None
+                score = {"covered": 1.0, "partial": jd.probability}.get(jd.label, 0.0)
+                verdict = FactVerdict(fact.id, jd.label, round(score, 6), where, f"judge:{self.judge.kind}")
+                atoms = statement_atoms(fact.statement, article.published, fact.number, fact.date)
+                if atoms and verdict.status in ("covered", "partial"):
+                    verdict = _require_atoms(verdict, check_atoms(atoms, summary, fact.statement, article.published))
+                row[i] = (verdict, None)
+
+    def judge_usage(self) -> dict[str, float] | None:
+        """The configured judge's calls, tokens and seconds (None without a judge)."""
+        return self.judge.usage() if self.judge is not None else None
 
     def probability(self, signals: dict[str, float]) -> float:
         """P(carried) of the shipped/loaded model for one fact's signals."""
@@ -175,6 +204,12 @@ class FactCoverageScorer:
             return False
         near = _negated_near(statement, sv.units[la.best_unit].text)
         return near is not None and la.fact_negated != near
+
+
+def _quoted_span(summary: str, quote: str | None) -> Span | None:
+    """Where the judge's quote stands in the summary (None when it is not there word for word)."""
+    at = summary.find(quote.strip()) if quote and quote.strip() else -1
+    return Span(at, at + len(quote.strip()), quote.strip()) if at >= 0 else None
 
 
 def _beyond_hints(atoms: Atoms, fact: GoldFact) -> bool:

@@ -32,6 +32,7 @@ from ..checkers.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge,
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError, HarnessError
 from ..logistic import probability
+from ..judges import Judgement, build_judge
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
@@ -42,6 +43,8 @@ found a value, a name or a polarity the article does not state (or states otherw
 dev sets without the judge, number findings were already always ruled unfaithful by the model,
 and ruling negation and modality flips so moved the mean balanced accuracy by +0.0004 (0.6919 ->
 0.6923); attribution findings (half of them on faithful summaries) stay soft."""
+JUDGE_CUT = 0.5
+"""With a ``judge:``, the support probability below which a claim (and its summary) fails."""
 JUDGE_BAND = (0.35, 0.75)
 """Lexical-verdict probabilities for which the likelihood judge is consulted. Outside it the
 lexical weights are confident enough: on the six dev sets (in-sample) the verdicts with this
@@ -136,15 +139,18 @@ class HallucinationScorer:
     the speed), ``lm_dtype`` (float32 | bfloat16), ``judge_band`` ([low, high]: with a judge, only
     the summaries whose lexical-only verdict has a probability in this band are read by the LM; the
     others keep the lexical verdict. Default :data:`JUDGE_BAND` with the shipped weights, [0, 1]
-    (every summary judged) with weights of one's own).
+    (every summary judged) with weights of one's own), ``judge`` (a stronger judge, NLI or LLM, that
+    decides the claims no typed check flags, in place of the weights: :mod:`harness.judges`).
     """
 
     role = "faithfulness"
 
     def __init__(self, model_path: str | None = None, threshold: float | None = None, window: int = 3,
                  candidates: int = 4, trap_similarity: float = 0.6, lm: str | None = None,
-                 lm_dtype: str = "float32", judge_band: Sequence[float] | None = None):
-        lm = resolve(lm)
+                 lm_dtype: str = "float32", judge_band: Sequence[float] | None = None,
+                 judge: dict[str, Any] | None = None):
+        self.claim_judge = build_judge(judge, "scorers.hallucination.judge") if judge is not None else None
+        lm = resolve(lm) if self.claim_judge is None else None
         check_dtype(lm_dtype)
         self.model_path = str(model_path or shipped_model_path(lm is not None))
         self.model, self.model_hash = _load(self.model_path)
@@ -173,7 +179,8 @@ class HallucinationScorer:
                 f"|window={self.window}|candidates={self.candidates}|trap_sim={self.trap_similarity}"
                 f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
                 + (f"|lm={self.judge.identity()}|judge_band={self.judge_band[0]:g}-{self.judge_band[1]:g}"
-                   f"|lexical={self.lexical_hash}" if self.judge else ""))
+                   f"|lexical={self.lexical_hash}" if self.judge else "")
+                + (f"|judge={self.claim_judge.signature()}" if self.claim_judge else ""))
 
     def analysis_signature(self) -> str:
         """Settings that affect the claim analyses and features (of :meth:`analyse_many`), not
@@ -181,6 +188,10 @@ class HallucinationScorer:
         return (f"hallucination-analysis:{VERSION}|window={self.window}|candidates={self.candidates}"
                 f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
                 + (f"|lm={self.judge.identity()}" if self.judge else ""))
+
+    def judge_usage(self) -> dict[str, float] | None:
+        """The configured judge's calls, tokens and seconds (None without a ``judge:``)."""
+        return self.claim_judge.usage() if self.claim_judge is not None else None
 
     def score(self, article: Article, summary: str) -> FaithfulnessResult:
         """Hallucinations, traps hit and the summary verdict for one summary."""
@@ -221,6 +232,8 @@ class HallucinationScorer:
         items = list(items)
         analyses = self.analyse_many(items, progress=None if self.judge else progress, judge=False)
         trap_sims = self._statement_traps(items, analyses)
+        if self.claim_judge is not None:
+            return self._judged(items, analyses, trap_sims)
         first = self.lexical or (None, None)
         out = [self._verdict(a, s, an, ts, *first) for (a, s), an, ts in zip(items, analyses, trap_sims)]
         if self.judge is None:
@@ -235,6 +248,26 @@ class HallucinationScorer:
         return out
 
     # ------------------------------------------------------------------ internals
+    def _judged(self, items: list[tuple[Article, str]], analyses: list[Analysis],
+                trap_sims: list[dict]) -> list[FaithfulnessResult]:
+        """Verdicts with the configured judge deciding each claim that no typed check flags and
+        that is not copied from the body word for word."""
+        asked: list[list[int]] = []
+        for (article, _), an, ts in zip(items, analyses, trap_sims):
+            body = _squash(article.body if article.body is not None else article.text)
+            asked.append([j for j, c in enumerate(an.claims) if not c.findings and c.furniture is None
+                          and j not in ts and not _is_quoted(c.claim.text, body)])
+        got = self.claim_judge.judge_claims([
+            (a.body if a.body is not None else a.text, [an.claims[j].claim.text for j in ask])
+            for (a, _), an, ask in zip(items, analyses, asked)])
+        out = []
+        for (article, summary), an, ts, ask, row in zip(items, analyses, trap_sims, asked, got):
+            judged: list[Judgement | None] = [None] * len(an.claims)
+            for j, judgement in zip(ask, row):
+                judged[j] = judgement
+            out.append(self._verdict(article, summary, an, ts, judged=judged))
+        return out
+
     def _statement_traps(self, items: list[tuple[Article, str]], analyses: list[Analysis]) -> list[dict]:
         """Per item: {claim index: (similarity, trap)} for traps without hints."""
         todo = [k for k, (a, _) in enumerate(items) if any(not t.has_hints for t in a.traps) and analyses[k].claims]
@@ -258,14 +291,22 @@ class HallucinationScorer:
         return out
 
     def _verdict(self, article: Article, summary: str, an: Analysis, trap_sims: dict,
-                 model: dict[str, Any] | None = None, threshold: float | None = None) -> FaithfulnessResult:
-        """The verdict under ``model`` and ``threshold`` (default: the scorer's own)."""
+                 model: dict[str, Any] | None = None, threshold: float | None = None,
+                 judged: Sequence[Judgement | None] | None = None) -> FaithfulnessResult:
+        """The verdict under ``model`` and ``threshold`` (default: the scorer's own), or with
+        ``judged`` (a judge's judgement per claim, None where it was not asked) under the judge's
+        probabilities, cut at 0.5."""
         model = self.model if model is None else model
         threshold = self.threshold if threshold is None else threshold
-        prob = predict(model, an.features)
         found: list[Hallucination] = []
         bad_claims: set[int] = set()
-        claim_probs = [predict(model, claim_features(c, an.features)) for c in an.claims]
+        if judged is None:
+            prob = predict(model, an.features)
+            claim_probs = [predict(model, claim_features(c, an.features)) for c in an.claims]
+        else:
+            threshold = JUDGE_CUT
+            claim_probs = [1.0 if jd is None else jd.probability for jd in judged]
+            prob = min(claim_probs, default=1.0)
         body = _squash(article.body if article.body is not None else article.text)
         verbatim = [_is_quoted(chk.claim.text, body) for chk in an.claims]
         for j, (chk, cp) in enumerate(zip(an.claims, claim_probs)):
@@ -284,7 +325,8 @@ class HallucinationScorer:
                 found.append(Hallucination(c.start, c.end, c.text, "trap", round(sim, 6), trap_id=trap.id,
                                            source_evidence=chk.evidence or None, detail=trap.statement))
             if cp < threshold and not chk.findings and chk.furniture is None and j not in trap_sims:
-                found.append(self._unsupported(chk, cp))
+                found.append(self._unsupported(chk, cp) if judged is None or judged[j] is None
+                             else judged[j].finding(chk.claim, chk.evidence, self.claim_judge.kind))
             if cp < threshold or chk.findings or chk.furniture is not None or j in trap_sims:
                 bad_claims.add(j)
         for trap in article.traps:

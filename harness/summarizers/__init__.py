@@ -3,7 +3,8 @@
 Protocol: a summarizer is constructed from its config keys (``backend`` picks the class, the other
 keys are constructor parameters) and exposes ``name``, ``identity()`` and ``summarize()``.
 Implementations live one per file and register with :func:`register`; heavy ones (``hf``,
-``openai``) import their dependencies on first use.
+``openai``) import their dependencies on first use. The ``oracle``, built from the coverage
+scorer, lives in :mod:`harness.scorers.oracle` and is registered by :mod:`harness.scorers`.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ REGISTRY = Registry("summarizer backend", {
     "reference": "harness.summarizers.reference:ReferenceSummarizer",
     "file": "harness.summarizers.file:FileSummarizer",
     "textrank": "harness.summarizers.textrank:TextRankSummarizer",
-    "oracle": "harness.summarizers.oracle:OracleSummarizer",
     "hf": "harness.summarizers.hf:HFSummarizer",
     "openai": "harness.summarizers.openai:OpenAISummarizer",
 })

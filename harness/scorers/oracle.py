@@ -6,7 +6,8 @@ scorer the reports use) the most; stop after ``sentences`` sentences or when no 
 Ties go to the earlier sentence; the result is in document order. It reads the gold annotation,
 so it is never cached (``cacheable = False``) and is not a model: it shows how much coverage an
 extractive summary of that length *could* reach.
-Config: ``{backend: oracle, name: oracle, sentences: 3}``.
+Config: ``{backend: oracle, name: oracle, sentences: 3}``. Registered as a summarizer backend by
+:mod:`harness.scorers` (it is built from the coverage scorer).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Sequence
 
 from ..errors import ConfigError
 from ..records import Article, Summary
-from ..scorers.coverage import FactCoverageScorer
+from .coverage import FactCoverageScorer
 from ..text import sentences as split_sentences
 
 VERSION = 1
