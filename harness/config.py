@@ -19,6 +19,7 @@ from typing import Any, Iterator, Sequence
 import yaml
 
 from .errors import ConfigError, did_you_mean
+from .scorers import default_scorers
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -31,7 +32,7 @@ class RunConfig:
     """Gold set: an ``articles.jsonl`` (or a folder holding one), JSON, parquet, or ``hf:NAME``."""
     models: tuple[dict[str, Any], ...]
     """Summarizers: each a mapping with ``name``, ``backend`` and the backend's parameters."""
-    scorers: dict[str, dict[str, Any]] = field(default_factory=lambda: {"coverage": {}, "hallucination": {}})
+    scorers: dict[str, dict[str, Any]] = field(default_factory=default_scorers)
     """Scorer name -> constructor parameters."""
     output_dir: str = "results"
     """Folder that receives ``<run_id>/``."""
@@ -208,7 +209,7 @@ def from_mapping(raw: dict[str, Any], source: str = "<config>") -> RunConfig:
         models = _models(raw["models"], source, problems) if "models" in raw else []
     scorers: dict[str, dict[str, Any]] = {}
     with problems.check():
-        scorers = _scorers(raw.get("scorers", {"coverage": {}, "hallucination": {}}), source)
+        scorers = _scorers(raw.get("scorers", default_scorers()), source)
     for key, typ in (("output_dir", str), ("name", str), ("input", str), ("seed", int),
                      ("bootstrap", int), ("cache", bool), ("executor", str), ("gate", dict), ("limit", int)):
         with problems.check():

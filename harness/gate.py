@@ -202,9 +202,9 @@ def run_canaries(articles: Sequence[Article], scorers: Sequence[Any], config: Ga
 
 def candidate_scorers(run: dict[str, Any]) -> list[Any]:
     """The candidate's scorers rebuilt from its config, checked against its recorded signatures."""
-    from .scorers import build_scorers
+    from .scorers import build_scorers, default_scorers
 
-    spec = (run.get("config") or {}).get("scorers") or {"coverage": {}, "hallucination": {}}
+    spec = (run.get("config") or {}).get("scorers") or default_scorers()
     scorers = build_scorers(spec)
     got = {s.role: s.signature() for s in scorers}
     if run.get("scorers") and got != run["scorers"]:

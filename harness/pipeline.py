@@ -21,7 +21,7 @@ from .gold import prepare_articles
 from .records import Article, ScoreRecord, Summary
 from .report import write_reports
 from .results import JsonlWriter, Run, start_run, write_run
-from .scorers import build_scorers, judge_usage
+from .scorers import build_scorers, default_scorers, judge_usage
 from .scorers.batch import batches, score_pairs, score_with_cache
 
 
@@ -98,7 +98,7 @@ def run_score(gold: str | Path, summaries_path: str | Path, out_dir: str | Path,
     with JsonlWriter(run_dir / "summaries.jsonl") as out:
         for s in summaries:
             out.write(_summary_row(s))
-    scorers = scorers if scorers is not None else {"coverage": {}, "hallucination": {}}
+    scorers = scorers if scorers is not None else default_scorers()
     built = build_scorers(scorers)
     records = score_pairs([(by_id[s.article_id], s) for s in summaries], built, progress)
     with JsonlWriter(run_dir / "scores.jsonl") as out:

@@ -62,6 +62,11 @@ class FaithfulnessScorer(Protocol):
 # judges -> summarizers). Whatever reads a config or runs one imports this package first.
 summarizers.register("oracle", "harness.scorers.oracle:OracleSummarizer")
 
+def default_scorers() -> dict[str, dict[str, Any]]:
+    """The ``scorers:`` mapping of a config that names none: both scorers, default settings."""
+    return {"coverage": {}, "hallucination": {}}
+
+
 REGISTRY = Registry("scorer", {
     "coverage": "harness.scorers.coverage:FactCoverageScorer",
     "hallucination": "harness.scorers.hallucination:HallucinationScorer",
