@@ -27,6 +27,7 @@ from typing import Any, Protocol, Sequence
 
 from ..errors import ConfigError, did_you_mean
 from ..records import HALLUCINATION_KINDS, Hallucination
+from ..registry import Registry, check_params
 
 
 class JudgeError(RuntimeError):
@@ -85,26 +86,21 @@ class Judge(Protocol):
         ...
 
 
-KINDS = {"nli": "harness.judges.nli:NLIJudge", "llm": "harness.judges.llm:LLMJudge"}
+KINDS = Registry("judge kind", {"nli": "harness.judges.nli:NLIJudge", "llm": "harness.judges.llm:LLMJudge"})
 
 
 def build_judge(spec: Any, where: str) -> Judge:
     """The judge of a scorer's ``judge:`` mapping (``kind`` plus the judge's parameters)."""
-    import importlib
-
-    from ..registry import check_params
-
     if not isinstance(spec, dict):
         raise ConfigError(f"{where}: must be a mapping with 'kind' (nli or llm), got {type(spec).__name__}")
     params = dict(spec)
     kind = params.pop("kind", None)
     if kind not in KINDS:
-        raise ConfigError(f"{where}.kind: must be one of {', '.join(sorted(KINDS))}, got {kind!r}."
-                          + did_you_mean(str(kind), sorted(KINDS)))
+        raise ConfigError(f"{where}.kind: must be one of {', '.join(KINDS.available())}, got {kind!r}."
+                          + did_you_mean(str(kind), KINDS.available()))
     if "where" in params:
         raise ConfigError(f"{where}.where: unknown key")
-    module, _, name = KINDS[kind].partition(":")
-    cls = getattr(importlib.import_module(module), name)
+    cls = KINDS.load(kind)
     check_params(cls, params, where)
     return cls(**params, where=where)
 

@@ -117,22 +117,15 @@ class LLMJudge:
             raise ConfigError(f"{where}.model: must be a models: entry with a backend (hf or openai)")
         if "prompt" in model:
             raise ConfigError(f"{where}.model.prompt: the judge writes its own prompts; remove the key")
-        spec = {"name": "judge", **model, "prompt": "{text}"}
-        self.spec = spec
-        self._model = summarizers.build(spec, f"{where}.model")
-        if getattr(self._model, "cacheable", True):
-            from ..cache import CachedSummarizer, GenerationCache
-
-            self._model = CachedSummarizer(self._model, GenerationCache())
+        self._model = summarizers.build_cached({"name": "judge", **model, "prompt": "{text}"}, where=f"{where}.model")
         self._usage = {"calls": 0, "retries": 0, "failed": 0, "prompt_tokens": 0, "new_tokens": 0,
                        "truncated_tokens": 0, "seconds": 0.0}
 
     def signature(self) -> str:
         """The judge model's identity (its fingerprint) and the prompt version."""
-        from ..results import dumps
+        from ..cache import identity_fingerprint
 
-        inner = getattr(self._model, "inner", self._model)
-        return f"llm:{PROMPT_VERSION}:{hashlib.sha256(dumps(inner.identity()).encode()).hexdigest()[:16]}"
+        return f"llm:{PROMPT_VERSION}:{identity_fingerprint(self._model.identity())[:16]}"
 
     def usage(self) -> dict[str, float]:
         """Calls, retries, failed items, tokens in and out, tokens cut from prompts, seconds."""

@@ -114,10 +114,11 @@ class NLIJudge:
         pairs: list[tuple[str, str]] = []
         for premise_text, hypotheses in items:
             wins = windows(premise_text)
+            win_words = [_words(w) for w in wins]
             per = []
             for h in hypotheses:
                 hw = _words(h)
-                ranked = sorted(range(len(wins)), key=lambda i: (-len(hw & _words(wins[i])), i))[:self.max_windows]
+                ranked = sorted(range(len(wins)), key=lambda i: (-len(hw & win_words[i]), i))[:self.max_windows]
                 per.append([(len(pairs) + n, wins[i]) for n, i in enumerate(ranked)])
                 pairs.extend((wins[i], h) for i in ranked)
             plans.append(per)

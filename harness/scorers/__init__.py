@@ -96,4 +96,5 @@ def build_scorers(spec: dict[str, dict[str, Any]]) -> list[Any]:
 
 def judge_usage(scorers: Sequence[Any]) -> dict[str, dict[str, float]]:
     """Per role, the calls, tokens and seconds of each scorer's configured judge (``judge:``)."""
-    return {s.role: s.judge_usage() for s in scorers if getattr(s, "judge_usage", lambda: None)() is not None}
+    usage = {s.role: s.judge_usage() for s in scorers if hasattr(s, "judge_usage")}
+    return {role: u for role, u in usage.items() if u is not None}

@@ -65,10 +65,12 @@ def build(spec: dict[str, Any], where: str = "models") -> Summarizer:
     return cls(**spec)
 
 
-def build_cached(spec: dict[str, Any], use_cache: bool = True, refresh: bool = False) -> Any:
+def build_cached(spec: dict[str, Any], use_cache: bool = True, refresh: bool = False,
+                 where: str | None = None) -> Any:
     """The summarizer of one ``models:`` entry, with the generation cache in front unless its
-    class is not ``cacheable`` (cheap deterministic baselines, the oracle)."""
-    summarizer = build(spec, f"models[{spec['name']}]")
+    class is not ``cacheable`` (cheap deterministic baselines, the oracle); ``where`` names the
+    entry in errors (default ``models[NAME]``)."""
+    summarizer = build(spec, where or f"models[{spec['name']}]")
     if not use_cache or not getattr(summarizer, "cacheable", True):
         return summarizer
     from ..cache import CachedSummarizer, GenerationCache
