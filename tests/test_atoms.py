@@ -8,7 +8,7 @@ import pytest
 
 from harness.checkers.atoms import check_atoms, quantities, resolve_year, same_quantity, statement_atoms
 from harness.checkers.context import local_context
-from harness.checkers.quantities import misplaced_values
+from harness.checkers.faithfulness.quantities import misplaced_values
 from harness.records import Article, GoldFact
 from harness.scorers.coverage import FactCoverageScorer
 from harness.text import dates, sentences
@@ -151,8 +151,8 @@ def test_a_date_from_another_year_is_flagged():
 
 
 def test_a_percentage_in_words_is_the_percentage_in_digits():
-    from harness.checkers.quantities import novel_quantities
-    from harness.checkers.support import build_source
+    from harness.checkers.faithfulness.quantities import novel_quantities
+    from harness.checkers.faithfulness.support import build_source
 
     src = build_source("Sales rose 18 percent in the quarter. Costs fell 7 percent to 2.1 million dollars.")
     novel = lambda claim: [q.text for q in novel_quantities(claim, src.numbers, src.dates, src.units,  # noqa: E731
@@ -190,8 +190,8 @@ def test_a_score_or_vote_is_a_tally_and_ranges_share_their_unit():
 
 
 def test_a_value_the_article_states_without_a_unit_is_stated_with_one():
-    from harness.checkers.quantities import novel_quantities
-    from harness.checkers.support import build_source
+    from harness.checkers.faithfulness.quantities import novel_quantities
+    from harness.checkers.faithfulness.support import build_source
 
     src = build_source("Farm groups had asked for 200 million. The repairs take 30 days.")
     novel = lambda claim: [q.text for q in novel_quantities(claim, src.numbers, src.dates, src.units,  # noqa: E731

@@ -1,4 +1,4 @@
-"""Attribution (harness/checkers/attribution.py): who says what, and claims that put words in
+"""Attribution (harness/checkers/faithfulness/attribution.py): who says what, and claims that put words in
 the wrong mouth.
 
 The sentences were written for these tests (a ferry service in the made-up Kessel Bay); spaCy's
@@ -8,7 +8,7 @@ speakers are read off the sentences."""
 
 from __future__ import annotations
 
-from harness.checkers.attribution import Speaker, speakers, wrong_speakers
+from harness.checkers.faithfulness.attribution import Speaker, speakers, wrong_speakers
 from harness.resources import parse
 
 SOURCE = "Mayor Tom Brandt said the Kessel Bay ferry will stop running on Friday."

@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from harness.checkers.claims import split_sentences
+from harness.checkers.faithfulness.claims import split_sentences
 from harness.gold import prepare_articles
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"

@@ -1,6 +1,6 @@
 """Claim splitting: sentences and clauses with exact offsets (expected values read off the text)."""
 
-from harness.checkers.claims import split_claims, split_sentences
+from harness.checkers.faithfulness.claims import split_claims, split_sentences
 
 
 def _texts(text):
@@ -36,7 +36,7 @@ def test_empty_text_has_no_claims():
 
 
 def test_unit_spellings_compare_equal_but_other_units_do_not():
-    from harness.checkers.quantities import novel_quantities, number_units
+    from harness.checkers.faithfulness.quantities import novel_quantities, number_units
     from harness.text import dates, number_values
 
     source = "The reef lies between 420 and 750 metres below the surface; the survey took 30 days."
@@ -49,7 +49,7 @@ def test_unit_spellings_compare_equal_but_other_units_do_not():
 
 
 def test_a_word_that_is_no_unit_does_not_contradict_one():
-    from harness.checkers.quantities import novel_quantities, number_units
+    from harness.checkers.faithfulness.quantities import novel_quantities, number_units
     from harness.text import dates, number_values
 
     source = "HbA1c fell by 0.3 percentage points; 5 days a week, the walkers went out."

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from harness.checkers.coverage_model import SHIPPED, load_model
-from harness.checkers.statement import fact_slots, lexical_signals, view
-from harness.checkers.units import units
+from harness.checkers.coverage.coverage_model import SHIPPED, load_model
+from harness.checkers.coverage.statement import fact_slots, lexical_signals, view
+from harness.checkers.coverage.units import units
 from harness.records import Article, GoldFact
 from harness.scorers.coverage import FactCoverageScorer
 
@@ -127,7 +127,7 @@ def test_embedding_variant_runs():  # loads MiniLM (a few seconds)
 
 
 def test_fuzzy_slots_misspelt_names_and_derivations():
-    from harness.checkers.statement import _one_edit
+    from harness.checkers.coverage.statement import _one_edit
 
     # one edit: substitution / insertion; "polic" vs "polish" is two edits -> no.
     assert _one_edit("heffernen", "heffernan") and _one_edit("carri", "carrie")
@@ -139,7 +139,7 @@ def test_fuzzy_slots_misspelt_names_and_derivations():
 
 
 def test_evidence_is_anchored_in_the_best_aligned_article_sentence():
-    from harness.checkers.statement import fact_anchors
+    from harness.checkers.coverage.statement import fact_anchors
 
     # "ministers" and "security" align the fact to the third sentence; the anchor is that
     # sentence's content words from 3 before the first to 3 after the last fact word.
@@ -154,7 +154,7 @@ def test_evidence_is_anchored_in_the_best_aligned_article_sentence():
 
 
 def test_gold_evidence_quote_is_the_anchor_and_raises_p(scorer):
-    from harness.checkers.statement import article_idf
+    from harness.checkers.coverage.statement import article_idf
     from harness.scorers.coverage import fact_signals
 
     quote = "The decision still requires approval by the parliaments."
@@ -170,7 +170,7 @@ def test_gold_evidence_quote_is_the_anchor_and_raises_p(scorer):
 
 
 def test_counts_that_refer_back():
-    from harness.checkers.statement import stated_numbers
+    from harness.checkers.coverage.statement import stated_numbers
 
     assert stated_numbers("The four countries intend to withdraw.") == set()
     assert stated_numbers("He was suspended for two years.") == {2.0}
@@ -180,7 +180,7 @@ def test_counts_that_refer_back():
 
 
 def test_a_missing_name_caps_the_verdict_at_partial(scorer):
-    from harness.checkers.statement import name_slots
+    from harness.checkers.coverage.statement import name_slots
 
     assert name_slots("Estonia, Latvia, Lithuania and Poland announced it.") == tuple(
         frozenset({n}) for n in ("estonia", "latvia", "lithuania", "poland"))
@@ -193,7 +193,7 @@ def test_a_missing_name_caps_the_verdict_at_partial(scorer):
 
 
 def test_a_closing_description_of_a_name_is_not_required():
-    from harness.checkers.statement import statement_core
+    from harness.checkers.coverage.statement import statement_core
 
     fact = "The countries will withdraw from the Ottawa Convention, the treaty banning anti-personnel mines."
     assert statement_core(fact) == "The countries will withdraw from the Ottawa Convention."

@@ -180,7 +180,7 @@ def test_spacy_is_imported_without_its_cli_and_the_real_cli_still_loads_later():
 
 
 def test_a_summary_parsed_sentence_by_sentence_joins_back_with_its_annotations():
-    from harness.checkers.evidence import summary_docs, summary_pieces
+    from harness.checkers.faithfulness.evidence import summary_docs, summary_pieces
 
     summary = "Estonia and Poland will leave the treaty.  Parliaments must approve.\nMr. Smith said so."
     pieces = summary_pieces(summary)

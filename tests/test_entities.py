@@ -1,4 +1,4 @@
-"""Entities (harness/checkers/entities.py): names in a claim that the source never states.
+"""Entities (harness/checkers/faithfulness/entities.py): names in a claim that the source never states.
 
 Every text here was written for these tests (a ferry service in the made-up Kessel Bay); spaCy's
 small English pipeline parses the claims, as the hallucination scorer does. Each expected value
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checkers.entities import NAME_LABELS, missing_words, name_groups, name_words, novel_names
-from harness.checkers.support import build_source
+from harness.checkers.faithfulness.entities import NAME_LABELS, missing_words, name_groups, name_words, novel_names
+from harness.checkers.faithfulness.support import build_source
 from harness.resources import parse
 
 SOURCE = ("Mayor Tom Brandt said the Kessel Bay ferry will stop running on Friday. "

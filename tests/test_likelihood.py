@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from harness.checkers.evidence import FEATURES
-from harness.checkers.likelihood import LM_FEATURES, LikelihoodJudge, evidence_text, token_features
+from harness.checkers.faithfulness.evidence import FEATURES
+from harness.checkers.faithfulness.likelihood import LM_FEATURES, LikelihoodJudge, evidence_text, token_features
 from harness.errors import ConfigError, HarnessError
 from harness.records import Article
 from harness.scorers.hallucination import JUDGE_BAND, HallucinationScorer, shipped_model_path

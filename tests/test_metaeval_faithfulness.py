@@ -5,7 +5,7 @@ import json
 import pytest
 
 from harness.cache import FeatureCache
-from harness.checkers.likelihood import LM_FEATURES
+from harness.checkers.faithfulness.likelihood import LM_FEATURES
 from harness.cli import main
 from harness.errors import InputError
 from harness.metaeval.agreement import balanced_accuracy, roc_auc

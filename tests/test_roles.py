@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checkers.roles import frames, role_errors
-from harness.checkers.support import build_source
+from harness.checkers.faithfulness.roles import frames, role_errors
+from harness.checkers.faithfulness.support import build_source
 from harness.resources import parse
 
 SOURCE = [

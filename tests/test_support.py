@@ -1,4 +1,4 @@
-"""Support (harness/checkers/support.py): indexing a source and finding the sentences that
+"""Support (harness/checkers/faithfulness/support.py): indexing a source and finding the sentences that
 support a claim.
 
 The source was written for these tests (a ferry service in the made-up Kessel Bay). Expected
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checkers.support import (align, build_source, candidates, content_tokens, context_support, doc_support,
+from harness.checkers.faithfulness.support import (align, build_source, candidates, content_tokens, context_support, doc_support,
                                       word_forms)
 
 TOWN = ("The Kessel Bay ferry will stop running on Friday. "

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import ROOT, emit  # noqa: E402
 
-from harness.checkers.claims import split_sentences
+from harness.checkers.faithfulness.claims import split_sentences
 from harness.pipeline import prepare_articles
 
 NEWS = ROOT / "benchmarks/news/articles.jsonl"

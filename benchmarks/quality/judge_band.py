@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import SHARED, emit  # noqa: E402
 
-from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
+from harness.checkers.faithfulness.likelihood import DEFAULT_LM  # noqa: E402
 from harness.metaeval.faithfulness import figures, load_all, score  # noqa: E402
 from harness.scorers.hallucination import JUDGE_BAND, HallucinationScorer  # noqa: E402
 

@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import SHARED, emit  # noqa: E402
 
 from harness.cache import FeatureCache  # noqa: E402
-from harness.checkers.evidence import FEATURES  # noqa: E402
-from harness.checkers.likelihood import DEFAULT_LM, LM_FEATURES  # noqa: E402
+from harness.checkers.faithfulness.evidence import FEATURES  # noqa: E402
+from harness.checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES  # noqa: E402
 from harness.errors import HarnessError  # noqa: E402
 from harness.metaeval.baseline import baseline_figures, overlap_scores  # noqa: E402
 from harness.metaeval.faithfulness import featurise, figures, load_all, mean_auc, side_by_side  # noqa: E402

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import SHARED  # noqa: E402
 
-from harness.checkers.likelihood import DEFAULT_LM  # noqa: E402
+from harness.checkers.faithfulness.likelihood import DEFAULT_LM  # noqa: E402
 from harness.cache import FeatureCache  # noqa: E402
 from harness.metaeval.agreement import figures, table  # noqa: E402
 from harness.metaeval.faithfulness import featurise, load_all  # noqa: E402

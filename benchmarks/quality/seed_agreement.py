@@ -24,7 +24,7 @@ from _common import ROOT, emit  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--summaries", default=str(ROOT / "benchmarks/news/seed_summaries.jsonl"))
-    from harness.checkers.likelihood import DEFAULT_LM
+    from harness.checkers.faithfulness.likelihood import DEFAULT_LM
 
     ap.add_argument("--lm", default=DEFAULT_LM,
                     help="the hallucination scorer's likelihood judge (none: lexical weights)")

@@ -245,6 +245,16 @@ def same_date(a: DateMention, b: DateMention) -> bool:
             and (a.year is None or b.year is None or a.year == b.year))
 
 
+COUNTED = re.compile(r"\b(?:the|these|those|all|both|its|their)\s+(?P<n>\w+)\s+(?P<what>[a-z]+s)\b", re.IGNORECASE)
+"""A count of things the text refers back to ("the four countries", "their two sons")."""
+
+
+@lru_cache(maxsize=65536)
+def referring_counts(statement: str) -> frozenset[str]:
+    """Number words (lower-cased) of the statement that count things it refers back to ("the four countries")."""
+    return frozenset(m["n"].lower() for m in COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS)
+
+
 @lru_cache(maxsize=8192)
 def statement_atoms(statement: str, published: str | None = None, number: float | None = None,
                     date: str | None = None) -> Atoms:
@@ -252,8 +262,6 @@ def statement_atoms(statement: str, published: str | None = None, number: float 
     outside brackets (one in brackets is another form of the quantity before it: "34 percent
     (about a third)"), less the counts that only refer back ("the four countries"), and every
     date with a day or a year."""
-    from .statement import referring_counts
-
     inner = [(m.start(), m.end()) for m in re.finditer(r"\([^()]*\)", statement)]
     counted = referring_counts(statement)
     groups: list[list[Quantity]] = []

@@ -4,7 +4,7 @@ A value's local context is the content words around it in its clause ("Two membe
 the rate at 3.75 percent": member, vote, keep, rate). Another text carries that context when it
 holds most of those words; only then can a different value in it contradict this one. Shared by
 the fact coverage scorer (:mod:`harness.checkers.atoms`) and the hallucination scorer's check of
-misplaced values (:mod:`harness.checkers.quantities`).
+misplaced values (:mod:`harness.checkers.faithfulness.quantities`).
 """
 
 from __future__ import annotations

@@ -200,7 +200,7 @@ def cross_validated_figures(docs: Sequence[RealsummDoc], folds: int = 5, embeddi
     contradiction rules, partial credit), then compute the figures over all folds at once."""
     import tempfile
 
-    from ..checkers.coverage_model import VARIANTS, fit_variant
+    from ..checkers.coverage.coverage_model import VARIANTS, fit_variant
     from ..scorers.coverage import FactCoverageScorer
 
     variant = "embedding" if embeddings else "lexical"
@@ -274,8 +274,8 @@ def main(args: Any) -> int:
 def pair_signals(docs: Sequence[RealsummDoc], embeddings: bool = True
                  ) -> tuple[list[dict[str, float]], list[int], list[str]]:
     """Signals of every labelled (fact, summary) pair, their labels and document ids."""
-    from ..checkers.statement import article_idf, view
-    from ..checkers.units import clean
+    from ..checkers.coverage.statement import article_idf, view
+    from ..checkers.coverage.units import clean
     from ..scorers.coverage import fact_signals, statement_similarities
 
     rows, labels, groups = [], [], []
@@ -306,7 +306,7 @@ def cross_validate(rows: list[dict[str, float]], labels: list[int], groups: list
     """Document-level k-fold CV of a variant: balanced accuracy at P >= 0.5."""
     from sklearn.model_selection import GroupKFold
 
-    from ..checkers.coverage_model import CoverageModel, fit_variant
+    from ..checkers.coverage.coverage_model import CoverageModel, fit_variant
 
     pred = [0] * len(rows)
     for tr, te in GroupKFold(folds).split(rows, labels, groups):
@@ -320,7 +320,7 @@ def cross_validate(rows: list[dict[str, float]], labels: list[int], groups: list
 def refit_main(args: Any) -> int:
     """CLI: ``harness refit coverage --data FILE... [--out PATH]``."""
     from ..cache import file_sha256
-    from ..checkers.coverage_model import FORMAT, SHIPPED, VARIANTS, fit_variant
+    from ..checkers.coverage.coverage_model import FORMAT, SHIPPED, VARIANTS, fit_variant
 
     docs = load_files(args.data)
     rows, labels, groups = pair_signals(docs, embeddings=True)

@@ -161,7 +161,7 @@ def _fmt(v: float | None) -> str:
 def main(args: Any) -> int:
     """``harness meta-eval faithfulness``: score every item, print and optionally write figures,
     with the token-overlap baseline's beside the scorer's (under ``baseline`` in the JSON)."""
-    from ..checkers.likelihood import DEFAULT_LM
+    from ..checkers.faithfulness.likelihood import DEFAULT_LM
     from ..scorers.hallucination import HallucinationScorer
 
     rows = load_all(args.data, getattr(args, "limit", None))
@@ -210,8 +210,8 @@ def refit_main(args: Any) -> int:
     evaluation of the same fit, beside the token-overlap baseline's leave-one-dataset-out
     figures; ``args.no_write`` measures without writing anything."""
     from ..cache import FeatureCache, file_sha256
-    from ..checkers.evidence import FEATURES
-    from ..checkers.likelihood import DEFAULT_LM, LM_FEATURES
+    from ..checkers.faithfulness.evidence import FEATURES
+    from ..checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES
     from ..scorers.hallucination import HallucinationScorer, rule_hard, shipped_model_path
     from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..checkers.evidence import FEATURES
+from ..checkers.faithfulness.evidence import FEATURES
 from .agreement import choose_threshold, figures
 
 

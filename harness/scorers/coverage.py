@@ -1,12 +1,12 @@
 """Fact coverage: for every gold fact, is it carried by the summary?
 
 Hints decide exactly where given (:mod:`harness.checkers.hints`). A fact without hints is
-aligned to the summary's sentences (:mod:`harness.checkers.statement`): lexical signals
+aligned to the summary's sentences (:mod:`harness.checkers.coverage.statement`): lexical signals
 (content-word slot recall per sentence and over the summary, article-idf-weighted recall,
 bigram recall, number agreement, recall of the fact's evidence anchored in the article: the
 gold ``evidence`` quote or the best-aligned article sentence) and optionally a MiniLM sentence
 similarity are combined by a small logistic model fitted on REALSumm dev
-(:mod:`harness.checkers.coverage_model`, shipped in ``harness/data/coverage_model.json``) into
+(:mod:`harness.checkers.coverage.coverage_model`, shipped in ``harness/data/coverage_model.json``) into
 P(carried); a fact ending with a description of what it names ("... the Ottawa Convention,
 the treaty banning ...") takes the better P of itself and of itself without it. Every fact's
 atoms (its quantities and dates, :mod:`harness.checkers.atoms`, the reading the hallucination
@@ -20,7 +20,7 @@ scorer shares) are required on top, whether hints or the statement decide. Then:
   says is planned ("have withdrawn" for "intend to withdraw"; :mod:`harness.checkers.polarity`
   on spaCy parses of both);
 - ``covered`` (score 1): P >= ``covered_threshold`` and each name the fact states
-  (:func:`~harness.checkers.statement.name_slots`) is in the summary; with a name missing
+  (:func:`~harness.checkers.coverage.statement.name_slots`) is in the summary; with a name missing
   ("Lithuania, Latvia, Lithuania and Poland" for the four countries) ``partial``, scored P times
   the share of names there (``missing`` with none of them);
 - ``partial`` (score = P): ``partial_threshold`` <= P < ``covered_threshold``, or a value of the
@@ -33,14 +33,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Sequence
 
-from ..checkers.coverage_model import load_model
+from ..checkers.coverage.coverage_model import load_model
 from ..checkers.atoms import AtomCheck, Atoms, check_atoms, hint_atoms, statement_atoms
 from ..checkers.hints import VERSION as HINTS_VERSION, atoms_match, combine, match_hints
 from ..checkers.polarity import could_flip, flips, predicates
-from ..checkers.statement import VERSION as SIGNALS_VERSION
-from ..checkers.statement import (LexicalAlignment, SummaryView, article_idf, fact_anchors, lexical_signals,
+from ..checkers.coverage.statement import VERSION as SIGNALS_VERSION
+from ..checkers.coverage.statement import (LexicalAlignment, SummaryView, article_idf, fact_anchors, lexical_signals,
                                   name_slots, near_stems, statement_core, view)
-from ..checkers.units import clean
+from ..checkers.coverage.units import clean
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError
 from ..judges import build_judge
@@ -265,7 +265,7 @@ def _negated_near(statement: str, sentence: str) -> bool | None:
     """Whether the compact stretch of ``sentence`` that carries the fact's words is negated
     (None when the fact's words are absent or spread over a long stretch, or when the fact is
     negated and the sentence has none of the words it negates: no verdict)."""
-    from ..checkers.statement import NEGATIONS, fact_slots
+    from ..checkers.coverage.statement import NEGATIONS, fact_slots
 
     slots = fact_slots(statement)
     toks = tokens(sentence)

@@ -8,7 +8,7 @@ its supporting sentences, content the page furniture supports but the body does 
 logistic model shipped in ``harness/data/faithfulness_model.json`` (fitted by
 ``harness refit faithfulness`` on public dev data; see its provenance) turns the features into
 the probability that the summary is faithful. Its features include the likelihood judge's
-(:mod:`harness.checkers.likelihood`: how much more probable SmolLM2 finds each claim after
+(:mod:`harness.checkers.faithfulness.likelihood`: how much more probable SmolLM2 finds each claim after
 reading its evidence) when the scorer is given ``lm`` (``lm: smollm2-135m-instruct``, as in
 ``configs/default.yaml`` and the meta-evaluation); without one it needs no LM and uses the lexical
 weights in ``faithfulness_model_lexical.json``.
@@ -25,9 +25,9 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..checkers.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
+from ..checkers.faithfulness.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
 from ..checkers.hints import match_hints
-from ..checkers.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features, check_dtype,
+from ..checkers.faithfulness.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features, check_dtype,
                                    evidence_text, resolve)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError, HarnessError

@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import HarnessError
-from ..logistic import probability
+from ...errors import HarnessError
+from ...logistic import probability
 
-SHIPPED = Path(__file__).resolve().parent.parent / "data" / "coverage_model.json"
+SHIPPED = Path(__file__).resolve().parents[2] / "data" / "coverage_model.json"
 """Where the shipped coefficients live."""
 FORMAT = "harness.coverage_model/1"
 VARIANTS: dict[str, tuple[str, ...]] = {

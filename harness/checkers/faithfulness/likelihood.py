@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError, HarnessError
+from ...errors import ConfigError, HarnessError
 
 VERSION = "lm-pmi-2"
 """Bumped when the features a given model yields change (2: the tokenizer's own start, <bos>, opens both
@@ -107,8 +107,8 @@ class LikelihoodJudge:
     def files(self) -> Any:
         """The located model files (nothing is loaded or downloaded)."""
         if self._files is None:
-            from ..weights import presets
-            from ..weights.files import ModelFiles, locate
+            from ...weights import presets
+            from ...weights.files import ModelFiles, locate
 
             preset = self.lm if self.lm in presets.PRESETS else None
             if preset is None and not Path(self.lm).expanduser().exists():
@@ -132,7 +132,7 @@ class LikelihoodJudge:
             if self._model is None:
                 import torch
 
-                from ..heap import bound_heap_growth
+                from ...heap import bound_heap_growth
 
                 bound_heap_growth()  # activations: big buffers go back to the system when freed
                 try:

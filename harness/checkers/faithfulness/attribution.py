@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..resources import lemma
-from ..text import STOPWORDS, tokens
+from ...resources import lemma
+from ...text import STOPWORDS, tokens
 
 SPEECH = frozenset({"say", "tell", "claim", "state", "add", "warn", "insist", "accuse", "deny", "admit",
                     "confirm", "argue", "explain", "reveal", "write", "suggest", "urge", "announce",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from ..text import STOPWORDS, Token, abbreviation_keys, dates, number_values, spaced_number_values, tokens
+from ...text import STOPWORDS, Token, abbreviation_keys, dates, number_values, spaced_number_values, tokens
 from .claims import split_sentences
 
 # Words that carry no checkable content even though they are not in STOPWORDS.
@@ -97,7 +97,7 @@ def build_source(text: str) -> Source:
         stems |= st
         for a, b in zip(toks, toks[1:]):
             bigrams.add((a.stem, b.stem))
-    from .atoms import quantities
+    from ..atoms import quantities
     from .quantities import number_units
 
     where: dict[str, list[int]] = {}

@@ -31,9 +31,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..records import Span
+from ...records import Span
+from ..atoms import COUNTED, referring_counts
 from .units import units, windows
-from ..text import BODIES_CACHED, NUMBER_WORDS, STOPWORDS, fold, number_values, stem, tokens
+from ...text import BODIES_CACHED, NUMBER_WORDS, STOPWORDS, fold, number_values, stem, tokens
 
 SIGNALS: tuple[str, ...] = (
     "recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "evid_recall", "emb_sent",
@@ -197,22 +198,13 @@ def lexical_signals(statement: str, sv: SummaryView, idf: dict[str, float] | Non
     )
 
 
-_COUNTED = re.compile(r"\b(?:the|these|those|all|both|its|their)\s+(?P<n>\w+)\s+(?P<what>[a-z]+s)\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=65536)
-def referring_counts(statement: str) -> frozenset[str]:
-    """Number words (lower-cased) of the statement that count things it refers back to ("the four countries")."""
-    return frozenset(m["n"].lower() for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS)
-
-
 @lru_cache(maxsize=65536)
 def _referring_stems(statement: str) -> frozenset[str]:
     """Stems of the referring counts and of the nouns they count ("four", "countries" in "the
     four countries"): no word a summary that names the four countries must have. The nouns:
     REALSumm dev (5-fold CV) identical figures; seed dev summaries, statements only: +4 pairs,
     -4 pairs, all of the latter caught by the polarity check of the coverage scorer."""
-    return frozenset(stem(w) for m in _COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS
+    return frozenset(stem(w) for m in COUNTED.finditer(statement) if m["n"].lower() in NUMBER_WORDS
                      for w in (m["n"].lower(), m["what"].lower()))
 
 
@@ -223,7 +215,7 @@ def stated_numbers(statement: str) -> frozenset[float]:
     a summary that names the four countries carries the fact without the word "four"."""
     values = number_values(statement)
     counts = {round(float(NUMBER_WORDS[w]), 6) for w in referring_counts(statement)}
-    rest = number_values(_COUNTED.sub(" ", statement))
+    rest = number_values(COUNTED.sub(" ", statement))
     values = {v for v in values if v not in counts or v in rest}
     return frozenset({v for v in values if not (1900 <= v <= 2099)} or values)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..text import STOPWORDS, abbreviation_key, tokens
+from ...text import STOPWORDS, abbreviation_key, tokens
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART",
                          "LAW", "PRODUCT", "LANGUAGE"})

@@ -17,14 +17,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..memo import Memo, on_clear
-from ..records import Article
-from ..text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
-from .atoms import resolve_year
+from ...memo import Memo, on_clear
+from ...records import Article
+from ...text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
+from ..atoms import resolve_year
 from .attribution import speakers, wrong_speakers
 from .claims import Claim, split_claims, split_sentences
 from .entities import missing_words, name_groups, name_words, novel_names
-from .polarity import flips, predicates
+from ..polarity import flips, predicates
 from .quantities import misplaced_values, novel_quantities
 from .roles import frames, role_errors
 from .support import (Alignment, Source, align, build_source, candidates, context_support, doc_support,
@@ -170,14 +170,14 @@ def prefetch(items: Sequence[tuple[Article, str]], k_candidates: int = 4) -> Non
     """Start encoding what :func:`analyse_many` of ``items`` will embed (the claims and their
     candidate source sentences, found lexically), in the helper process, while this process
     parses and checks the batch before (:func:`harness.resources.prefetch_embeddings`)."""
-    from ..resources import prefetch_embeddings
+    from ...resources import prefetch_embeddings
 
     prefetch_embeddings(_plan(items, k_candidates).texts)
 
 
 def summary_docs(summaries: Sequence[str]) -> dict[str, Any]:
     """The spaCy ``Doc`` of each summary, joined from the docs of its pieces (memoised)."""
-    from ..resources import join_docs, parse
+    from ...resources import join_docs, parse
 
     pieces = _pieces(summaries)
     docs = dict(zip(pieces, parse(pieces, memo=True)))
@@ -187,7 +187,7 @@ def summary_docs(summaries: Sequence[str]) -> dict[str, Any]:
 def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candidates: int = 4,
                  progress: Any = None) -> list[Analysis]:
     """Claim checks and features for every (article, summary)."""
-    from ..resources import embed, parse
+    from ...resources import embed, parse
 
     plan = _plan(items, k_candidates)
     sources, claims, cands, furn_cands = plan.sources, plan.claims, plan.cands, plan.furn_cands

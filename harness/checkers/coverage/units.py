@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ..records import Span
-from ..text import sentences, tokens
+from ...records import Span
+from ...text import sentences, tokens
 
 _TOKENIZED_STOP = re.compile(r"(?<=\s)[.!?](?=\s+\S)")
 _BRACKETS = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import sentences
+from ...text import sentences
 
 _LOWER_BREAK = re.compile(r"(?<=[a-z0-9\"'”’)]{2})[.!?]+[\"'”’)]*\s+(?=[a-z`'\"‘“(])")
 _NOSPACE_BREAK = re.compile(r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..resources import lemma as lemma_of
-from ..text import STOPWORDS, fold, stem
-from .context import CONTEXT_SHARE
+from ...resources import lemma as lemma_of
+from ...text import STOPWORDS, fold, stem
+from ..context import CONTEXT_SHARE
 
 KEY_LETTERS = 6
 """Predicates are compared by their lemma's first letters, so that "withdraw" meets "withdrawal"."""
