@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checkers.faithfulness.support import (align, build_source, candidates, content_tokens, context_support, doc_support,
-                                      word_forms)
+from harness.checkers.faithfulness.support import (align, build_source, candidates, content_tokens,
+                                                   context_support, doc_support, word_forms)
 
 TOWN = ("The Kessel Bay ferry will stop running on Friday. "
         "Harbour master Ilka Moreau said the pier needs repairs costing 2.4 million crowns. "

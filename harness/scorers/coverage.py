@@ -38,8 +38,8 @@ from ..checkers.atoms import AtomCheck, Atoms, check_atoms, hint_atoms, statemen
 from ..checkers.hints import VERSION as HINTS_VERSION, atoms_match, combine, match_hints
 from ..checkers.polarity import could_flip, flips, predicates
 from ..checkers.coverage.statement import VERSION as SIGNALS_VERSION
-from ..checkers.coverage.statement import (LexicalAlignment, SummaryView, article_idf, fact_anchors, lexical_signals,
-                                  name_slots, near_stems, statement_core, view)
+from ..checkers.coverage.statement import (LexicalAlignment, SummaryView, article_idf, fact_anchors,
+                                           lexical_signals, name_slots, near_stems, statement_core, view)
 from ..checkers.coverage.units import clean
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError

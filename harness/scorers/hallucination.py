@@ -25,10 +25,11 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..checkers.faithfulness.checks import checks_signature
 from ..checkers.faithfulness.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
+from ..checkers.faithfulness.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features,
+                                                check_dtype, evidence_text, resolve)
 from ..checkers.hints import match_hints
-from ..checkers.faithfulness.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features, check_dtype,
-                                   evidence_text, resolve)
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError, HarnessError
 from ..logistic import probability
@@ -177,7 +178,7 @@ class HallucinationScorer:
         """Settings that affect the numbers."""
         return (f"hallucination:{VERSION}|weights={self.model_hash}|threshold={self.threshold:.4f}"
                 f"|window={self.window}|candidates={self.candidates}|trap_sim={self.trap_similarity}"
-                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
+                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm" + checks_signature()
                 + (f"|lm={self.judge.identity()}|judge_band={self.judge_band[0]:g}-{self.judge_band[1]:g}"
                    f"|lexical={self.lexical_hash}" if self.judge else "")
                 + (f"|judge={self.claim_judge.signature()}" if self.claim_judge else ""))
@@ -186,7 +187,7 @@ class HallucinationScorer:
         """Settings that affect the claim analyses and features (of :meth:`analyse_many`), not
         the weights, threshold or verdict rules: what a refit's features depend on."""
         return (f"hallucination-analysis:{VERSION}|window={self.window}|candidates={self.candidates}"
-                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm"
+                f"|minilm-l6-v2:{ENCODER_VERSION}+en_core_web_sm" + checks_signature()
                 + (f"|lm={self.judge.identity()}" if self.judge else ""))
 
     def judge_usage(self) -> dict[str, float] | None:
@@ -210,7 +211,7 @@ class HallucinationScorer:
     def _judge(self, items: Sequence[tuple[Article, str]], analyses: Sequence[Analysis], progress: Any = None) -> None:
         """Add the likelihood judge's features to each analysis (of the matching item)."""
         judged = self.judge.judge([
-            (evidence_text(a.body if a.body is not None else a.text, [c.supporting for c in an.claims],
+            (evidence_text(a.body if a.body is not None else a.text, [c.evidence.sentences for c in an.claims],
                            self.judge.evidence_per_claim), s,
              [(c.claim.start, c.claim.end) for c in an.claims]) for (a, s), an in zip(items, analyses)],
             progress=progress)
@@ -315,7 +316,7 @@ class HallucinationScorer:
                 cp = max(cp, threshold)
             for f in chk.findings:
                 found.append(Hallucination(f.start, f.end, summary[f.start:f.end], f.kind, round(1.0 - cp, 6),
-                                           source_evidence=chk.evidence or None, detail=f.detail))
+                                           source_evidence=chk.evidence.best or None, detail=f.detail))
             if chk.furniture is not None:
                 found.append(Hallucination(c.start, c.end, c.text, "off_article", 1.0,
                                            source_evidence=chk.furniture[1],
@@ -323,16 +324,16 @@ class HallucinationScorer:
             if j in trap_sims:
                 sim, trap = trap_sims[j]
                 found.append(Hallucination(c.start, c.end, c.text, "trap", round(sim, 6), trap_id=trap.id,
-                                           source_evidence=chk.evidence or None, detail=trap.statement))
+                                           source_evidence=chk.evidence.best or None, detail=trap.statement))
             if cp < threshold and not chk.findings and chk.furniture is None and j not in trap_sims:
                 found.append(self._unsupported(chk, cp) if judged is None or judged[j] is None
-                             else judged[j].finding(chk.claim, chk.evidence, self.claim_judge.kind))
+                             else judged[j].finding(chk.claim, chk.evidence.best, self.claim_judge.kind))
             if cp < threshold or chk.findings or chk.furniture is not None or j in trap_sims:
                 bad_claims.add(j)
         for trap in article.traps:
             hit = match_hints(trap, summary, article.published)
             if hit is not None and hit.status == "covered" and hit.span is not None:
-                ev = next((c.evidence for c in an.claims if c.claim.start <= hit.span.start < c.claim.end), None)
+                ev = next((c.evidence.best for c in an.claims if c.claim.start <= hit.span.start < c.claim.end), None)
                 found.append(Hallucination(hit.span.start, hit.span.end, hit.span.text, "trap", 1.0,
                                            trap_id=trap.id, source_evidence=ev or None, detail=trap.statement))
                 bad_claims.update(j for j, c in enumerate(an.claims) if c.claim.start <= hit.span.start < c.claim.end)
@@ -361,7 +362,7 @@ class HallucinationScorer:
         if words:
             detail += "; not in the article: " + ", ".join(repr(w) for w in words)
         return Hallucination(c.start, c.end, c.text, "unsupported", round(1.0 - cp, 6),
-                             source_evidence=chk.evidence or None, detail=detail)
+                             source_evidence=chk.evidence.best or None, detail=detail)
 
 
 def _ruled(result: FaithfulnessResult) -> bool:

@@ -21,12 +21,10 @@ from ...memo import Memo, on_clear
 from ...records import Article
 from ...text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
 from ..atoms import resolve_year
-from .attribution import speakers, wrong_speakers
+from .checks import run_checks
 from .claims import Claim, split_claims, split_sentences
-from .entities import missing_words, name_groups, name_words, novel_names
-from ..polarity import flips, predicates
-from .quantities import misplaced_values, novel_quantities
-from .roles import frames, role_errors
+from .entities import missing_words, name_groups, name_words
+from .findings import ClaimInput, Evidence, Finding
 from .support import (Alignment, Source, align, build_source, candidates, context_support, doc_support,
                       word_forms)
 
@@ -43,32 +41,17 @@ _FURNITURE_SUPPORT = 0.6
 
 
 @dataclass
-class Finding:
-    """One typed problem inside a claim (summary offsets)."""
-
-    start: int
-    end: int
-    kind: str
-    detail: str
-
-
-@dataclass
 class ClaimCheck:
-    """Everything measured about one claim."""
+    """Everything measured about one claim: its evidence, the findings of every registered check
+    (:mod:`.checks`), page furniture that supports it better than the body, and its features."""
 
     claim: Claim
     alignment: Alignment
-    supporting: tuple[str, ...] = ()
-    """Every supporting body sentence of the alignment (best first)."""
+    evidence: Evidence
     findings: list[Finding] = field(default_factory=list)
     furniture: tuple[float, str] | None = None
     """(support score, furniture text) when some page furniture supports the claim better."""
     features: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def evidence(self) -> str:
-        """The best-supporting body sentence ("" when the body has none)."""
-        return self.supporting[0] if self.supporting else ""
 
 
 @dataclass
@@ -226,30 +209,11 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
             i, j = bisect_left(tok_starts, c.start), bisect_left(tok_starts, c.end)
             ctoks = list(doc[i:j])
             cents = ents[bisect_left(ent_starts, i):bisect_left(ent_starts, j)]
-            chk = ClaimCheck(c, a, tuple(src.sentence(i) for i in a.best))
-            for n in novel_names(ctoks, c.start, c.text, src.stems, extra, cents):
-                chk.findings.append(Finding(c.start + n.start, c.start + n.end, "entity",
-                                            f"{', '.join(repr(m) for m in n.missing)} not in the article"))
+            sents = tuple(src.sentence(i) for i in a.best)
+            ev = Evidence(sents, tuple(t for s in sents for t in ndocs[s]))
+            chk = ClaimCheck(c, a, ev, run_checks(ClaimInput(c, tuple(ctoks), tuple(cents), ev, src, art,
+                                                             tuple(known_dates), extra)))
             chk.features.update(_context_features(c, ctoks, cents, a, src, extra))
-            novel = novel_quantities(c.text, src.numbers, known_dates, src.units, src.quantities)
-            for q in novel:
-                chk.findings.append(Finding(c.start + q.start, c.start + q.end, q.kind,
-                                            f"{q.text!r} not in the article"))
-            for m in misplaced_values(c.text, list(chk.supporting), art.published,
-                                      frozenset(q.start for q in novel), src.sentences):
-                chk.findings.append(Finding(c.start + m.start, c.start + m.end, m.kind,
-                                            f"the article states {m.source_value!r} here, not {m.text!r}"))
-            stoks = [t for i in a.best for t in ndocs[src.sentence(i)]]
-            for f in flips(predicates(ctoks), predicates(stoks)):
-                detail = f.detail if f.what == "negation" else "modality: " + f.detail
-                chk.findings.append(Finding(f.start, f.end, "negation", detail))
-            claim_frames = frames(ctoks)
-            keys = frozenset(f.key for f in claim_frames)
-            for r in role_errors(claim_frames, frames(stoks, keys) if keys else [], src.sent_stems):
-                chk.findings.append(Finding(r.start, r.end, "entity", r.detail))
-            for sp in wrong_speakers(speakers(ctoks), speakers(stoks)):
-                chk.findings.append(Finding(sp.start, sp.end, "attribution",
-                                            f"the article does not have {sp.text!r} saying this"))
             for text, ids in zip(art.furniture, claim_furn):
                 if not ids:  # too few of the claim's words in this piece to support it
                     continue
