@@ -38,7 +38,7 @@ def test_records_are_frozen():
 
 
 def test_the_shipped_checks_load_in_order_and_report_kinds_the_records_know(scorer):
-    assert list(CLAIM_CHECKS.entries()) == ["names", "values", "negation", "roles", "speakers"]
+    assert list(CLAIM_CHECKS.entries()) == ["names", "values", "negation", "roles", "speakers", "swapped_names"]
     assert all(callable(CLAIM_CHECKS.load(name)) for name in CLAIM_CHECKS.entries())
     result = scorer.score(ARTICLE, "The Harlow Sound ferry carries 400 passengers, Captain Ada Quill said.")
     kinds = sorted({h.kind for h in result.hallucinations})
@@ -80,3 +80,32 @@ def test_run_checks_concatenates_each_checks_findings_in_registry_order(monkeypa
                                                    "second": "harness_test_second:check"})
     assert [f.detail for f in run_checks(None)] == ["first", "second"] == calls  # type: ignore[arg-type]
     assert CLAIM_CHECKS.entries() != saved
+
+
+TOWN = ("The Dunmore town council approved a 4 million euro harbour plan on Monday. Mayor Ruth Calloway praised "
+        "the vote. Councillor Piet Hanlon opposed the plan, saying the town could not afford it. Funding for the sea "
+        "wall, which had been left out of Mayor Ruth Calloway's first draft, was added by the finance committee. "
+        "The port authority hired the engineers who will rebuild the pier.")
+TOWN_ARTICLE = Article(id="dunmore", text=TOWN, body=TOWN, published="2026-05-12")
+
+
+def _found(scorer, summary):
+    result = scorer.score(TOWN_ARTICLE, summary)
+    return result.faithful, [(h.kind, h.text, h.detail) for h in result.hallucinations]
+
+
+def test_a_name_where_the_article_names_another_is_an_entity_error(scorer):
+    # Hanlon is in the article, but the draft is Calloway's: the words around the name place it
+    assert _found(scorer, "Funding for the sea wall had been left out of Mayor Piet Hanlon's first draft.") == (
+        False, [("entity", "Piet Hanlon", "the article names 'Ruth Calloway' here, not 'Piet Hanlon'")])
+    assert _found(scorer, "Funding for the sea wall had been left out of Mayor Ruth Calloway's first draft.") == (
+        True, [])
+
+
+def test_doer_and_done_to_swapped_is_found_for_common_nouns_too(scorer):
+    faithful, found = _found(scorer, "The engineers hired the port authority.")
+    assert not faithful and found == [("entity", "engineers",
+                                       "in the article 'engineers' is what 'hire' is done to, not who does it")]
+    for same in ("The port authority hired the engineers.", "The engineers were hired by the port authority.",
+                 "The pier will be rebuilt by engineers the port authority hired."):
+        assert _found(scorer, same) == (True, []), same

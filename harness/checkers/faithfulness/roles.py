@@ -195,16 +195,15 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
             continue
         fine_agents = []
         for a in c.agents:
-            if not a.named:
-                continue
             if any(_match(a, b) for s in same for b in s.agents):
-                fine_agents.append(a)
+                if a.named:
+                    fine_agents.append(a)
                 continue
-            swapped = next((s for s in same if any(_match(a, o) for o in s.objects) and any(
-                _match(o, b) for o in c.objects for b in s.agents)), None)
+            swapped = next((s for s in same if any(_match(a, o) for o in s.core) and any(
+                _match(o, b) for o in c.core for b in s.agents)), None)
             if swapped is not None:
                 out.append(_error(a, f"in the article {a.text!r} is what '{c.lemma}' is done to, not who does it"))
-            elif (all(s.agents and all(b.named for b in s.agents) for s in same) and a.words <= article_words
+            elif a.named and (all(s.agents and all(b.named for b in s.agents) for s in same) and a.words <= article_words
                   and not _said_together(c.key, a.words, sentences)):
                 doers = ", ".join(dict.fromkeys(b.text for s in same for b in s.agents))
                 out.append(_error(a, f"in the article {doers}, not {a.text!r}, do '{c.lemma}' here"))

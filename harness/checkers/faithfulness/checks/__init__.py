@@ -15,6 +15,7 @@ CLAIM_CHECKS = Registry("claim check", {
     "negation": "harness.checkers.faithfulness.checks.negation:check",
     "roles": "harness.checkers.faithfulness.checks.roles:check",
     "speakers": "harness.checkers.faithfulness.checks.speakers:check",
+    "swapped_names": "harness.checkers.faithfulness.checks.swapped_names:check",
 })
 """Check name -> ``"module:function"``, in the order the checks run."""
 

@@ -1,0 +1,74 @@
+"""Claim check: a name the article states, put where the article names someone else. The words
+around the name in the claim (its local context, as for values: :func:`~..context.local_context`)
+are carried by an evidence sentence that names another name of the same kind (person, place, organisation ...) in that
+place (the other name's own local context holds them) and not this one, and no sentence of the
+article carries them with this name ("cut from Mayor Paul Strand's first draft" where the draft
+was Mayor Denise Albrecht's). The analogue for names of the misplaced values of :mod:`.values`.
+Only names the entity recogniser finds in the claim are checked (not a lone title such as
+"Mayor")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ....text import abbreviation_keys
+from ...context import CONTEXT_SHARE, carries_context, local_context
+from ..entities import NAME_LABELS, missing_words, name_groups, name_words
+from ..findings import ClaimInput, Finding
+
+
+def _entities(sentence: str, label: str) -> list[Any]:
+    """The names of ``label`` in ``sentence``, by the entity recogniser (run only on the few
+    sentences a check gets this far with; memoised)."""
+    from ....resources import parse
+
+    ents = [[t for t in e if t.text not in _POSSESSIVE] for e in parse([sentence], memo=True)[0].ents
+            if e.label_ == label]
+    return [e for e in ents if e]
+
+
+_POSSESSIVE = frozenset({"'s", "\u2019s", "'", "\u2019"})
+
+
+def _names(sentence: str) -> frozenset[str]:
+    """Every form a name of ``sentence`` may take (words, stems, abbreviations: "EU" for
+    "European Union"), as the names check reads the whole article."""
+    return name_words([sentence]) | abbreviation_keys(sentence)
+
+
+def _absent(group: list[Any], names: frozenset[str]) -> bool:
+    """Whether a word of the name ``group`` has no form among ``names`` (a word in capitals
+    counts as its abbreviation too: "EU")."""
+    return any(not (abbreviation_keys(w) & names) for w in missing_words(group, names))
+
+
+def _in_place(ctx: frozenset[str], sentence: str, run: list[Any]) -> bool:
+    """Whether the name ``run`` of ``sentence`` stands where the claim's name stands: its own
+    local context holds :data:`CONTEXT_SHARE` of ``ctx``, and two words at least."""
+    start = run[0].idx
+    theirs = local_context(sentence, start, run[-1].idx + len(run[-1].text))
+    shared = len(ctx & theirs)
+    return shared >= 2 and shared >= CONTEXT_SHARE * len(ctx)
+
+
+def check(ci: ClaimInput) -> list[Finding]:
+    """An ``entity`` finding per name placed where the article has another."""
+    c = ci.claim
+    claim_words = name_words([c.text])
+    found = []
+    for group, label in name_groups(list(ci.tokens), list(ci.ents)):
+        if label not in NAME_LABELS or missing_words(group, ci.source.stems | ci.gold_names):
+            continue  # a name the article lacks: the names check reports it
+        start, end = group[0].idx, group[-1].idx + len(group[-1].text)
+        ctx = local_context(c.text, start - c.start, end - c.start)
+        about = [s for s in ci.evidence.sentences if carries_context(ctx, s)]
+        if not about or any(not _absent(group, _names(s)) for s in about):
+            continue
+        others = [run for s in about for run in _entities(s, label)
+                  if missing_words(run, claim_words) and _in_place(ctx, s, run)]
+        if not others or any(carries_context(ctx, s) and not _absent(group, _names(s))
+                             for s in ci.source.sentences):
+            continue
+        other = " ".join(t.text for t in others[0])
+        found.append(Finding(start, end, "entity", f"the article names {other!r} here, not {c.text[start - c.start:end - c.start]!r}"))
+    return found
