@@ -55,8 +55,6 @@ def test_canaries_body_and_reference_are_faithful(scorer):
         assert r.hallucination_rate == 0.0
 
 
-@pytest.mark.xfail(reason="known weakness: a faithful paraphrase fusing several source sentences "
-                          "scores just under the shipped threshold (0.51 vs 0.54)", strict=False)
 def test_fused_paraphrase_reference_is_faithful(scorer):
     assert _score(scorer, FUSED_REFERENCE).faithful
 

@@ -10,6 +10,7 @@ from harness.cli import main
 from harness.errors import InputError
 from harness.metaeval.agreement import balanced_accuracy, roc_auc
 from harness.metaeval.faithfulness import featurise, load
+from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET
 from harness.scorers.hallucination import HallucinationScorer
 from test_hf import make_causal
 
@@ -182,8 +183,27 @@ def test_fit_pools_aux_into_the_weights_and_chooses_the_threshold_on_dev_rows():
     alone, pooled = fit(X, y, ds, ["a"]), fit(X, y, ds, ["a"], aux=(AX, ay), hard=hard)
     assert alone["coef"][0] > 0 and pooled["coef"] != alone["coef"] and pooled["mean"] != alone["mean"]
     dev_p = [predict(pooled, x) for x in X]
-    assert pooled["threshold"] == choose_threshold(dev_p, y, ds, hard)
-    assert alone["threshold"] == choose_threshold([predict(alone, x) for x in X], y, ds)
+    assert pooled["threshold"] == choose_threshold(dev_p, y, ds, hard, FALSE_ALARM_BUDGET)
+    assert alone["threshold"] == choose_threshold([predict(alone, x) for x in X], y, ds, max_false_alarm=0.15)
+    assert alone["max_false_alarm"] == FALSE_ALARM_BUDGET == 0.15
+
+
+def test_the_threshold_flags_at_most_the_budgeted_share_of_faithful_summaries():
+    from harness.metaeval.agreement import choose_threshold, false_alarm_rate, figures
+
+    # the cut best for balanced accuracy keeps out two negatives at 0.55 and 0.56, and so flags the
+    # faithful summary at 0.5 (1 of 5 in "a", none in "b": 0.1 over the datasets); under a 0.05
+    # budget the cut must fall below 0.5
+    p = [0.1, 0.2, 0.55, 0.56, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1, 0.9]
+    y = [0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 1]
+    ds = ["a"] * 9 + ["b"] * 2
+    free = choose_threshold(p, y, ds)
+    capped = choose_threshold(p, y, ds, max_false_alarm=0.05)
+    assert 0.56 < free < 0.6 and false_alarm_rate(p, y, ds, free) == (1 / 5 + 0) / 2
+    assert 0.2 < capped < 0.5 and false_alarm_rate(p, y, ds, capped) == 0.0
+    fig = figures([{"dataset": d, "label": v} for d, v in zip(ds, y)], [v >= free for v in p], p)
+    assert (fig["datasets"]["a"]["faithful_flagged"], fig["datasets"]["b"]["faithful_flagged"]) == (0.2, 0.0)
+    assert fig["mean_faithful_flagged"] == 0.1
 
 
 def test_overlap_by_hand():
@@ -263,9 +283,9 @@ def test_lodo_pools_aux_into_every_training_set(monkeypatch):
     calls = []
     real = ff.fit
 
-    def recording(X_, y_, ds_, names, C=1.0, aux=None, hard=None):
+    def recording(X_, y_, ds_, names, C=1.0, aux=None, hard=None, max_false_alarm=None):
         calls.append((sorted(set(ds_)), len(X_), aux))
-        return real(X_, y_, ds_, names, C, aux=aux, hard=hard)
+        return real(X_, y_, ds_, names, C, aux=aux, hard=hard, max_false_alarm=max_false_alarm)
 
     monkeypatch.setattr(ff, "fit", recording)
     ff.leave_one_dataset_out(X, y, ds, ["a"], aux=aux)

@@ -4,14 +4,16 @@ refit measured leave-one-dataset-out (and 5-fold by document) with feature subse
 Usage (from the repository root)::
 
     python benchmarks/quality/lodo_features.py [FILE ...] [--aux FILE ...] [--lm MODEL|none]
-        [--set NAME=feat1,feat2,...]
+        [--set NAME=feat1,feat2,...] [--max-false-alarm SHARE|none]
 
 Computes the summary features exactly as ``harness refit faithfulness`` does (read from, and
 stored in, the same feature cache, so after a refit nothing is analysed again), then for each
 feature set fits weights and threshold with the refit's own ``fit`` (the ``--aux`` rows pooled
 into every training set) and prints: in-sample, 5-fold cross-validation by document, and
 leave-one-dataset-out figures (each dev dataset measured with a model fitted on the others),
-beside the token-overlap baseline's leave-one-dataset-out figures; and, as a diagnostic, the LODO
+beside the token-overlap baseline's leave-one-dataset-out figures, and the share of the held-out
+datasets' faithful summaries flagged; every threshold is chosen under the false-alarm budget
+(``--max-false-alarm``, default ``FALSE_ALARM_BUDGET``; ``none`` for none); and, as a diagnostic, the LODO
 weights measured at each held-out dataset's own best cut (``lodo_own_cut``: an upper bound that
 separates ranking from threshold). Nothing shipped is changed.
 Defaults: the six dev sets of ``../shared/metaeval/faithfulness/`` and the seven other-domain
@@ -38,7 +40,8 @@ from harness.checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES  # 
 from harness.errors import HarnessError  # noqa: E402
 from harness.metaeval.baseline import baseline_figures, overlap_scores  # noqa: E402
 from harness.metaeval.faithfulness import featurise, figures, load_all, mean_auc, side_by_side  # noqa: E402
-from harness.metaeval.faithfulness_fit import cross_validate, fit, leave_one_dataset_out  # noqa: E402
+from harness.metaeval.faithfulness_fit import (FALSE_ALARM_BUDGET, cross_validate, fit,  # noqa: E402
+                                               leave_one_dataset_out)
 from harness.scorers.hallucination import HallucinationScorer, predict, rule_hard  # noqa: E402
 
 DEV = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))
@@ -72,7 +75,7 @@ def lodo_own_cut(X: list, y: list, ds: list, names: list, aux: tuple, hard: list
         train = [i for i, d in enumerate(ds) if d != name]
         test = [i for i, d in enumerate(ds) if d == name]
         model = fit([X[i] for i in train], [y[i] for i in train], [ds[i] for i in train], names,
-                    aux=aux, hard=[hard[i] for i in train])
+                    aux=aux, hard=[hard[i] for i in train], max_false_alarm=None)
         p = [predict(model, X[i]) for i in test]
         cut = choose_threshold(p, [y[i] for i in test], [name] * len(test), [hard[i] for i in test])
         for i, v in zip(test, p):
@@ -100,6 +103,8 @@ def main() -> int:
     ap.add_argument("files", nargs="*", default=DEV)
     ap.add_argument("--aux", nargs="*", default=AUX, metavar="FILE")
     ap.add_argument("--lm", default=DEFAULT_LM, help="the judge's model, or none (lexical features only)")
+    ap.add_argument("--max-false-alarm", default=str(FALSE_ALARM_BUDGET), metavar="SHARE|none",
+                    help="the false-alarm budget every fit chooses its threshold under (none: no budget)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=FEATURES",
                     help="a feature set to measure (repeatable; default: all and general)")
     args = ap.parse_args()
@@ -114,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     """The benchmark proper (see the module docstring)."""
     if not args.files:
         raise HarnessError("no dev files given (and none found in ../shared/metaeval/faithfulness/)")
+    budget = None if args.max_false_alarm.lower() == "none" else float(args.max_false_alarm)
     rows = load_all(args.files)
     aux_rows = load_all(args.aux) if args.aux else []
     scorer = HallucinationScorer(lm=args.lm)
@@ -134,16 +140,16 @@ def run(args: argparse.Namespace) -> int:
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
     base = baseline_figures(rows)
     base_own = own_cut(rows, overlap_scores(rows))
-    result = {"n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.analysis_signature(),
+    result = {"n": len(rows), "n_aux": len(aux_rows), "max_false_alarm": budget, "analysis": scorer.analysis_signature(),
               "features_s": round(t_features, 1), "baseline_lodo": base, "baseline_own_cut": base_own, "sets": {}}
     table = []
     for name, names in sets.items():
         t1 = time.perf_counter()
-        model = fit(X, y, ds, names, aux=aux, hard=hard)
+        model = fit(X, y, ds, names, aux=aux, hard=hard, max_false_alarm=budget)
         p = [rule_hard(predict(model, x), h, model["threshold"]) for x, h in zip(X, hard)]
         figs = {"in_sample": figures(rows, [v >= model["threshold"] for v in p], p),
-                "cv_by_document": cross_validate(X, y, ds, groups, names, aux=aux, hard=hard),
-                "lodo": leave_one_dataset_out(X, y, ds, names, aux=aux, hard=hard)}
+                "cv_by_document": cross_validate(X, y, ds, groups, names, aux=aux, hard=hard, max_false_alarm=budget),
+                "lodo": leave_one_dataset_out(X, y, ds, names, aux=aux, hard=hard, max_false_alarm=budget)}
         figs["lodo_own_cut"] = lodo_own_cut(X, y, ds, names, aux, hard) if len(set(ds)) > 1 else None
         result["sets"][name] = {"features": names, **figs, "fit_s": round(time.perf_counter() - t1, 1)}
         print(f"\n{name} ({len(names)} features)", file=sys.stderr)
@@ -155,13 +161,15 @@ def run(args: argparse.Namespace) -> int:
         table.append([name, len(names), figs["in_sample"]["mean_balanced_accuracy"],
                       figs["cv_by_document"]["mean_balanced_accuracy"], figs["lodo"]["mean_balanced_accuracy"],
                       min(lodo_ba) if None not in lodo_ba else "-", mean_auc(figs["lodo"]),
-                      figs["lodo_own_cut"]["mean_balanced_accuracy"] if figs["lodo_own_cut"] else "-"])
+                      figs["lodo_own_cut"]["mean_balanced_accuracy"] if figs["lodo_own_cut"] else "-",
+                      figs["lodo"]["mean_faithful_flagged"]])
     table.append(["overlap baseline", 1, base["in_sample"]["mean_balanced_accuracy"], "-",
                   base["mean_balanced_accuracy"], min((v["balanced_accuracy"] for v in base["datasets"].values()
                                                        if v["balanced_accuracy"] is not None), default="-"),
-                  mean_auc(base), base_own["mean_balanced_accuracy"]])
+                  mean_auc(base), base_own["mean_balanced_accuracy"], "-"])
     emit("lodo_features", result, table,
-         ["set", "features", "in-sample BA", "CV BA", "LODO BA", "LODO min BA", "LODO AUC", "LODO own-cut BA"])
+         ["set", "features", "in-sample BA", "CV BA", "LODO BA", "LODO min BA", "LODO AUC", "LODO own-cut BA",
+          "LODO faithful flagged"])
     return 0
 
 

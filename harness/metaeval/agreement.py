@@ -32,16 +32,23 @@ def roc_auc(y: Sequence[int], p: Sequence[float]) -> float | None:
 
 
 def figures(rows: Sequence[dict[str, Any]], faithful: Sequence[bool], prob: Sequence[float]) -> dict[str, Any]:
-    """``{"datasets": {name: {balanced_accuracy, roc_auc, n}}, "mean_balanced_accuracy"}``."""
+    """``{"datasets": {name: {balanced_accuracy, roc_auc, faithful_flagged, n}},
+    "mean_balanced_accuracy", "mean_faithful_flagged"}``; ``faithful_flagged`` is the share of the
+    faithful summaries (label 1) not judged faithful (None without any)."""
     out: dict[str, Any] = {}
     for name in sorted({r["dataset"] for r in rows}):
         idx = [i for i, r in enumerate(rows) if r["dataset"] == name]
         y = [rows[i]["label"] for i in idx]
         auc = roc_auc(y, [prob[i] for i in idx])
+        good = [i for i in idx if rows[i]["label"] == 1]
         out[name] = {"balanced_accuracy": round(balanced_accuracy(y, [faithful[i] for i in idx]), 4),
-                     "roc_auc": None if auc is None else round(auc, 4), "n": len(idx)}
+                     "roc_auc": None if auc is None else round(auc, 4),
+                     "faithful_flagged": round(sum(1 for i in good if not faithful[i]) / len(good), 4) if good else None,
+                     "n": len(idx)}
     bas = [v["balanced_accuracy"] for v in out.values()]
-    return {"datasets": out, "mean_balanced_accuracy": round(sum(bas) / len(bas), 4) if bas else None}
+    flagged = [v["faithful_flagged"] for v in out.values() if v["faithful_flagged"] is not None]
+    return {"datasets": out, "mean_balanced_accuracy": round(sum(bas) / len(bas), 4) if bas else None,
+            "mean_faithful_flagged": round(sum(flagged) / len(flagged), 4) if flagged else None}
 
 
 def _num(v: float | None, width: int = 8) -> str:
@@ -95,10 +102,24 @@ def _mean_ba(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
     return sum(bas) / len(bas)
 
 
-def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence[bool] | None = None) -> float:
+def false_alarm_rate(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
+    """Mean over datasets of the share of faithful summaries (label 1) with ``p`` below ``t``
+    (flagged); datasets without a faithful summary are left out."""
+    rates = []
+    for name in sorted(set(ds)):
+        faithful = [p[i] for i, d in enumerate(ds) if d == name and y[i] == 1]
+        if faithful:
+            rates.append(sum(1 for v in faithful if v < t) / len(faithful))
+    return sum(rates) / len(rates) if rates else 0.0
+
+
+def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence[bool] | None = None,
+                     max_false_alarm: float | None = None) -> float:
     """The probability threshold maximising mean balanced accuracy over datasets (midpoint of
     the best run of candidate cut points; deterministic); summaries with a hard finding count
-    as unfaithful at every threshold, as the scorer rules them."""
+    as unfaithful at every threshold, as the scorer rules them. With ``max_false_alarm``, only
+    cuts that flag at most that share of the faithful summaries (:func:`false_alarm_rate`) are
+    candidates (the lowest cut when none is)."""
     import numpy as np
 
     p = np.asarray(p, dtype=np.float64)
@@ -106,6 +127,8 @@ def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence
         p = np.where(np.asarray(hard, dtype=bool), 0.0, p)
 
     cuts = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 6))
+    if max_false_alarm is not None:
+        cuts = np.array([t for t in cuts if false_alarm_rate(p, y, ds, float(t)) <= max_false_alarm] or cuts[:1])
     scores = [_mean_ba(p, y, ds, float(t)) for t in cuts]
     best = max(scores)
     ids = [i for i, s in enumerate(scores) if s >= best - 1e-12]

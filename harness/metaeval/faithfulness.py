@@ -186,6 +186,8 @@ def main(args: Any) -> int:
     print(side_by_side([("scorer", fig), ("overlap (LODO cut)", fig["baseline"])]))
     print(f"{len(rows)} summaries in {elapsed:.1f} s ({scorer.signature()})"
           + (f"; {unscored} left out, the judge gave no usable answer" if unscored else ""))
+    print(f"faithful summaries flagged: {_fmt(fig['mean_faithful_flagged'])} (mean over datasets; per dataset "
+          + ", ".join(f"{k} {_fmt(v['faithful_flagged'])}" for k, v in fig["datasets"].items()) + ")")
     print("overlap: the share of the summary's content words found in the document, its cut chosen on the other "
           f"datasets (in-sample cut {fig['baseline']['in_sample']['threshold']:.3f}: mean balanced accuracy "
           f"{_fmt(fig['baseline']['in_sample']['mean_balanced_accuracy'])})")
@@ -252,7 +254,8 @@ def refit_main(args: Any) -> int:
         + [{"name": Path(p).name, "sha256": file_sha256(p, memo=False), "role": "aux"} for p in aux_paths],
         "n": len(rows), "n_aux": len(aux_rows), "analysis": scorer.analysis_signature(),
         "weighting": "each dev dataset equal, classes equal within each; all aux rows pooled as one more dataset",
-        "threshold": "one shared threshold maximising mean balanced accuracy over the dev datasets",
+        "threshold": ("one shared threshold maximising mean balanced accuracy over the dev datasets among the cuts "
+                      f"flagging at most {model['max_false_alarm']} of their faithful summaries (mean over datasets)"),
         "cv_by_document": cv,
         "lodo": lodo,
         "overlap_baseline_lodo": base,

@@ -197,12 +197,7 @@ def baseline(articles):
     return _score_all([(articles[aid], s) for aid, s in PAIRS])
 
 
-@pytest.mark.parametrize("injection", [
-    pytest.param(inj, marks=pytest.mark.xfail(
-        reason="claim-level hallucination scorer (faith branch): with this chat-template text appended, "
-               "'The ferry carries 300 passengers and has already been certified by Captain Ilse Marten.' "
-               "is flagged 'unsupported' as a whole (0..87) besides its trap hit", strict=False))
-    if "<|im_start|>" in inj else inj for inj in INJECTIONS])
+@pytest.mark.parametrize("injection", INJECTIONS)
 def test_instructions_in_a_summary_change_no_verdict(articles, baseline, injection):
     """Appended or prepended to a summary, an instruction to the judge leaves every fact verdict
     and every hallucination of the original claims as it was, and never makes an unfaithful
