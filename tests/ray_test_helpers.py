@@ -96,3 +96,10 @@ class CrashOnceCoverage(FactCoverageScorer):
             self.marker.write_text(str(os.getpid()))
             os._exit(1)
         return super().score_many(items)
+
+
+def flag_every_claim(ci):
+    """A claim check registered by the driver only: one ``unsupported`` finding per claim."""
+    from harness.checkers.faithfulness.findings import Finding
+
+    return [Finding(ci.claim.start, ci.claim.end, "unsupported", "flagged by a driver-registered check")]

@@ -115,6 +115,21 @@ def test_workers_dying_mid_run_in_generation_and_scoring_are_retried_on_fresh_ac
     assert _files(remote) == _files(local)
 
 
+def test_a_claim_check_registered_in_the_driver_runs_on_the_workers(tmp_path):
+    from harness.checkers.faithfulness.checks import CLAIM_CHECKS
+
+    CLAIM_CHECKS.register("flag-all", f"{HELPERS}:flag_every_claim")
+    try:
+        config = _config(tmp_path, "local", TESTS / "data" / "tiny.jsonl", [LEAD])
+        local = run_eval(config, progress=False).dir
+        remote = run_eval(_config(tmp_path, "ray", TESTS / "data" / "tiny.jsonl", [LEAD]), progress=False,
+                          **_ray()).dir
+    finally:
+        CLAIM_CHECKS.unregister("flag-all")
+    assert b"flagged by a driver-registered check" in _files(local)[0]
+    assert _files(remote) == _files(local)
+
+
 def test_worker_killed_by_ray_kill_mid_run_and_errors_in_workers(tmp_path):
     articles = prepare_articles(_gold(tmp_path, 3))
     spec = {"name": "lead-2", "backend": "slow", "delay": 0.2, "batch_size": 1}

@@ -50,15 +50,21 @@ class _Worker:
     """One Ray actor: keeps loaded summarizers and scorers between batches."""
 
     def __init__(self, summarizer_registry: dict[str, str], scorer_registry: dict[str, str],
-                 max_models: int):
+                 max_models: int, claim_checks: dict[str, str] | None = None):
         from .. import scorers, summarizers
+        from ..checkers.faithfulness.checks import CLAIM_CHECKS
 
         os.environ.setdefault("HARNESS_EMBED_PROCESS", "0")  # actors are the unit of parallelism
-        # Backends registered in the driver (plugins, tests) are known here too.
+        # Backends and claim checks registered in the driver (plugins, tests) are known here too.
         for name, target in summarizer_registry.items():
             summarizers.REGISTRY.register(name, target)
         for name, target in scorer_registry.items():
             scorers.REGISTRY.register(name, target)
+        if claim_checks is not None:
+            for name in set(CLAIM_CHECKS.entries()) - set(claim_checks):
+                CLAIM_CHECKS.unregister(name)
+            for name, target in claim_checks.items():
+                CLAIM_CHECKS.register(name, target)
         self._models: OrderedDict[str, Any] = OrderedDict()
         self._scorers: dict[str, list[Any]] = {}
         self._max_models = max(1, int(max_models))
@@ -153,10 +159,12 @@ class RayExecutor:
             ray.init(**options)
             self._started_ray = True
         from .. import scorers, summarizers
+        from ..checkers.faithfulness.checks import CLAIM_CHECKS
 
         actor_cls = ray.remote(_Worker).options(
             num_cpus=self.num_cpus_per_worker, num_gpus=self.num_gpus_per_worker, max_restarts=0)
-        args = (summarizers.REGISTRY.entries(), scorers.REGISTRY.entries(), self.max_models_per_worker)
+        args = (summarizers.REGISTRY.entries(), scorers.REGISTRY.entries(), self.max_models_per_worker,
+                CLAIM_CHECKS.entries())
         self._pool = Pool(ray, lambda: actor_cls.remote(*args), self.num_workers,
                            self.max_retries, self.tasks_per_worker, self.task_timeout_s)
         return self._pool
