@@ -1,11 +1,12 @@
-"""Claim check: a name the article states, put where the article names someone else. The words
-around the name in the claim (its local context, as for values: :func:`~..context.local_context`)
-are carried by an evidence sentence that names another name of the same kind (person, place, organisation ...) in that
-place (the other name's own local context holds them) and not this one, and no sentence of the
-article carries them with this name ("cut from Mayor Paul Strand's first draft" where the draft
-was Mayor Denise Albrecht's). The analogue for names of the misplaced values of :mod:`.values`.
-Only names the entity recogniser finds in the claim are checked (not a lone title such as
-"Mayor")."""
+"""Claim check: a name the article states, put where the article names someone else.
+
+The words around the name in the claim (its local context, as for values:
+:func:`harness.checkers.context.local_context`) are carried by an evidence sentence that names
+another name of the same entity label in that place (the other name's own local context holds
+them) and not this one, and no sentence of the article carries them with this name ("left out of
+Mayor Piet Hanlon's first draft" where the draft was Mayor Ruth Calloway's). The analogue for
+names of the misplaced values of :mod:`.values`. Only names the entity recogniser finds in the
+claim are checked (not a lone title such as "Mayor")."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from ...context import CONTEXT_SHARE, carries_context, local_context
 from ..entities import NAME_LABELS, missing_words, name_groups, name_words
 from ..findings import ClaimInput, Finding
 
+_POSSESSIVE = frozenset({"'s", "\u2019s", "'", "\u2019"})
+"""Tokens the entity recogniser may keep at the end of a name ("Ruth Calloway's")."""
+
 
 def _entities(sentence: str, label: str) -> list[Any]:
     """The names of ``label`` in ``sentence``, by the entity recogniser (run only on the few
@@ -25,9 +29,6 @@ def _entities(sentence: str, label: str) -> list[Any]:
     ents = [[t for t in e if t.text not in _POSSESSIVE] for e in parse([sentence], memo=True)[0].ents
             if e.label_ == label]
     return [e for e in ents if e]
-
-
-_POSSESSIVE = frozenset({"'s", "\u2019s", "'", "\u2019"})
 
 
 def _names(sentence: str) -> frozenset[str]:
@@ -70,5 +71,6 @@ def check(ci: ClaimInput) -> list[Finding]:
                              for s in ci.source.sentences):
             continue
         other = " ".join(t.text for t in others[0])
-        found.append(Finding(start, end, "entity", f"the article names {other!r} here, not {c.text[start - c.start:end - c.start]!r}"))
+        mine = c.text[start - c.start:end - c.start]
+        found.append(Finding(start, end, "entity", f"the article names {other!r} here, not {mine!r}"))
     return found
