@@ -31,7 +31,7 @@ T_START = time.perf_counter()
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import ROOT, SHARED, emit, peak_rss_mb  # noqa: E402
+from _common import ROOT, emit, peak_rss_mb  # noqa: E402
 
 
 def news_pairs() -> list:

@@ -8,7 +8,6 @@ places its message must name (add an entry with every new fixture)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
