@@ -126,6 +126,32 @@ def test_refit_no_write_leaves_the_shipped_weights(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_refit_budget_option_and_the_judge_band_guard(tmp_path, tiny_lm, capsys, monkeypatch):
+    import harness.scorers.hallucination as hallucination
+
+    data = _write(tmp_path / "fit.jsonl", _fit_rows())
+    for value, expected in (("none", None), ("0.3", 0.3)):
+        out = tmp_path / f"model-{value}.json"
+        assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", "none",
+                     "--max-false-alarm", value]) == 0
+        assert json.loads(out.read_text())["max_false_alarm"] == expected
+    assert main(["refit", "faithfulness", "--data", str(data), "--lm", "none", "--max-false-alarm", "lots"]) == 2
+    assert "--max-false-alarm 'lots'" in capsys.readouterr().err
+    # a judged model whose threshold leaves the judge band would break the shipped scorer: not written
+    import harness.metaeval.faithfulness_fit as ff
+
+    real_fit = ff.fit
+    monkeypatch.setattr(ff, "fit", lambda *a, **kw: {**real_fit(*a, **kw), "threshold": hallucination.JUDGE_BAND[0] / 2})
+    shipped = hallucination.shipped_model_path(True)
+    before = shipped.read_bytes()
+    try:
+        assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm]) == 2
+    finally:
+        written = shipped.read_bytes()
+        shipped.write_bytes(before)
+    assert written == before and "outside the judge band" in capsys.readouterr().err
+
+
 def _fit_rows():
     rows = ROWS * 3
     return [dict(r, id=f"{r['id']}-{k}", document=r["document"] + f" Note {k}.") for k, r in enumerate(rows)]

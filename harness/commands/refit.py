@@ -1,5 +1,5 @@
 """``harness refit coverage|faithfulness --data FILE... [--out PATH]`` (faithfulness also
-``[--aux FILE...] [--lm MODEL] [--no-write] [--no-cache]``): refit the shipped calibration of a scorer on
+``[--aux FILE...] [--lm MODEL] [--max-false-alarm SHARE|none] [--no-write] [--no-cache]``): refit the shipped calibration of a scorer on
 labelled dev data and write it with its provenance."""
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                            help="other-domain labelled files pooled into training (never used for the threshold)")
             k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model whose features join the fit "
                            "(default: smollm2-135m-instruct); none = lexical weights only")
+            k.add_argument("--max-false-alarm", default=None, metavar="SHARE|none",
+                           help="the threshold flags at most this share of the faithful dev summaries (mean over "
+                           "datasets; default 0.15, the shipped lexical model's rule); none = best balanced accuracy")
             k.add_argument("--no-write", action="store_true",
                            help="measure and print the figures only; write no weights (the shipped ones stay)")
             k.add_argument("--no-cache", action="store_true",

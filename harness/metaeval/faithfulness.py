@@ -214,8 +214,10 @@ def refit_main(args: Any) -> int:
     from ..cache import FeatureCache, file_sha256
     from ..checkers.faithfulness.evidence import FEATURES
     from ..checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES
-    from ..scorers.hallucination import HallucinationScorer, rule_hard, shipped_model_path
-    from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out
+    from ..scorers.hallucination import JUDGE_BAND, HallucinationScorer, rule_hard, shipped_model_path
+    from .faithfulness_fit import FALSE_ALARM_BUDGET, cross_validate, fit, leave_one_dataset_out
+
+    budget = _budget(getattr(args, "max_false_alarm", None), FALSE_ALARM_BUDGET)
 
     main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
     aux_paths = [p[len(AUX_PREFIX):] for p in args.data if p.startswith(AUX_PREFIX)]
@@ -241,10 +243,10 @@ def refit_main(args: Any) -> int:
     ds = [r["dataset"] for r in rows]
     groups = [hashlib.sha256(r["document"].encode()).hexdigest() for r in rows]
     hard = [h for _, h in featured[:len(rows)]]
-    cv = cross_validate(X, y, ds, groups, names, aux=(AX, ay), hard=hard)
-    lodo = leave_one_dataset_out(X, y, ds, names, aux=(AX, ay), hard=hard)
+    cv = cross_validate(X, y, ds, groups, names, aux=(AX, ay), hard=hard, max_false_alarm=budget)
+    lodo = leave_one_dataset_out(X, y, ds, names, aux=(AX, ay), hard=hard, max_false_alarm=budget)
     base = baseline_figures(rows)
-    model = fit(X, y, ds, names, aux=(AX, ay), hard=hard)
+    model = fit(X, y, ds, names, aux=(AX, ay), hard=hard, max_false_alarm=budget)
     ruled_p = [rule_hard(predict_row(model, x), h, model["threshold"]) for x, h in zip(X, hard)]
     model["provenance"] = {
         "fitted": datetime.date.today().isoformat(),
@@ -269,6 +271,11 @@ def refit_main(args: Any) -> int:
     if getattr(args, "no_write", False):
         print("nothing written (--no-write)")
         return 0
+    if out is None and scorer.judge is not None and not JUDGE_BAND[0] <= model["threshold"] <= JUDGE_BAND[1]:
+        raise HarnessError(f"the refitted threshold {model['threshold']:.4f} lies outside the judge band "
+                           f"[{JUDGE_BAND[0]:g}, {JUDGE_BAND[1]:g}] the shipped scorer reads with it: nothing written. "
+                           "Write it elsewhere with --out (and measure a band for it: benchmarks/quality/"
+                           "judge_band.py), or refit with another --max-false-alarm")
     out = out or shipped_model_path(scorer.judge is not None)
     try:
         out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
@@ -276,6 +283,21 @@ def refit_main(args: Any) -> int:
         raise HarnessError(f"cannot write the model to {out}: {exc}") from exc
     print(f"wrote {out}")
     return 0
+
+
+def _budget(value: str | None, default: float) -> float | None:
+    """``--max-false-alarm``: a share in [0, 1], ``none`` (no budget), or the default when not given."""
+    if value is None:
+        return default
+    if str(value).lower() == "none":
+        return None
+    try:
+        share = float(value)
+    except ValueError:
+        raise HarnessError(f"--max-false-alarm {value!r}: expected a share between 0 and 1, or none") from None
+    if not 0.0 <= share <= 1.0:
+        raise HarnessError(f"--max-false-alarm {value!r}: expected a share between 0 and 1, or none")
+    return share
 
 
 def predict_row(model: dict[str, Any], x: dict[str, float]) -> float:
