@@ -17,6 +17,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.judges import JudgeError, build_judge
 from harness.judges.llm import parse_answer
 from harness.records import Article, GoldFact
+from http_helpers import send_json
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -139,15 +140,7 @@ class JudgeServer:
                 data = {"id": "x", "model": "judge-model", "choices": [{"index": 0, "finish_reason": "stop",
                         "message": {"role": "assistant", "content": _answer(prompt, "good" if how == "hang" else how)}}],
                         "usage": {"prompt_tokens": 100, "completion_tokens": 20}}
-                raw = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                try:
-                    self.wfile.write(raw)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send_json(self, 200, data)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

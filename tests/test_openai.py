@@ -17,6 +17,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.records import Article
 from harness.summarizers import build
 from harness.summarizers.openai import OpenAISummarizer, _retry_after
+from http_helpers import send_json
 
 
 class FakeServer:
@@ -54,17 +55,7 @@ class FakeServer:
                 return self._send(200, completion("Summary of: " + user[-20:]))
 
             def _send(self, code, data, headers=None):
-                raw = json.dumps(data).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                try:
-                    self.wfile.write(raw)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send_json(self, code, data, headers)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
