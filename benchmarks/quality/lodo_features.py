@@ -41,7 +41,7 @@ from harness.errors import HarnessError  # noqa: E402
 from harness.metaeval.baseline import baseline_figures, overlap_scores  # noqa: E402
 from harness.metaeval.faithfulness import featurise, figures, load_all, mean_auc, side_by_side  # noqa: E402
 from harness.metaeval.faithfulness_fit import (FALSE_ALARM_BUDGET, cross_validate, fit,  # noqa: E402
-                                               leave_one_dataset_out)
+                                               leave_one_dataset_out, parse_budget)
 from harness.scorers.hallucination import HallucinationScorer, predict, rule_hard  # noqa: E402
 
 DEV = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     """The benchmark proper (see the module docstring)."""
     if not args.files:
         raise HarnessError("no dev files given (and none found in ../shared/metaeval/faithfulness/)")
-    budget = None if args.max_false_alarm.lower() == "none" else float(args.max_false_alarm)
+    budget = parse_budget(args.max_false_alarm)
     rows = load_all(args.files)
     aux_rows = load_all(args.aux) if args.aux else []
     scorer = HallucinationScorer(lm=args.lm)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import SHARED, emit  # noqa: E402
 
 from harness.checkers.faithfulness.likelihood import DEFAULT_LM, NONE  # noqa: E402
-from harness.metaeval.agreement import balanced_accuracy, choose_threshold, false_alarm_rate  # noqa: E402
+from harness.metaeval.agreement import choose_threshold, figures  # noqa: E402
 from harness.metaeval.faithfulness import load_all, score  # noqa: E402
 from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET  # noqa: E402
 from harness.scorers.hallucination import HARD_KINDS, HallucinationScorer  # noqa: E402
@@ -38,16 +38,12 @@ from harness.scorers.hallucination import HARD_KINDS, HallucinationScorer  # noq
 DEFAULT = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))
 
 
-def at(cut: float, p: list[float], fixed: list[bool | None], y: list[int], ds: list[str]) -> dict:
+def at(cut: float, p: list[float], fixed: list[bool | None], rows: list[dict]) -> dict:
     """Figures when every summary without a fixed verdict is faithful at ``p >= cut``."""
-    verdict = [f if f is not None else v >= cut for f, v in zip(fixed, p)]
-    bas = {}
-    for name in sorted(set(ds)):
-        idx = [i for i, d in enumerate(ds) if d == name]
-        bas[name] = round(balanced_accuracy([y[i] for i in idx], [verdict[i] for i in idx]), 4)
-    flat = [1.0 if v else 0.0 for v in verdict]
-    return {"threshold": cut, "mean_balanced_accuracy": round(sum(bas.values()) / len(bas), 4),
-            "mean_faithful_flagged": round(false_alarm_rate(flat, y, ds, 0.5), 4), "datasets": bas}
+    fig = figures(rows, [f if f is not None else v >= cut for f, v in zip(fixed, p)], p)
+    return {"threshold": cut, "mean_balanced_accuracy": fig["mean_balanced_accuracy"],
+            "mean_faithful_flagged": fig["mean_faithful_flagged"],
+            "datasets": {name: v["balanced_accuracy"] for name, v in fig["datasets"].items()}}
 
 
 def main() -> int:
@@ -77,17 +73,15 @@ def main() -> int:
         outside = shipped.judge is not None and not low <= lex.probability <= high
         fixed.append(res.faithful if ruled or outside else None)
     p = [r.probability for r in results]
-    free = [v for v, f in zip(p, fixed) if f is None]
-    free_y = [v for v, f in zip(y, fixed) if f is None]
-    free_ds = [v for v, f in zip(ds, fixed) if f is None]
+    free = [k for k, f in enumerate(fixed) if f is None]
     # the cut is chosen on every summary: fixed ones enter as certain verdicts (0 or 1)
     certain = [v if f is None else (1.0 if f else 0.0) for v, f in zip(p, fixed)]
     best = choose_threshold(certain, y, ds)
     budget = choose_threshold(certain, y, ds, max_false_alarm=args.max_false_alarm)
-    figs = {"shipped": at(shipped.threshold, p, fixed, y, ds), "best, no budget": at(best, p, fixed, y, ds),
-            f"best, budget {args.max_false_alarm:g}": at(budget, p, fixed, y, ds)}
-    result = {"n": len(rows), "n_free": len(free), "free_datasets": sorted(set(free_ds)),
-              "free_faithful": sum(free_y), "signature": shipped.signature(), "judge_band": [low, high],
+    figs = {"shipped": at(shipped.threshold, p, fixed, rows), "best, no budget": at(best, p, fixed, rows),
+            f"best, budget {args.max_false_alarm:g}": at(budget, p, fixed, rows)}
+    result = {"n": len(rows), "n_free": len(free), "free_datasets": sorted({ds[k] for k in free}),
+              "free_faithful": sum(y[k] for k in free), "signature": shipped.signature(), "judge_band": [low, high],
               "seconds": round(time.perf_counter() - t0, 1), "figures": figs}
     table = [[name, f["threshold"], f["mean_balanced_accuracy"], f["mean_faithful_flagged"],
               *f["datasets"].values()] for name, f in figs.items()]

@@ -215,9 +215,9 @@ def refit_main(args: Any) -> int:
     from ..checkers.faithfulness.evidence import FEATURES
     from ..checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES
     from ..scorers.hallucination import JUDGE_BAND, HallucinationScorer, rule_hard, shipped_model_path
-    from .faithfulness_fit import FALSE_ALARM_BUDGET, cross_validate, fit, leave_one_dataset_out
+    from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out, parse_budget
 
-    budget = _budget(getattr(args, "max_false_alarm", None), FALSE_ALARM_BUDGET)
+    budget = parse_budget(getattr(args, "max_false_alarm", None))
 
     main_paths = [p for p in args.data if not p.startswith(AUX_PREFIX)]
     aux_paths = [p[len(AUX_PREFIX):] for p in args.data if p.startswith(AUX_PREFIX)]
@@ -283,21 +283,6 @@ def refit_main(args: Any) -> int:
         raise HarnessError(f"cannot write the model to {out}: {exc}") from exc
     print(f"wrote {out}")
     return 0
-
-
-def _budget(value: str | None, default: float) -> float | None:
-    """``--max-false-alarm``: a share in [0, 1], ``none`` (no budget), or the default when not given."""
-    if value is None:
-        return default
-    if str(value).lower() == "none":
-        return None
-    try:
-        share = float(value)
-    except ValueError:
-        raise HarnessError(f"--max-false-alarm {value!r}: expected a share between 0 and 1, or none") from None
-    if not 0.0 <= share <= 1.0:
-        raise HarnessError(f"--max-false-alarm {value!r}: expected a share between 0 and 1, or none")
-    return share
 
 
 def predict_row(model: dict[str, Any], x: dict[str, float]) -> float:
