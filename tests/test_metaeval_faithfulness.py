@@ -10,7 +10,7 @@ from harness.cli import main
 from harness.errors import InputError
 from harness.metaeval.agreement import balanced_accuracy, roc_auc
 from harness.metaeval.faithfulness import featurise, load
-from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET
+from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET, MODEL_FEATURES
 from harness.scorers.hallucination import HallucinationScorer
 from test_hf import make_causal
 
@@ -102,6 +102,7 @@ def test_refit_writes_weights_with_provenance(tmp_path, judge, tiny_lm):
     assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", lm]) == 0
     model = json.loads(out.read_text())
     assert (set(LM_FEATURES) <= set(model["features"])) == (judge == "tiny")
+    assert model["features"][:len(MODEL_FEATURES)] == list(MODEL_FEATURES)  # the shipped list, not all computed
     assert len(model["coef"]) == len(model["features"]) and 0 < model["threshold"] < 1
     prov = model["provenance"]
     assert prov["files"][0]["name"] == "fit.jsonl" and len(prov["files"][0]["sha256"]) == 64

@@ -212,10 +212,9 @@ def refit_main(args: Any) -> int:
     evaluation of the same fit, beside the token-overlap baseline's leave-one-dataset-out
     figures; ``args.no_write`` measures without writing anything."""
     from ..cache import FeatureCache, file_sha256
-    from ..checkers.faithfulness.evidence import FEATURES
     from ..checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES
     from ..scorers.hallucination import JUDGE_BAND, HallucinationScorer, rule_hard, shipped_model_path
-    from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out, parse_budget
+    from .faithfulness_fit import MODEL_FEATURES, cross_validate, fit, leave_one_dataset_out, parse_budget
 
     budget = parse_budget(getattr(args, "max_false_alarm", None))
 
@@ -230,10 +229,12 @@ def refit_main(args: Any) -> int:
     rows = load_all(main_paths)
     aux_rows = load_all(aux_paths) if aux_paths else []
     # with the shipped weights of the kind being refitted: with a judge they use its features, so
-    # the scorer computes them (the weights themselves play no part in the features)
+    # the scorer computes them (the weights themselves play no part in the features, nor does the
+    # judge band, which is opened wide so that a refit never depends on the shipped band)
     judge = getattr(args, "judge_spec", None)
-    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or DEFAULT_LM, judge=judge)
-    names = FEATURES + (LM_FEATURES if scorer.judge is not None else ())
+    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or DEFAULT_LM, judge=judge,
+                                 judge_band=(0.0, 1.0))
+    names = MODEL_FEATURES + (LM_FEATURES if scorer.judge is not None else ())
     cache = None if getattr(args, "no_cache", False) else FeatureCache()
     featured = featurise(rows + aux_rows, scorer, cache=cache)
     X = [f for f, _ in featured[:len(rows)]]
