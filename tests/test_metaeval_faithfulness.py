@@ -10,7 +10,7 @@ from harness.cli import main
 from harness.errors import InputError
 from harness.metaeval.agreement import balanced_accuracy, roc_auc
 from harness.metaeval.faithfulness import featurise, load
-from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET, MODEL_FEATURES
+from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET
 from harness.scorers.hallucination import HallucinationScorer
 from test_hf import make_causal
 
@@ -102,7 +102,6 @@ def test_refit_writes_weights_with_provenance(tmp_path, judge, tiny_lm):
     assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", lm]) == 0
     model = json.loads(out.read_text())
     assert (set(LM_FEATURES) <= set(model["features"])) == (judge == "tiny")
-    assert model["features"][:len(MODEL_FEATURES)] == list(MODEL_FEATURES)  # the shipped list, not all computed
     assert len(model["coef"]) == len(model["features"]) and 0 < model["threshold"] < 1
     prov = model["provenance"]
     assert prov["files"][0]["name"] == "fit.jsonl" and len(prov["files"][0]["sha256"]) == 64
@@ -151,6 +150,22 @@ def test_refit_budget_option_and_the_judge_band_guard(tmp_path, tiny_lm, capsys,
         written = shipped.read_bytes()
         shipped.write_bytes(before)
     assert written == before and "outside the judge band" in capsys.readouterr().err
+
+
+def test_refit_does_not_depend_on_the_shipped_judge_band(tmp_path, tiny_lm, monkeypatch):
+    """A band that holds neither shipped threshold makes the judged scorer refuse to start, but a
+    refit (which only needs the features) still runs: after a lexical refit moves its cut out of
+    the band, the judged weights can still be refitted."""
+    import harness.scorers.hallucination as hallucination
+    from harness.errors import ConfigError
+
+    monkeypatch.setattr(hallucination, "JUDGE_BAND", (0.96, 0.97))
+    with pytest.raises(ConfigError, match="judge_band"):
+        HallucinationScorer(lm=tiny_lm)
+    data = _write(tmp_path / "fit.jsonl", _fit_rows())
+    out = tmp_path / "judged.json"
+    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", tiny_lm]) == 0
+    assert set(LM_FEATURES) <= set(json.loads(out.read_text())["features"])
 
 
 def _fit_rows():

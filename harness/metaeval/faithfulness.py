@@ -212,9 +212,10 @@ def refit_main(args: Any) -> int:
     evaluation of the same fit, beside the token-overlap baseline's leave-one-dataset-out
     figures; ``args.no_write`` measures without writing anything."""
     from ..cache import FeatureCache, file_sha256
+    from ..checkers.faithfulness.evidence import FEATURES
     from ..checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES
     from ..scorers.hallucination import JUDGE_BAND, HallucinationScorer, rule_hard, shipped_model_path
-    from .faithfulness_fit import MODEL_FEATURES, cross_validate, fit, leave_one_dataset_out, parse_budget
+    from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out, parse_budget
 
     budget = parse_budget(getattr(args, "max_false_alarm", None))
 
@@ -234,7 +235,7 @@ def refit_main(args: Any) -> int:
     judge = getattr(args, "judge_spec", None)
     scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or DEFAULT_LM, judge=judge,
                                  judge_band=(0.0, 1.0))
-    names = MODEL_FEATURES + (LM_FEATURES if scorer.judge is not None else ())
+    names = FEATURES + (LM_FEATURES if scorer.judge is not None else ())
     cache = None if getattr(args, "no_cache", False) else FeatureCache()
     featured = featurise(rows + aux_rows, scorer, cache=cache)
     X = [f for f, _ in featured[:len(rows)]]

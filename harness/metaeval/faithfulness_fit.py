@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..checkers.faithfulness.evidence import FEATURES
 from .agreement import choose_threshold, figures
 
 FALSE_ALARM_BUDGET = 0.15
@@ -18,19 +19,6 @@ issue 25 puts on untouched summaries. Measured leave-one-dataset-out at claims-v
 features (``benchmarks/quality/lodo_features.py --lm none``, with and without
 ``--max-false-alarm none``): mean balanced accuracy 0.627 with it against 0.623 without, and the
 held-out dataset's faithful summaries flagged 0.196 against 0.391."""
-
-MODEL_FEATURES: tuple[str, ...] = ("mean_cos", "mean_lex_doc")
-"""The summary features the shipped lexical weights use: how close each claim's meaning is to
-its best source sentences (MiniLM cosine) and the share of its content words the article holds,
-both averaged over the claims, so neither grows or shrinks with the summary's length. The other
-:data:`~harness.checkers.faithfulness.evidence.FEATURES` stay computed for research
-(``benchmarks/quality/lodo_features.py --set``); the typed checks' findings decide the summaries
-they touch whatever the weights say. Chosen among 13 candidate sets by leave-one-dataset-out
-(``lodo_features.py --nested``, claims-v25, under the false-alarm budget): with the choice itself
-made on the five training datasets only, the held-out datasets' mean balanced accuracy was 0.649
-(every outer fold chose this pair or mean cosine with token overlap), against 0.627 for all 20
-features and 0.646 for the overlap baseline. The judged weights use these two and the likelihood
-judge's seven: LODO 0.675 against 0.637 for all 27 (best-balanced-accuracy cut)."""
 
 
 
@@ -69,7 +57,7 @@ def _weights(y: Sequence[int], ds: Sequence[str]) -> Any:
 
 
 def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
-        names: Sequence[str] = MODEL_FEATURES, C: float = 1.0,
+        names: Sequence[str] = FEATURES, C: float = 1.0,
         aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None,
         hard: Sequence[bool] | None = None, max_false_alarm: float | None = FALSE_ALARM_BUDGET) -> dict[str, Any]:
     """Fit weights and a shared threshold; returns the model dict the scorer loads. ``aux``
@@ -104,7 +92,7 @@ def fit(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
 
 
 def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str], groups: Sequence[str],
-                   names: Sequence[str] = MODEL_FEATURES, folds: int = 5, C: float = 1.0,
+                   names: Sequence[str] = FEATURES, folds: int = 5, C: float = 1.0,
                    aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None,
                    hard: Sequence[bool] | None = None,
                    max_false_alarm: float | None = FALSE_ALARM_BUDGET) -> dict[str, Any]:
@@ -134,7 +122,7 @@ def cross_validate(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence
 
 
 def leave_one_dataset_out(X: Sequence[dict[str, float]], y: Sequence[int], ds: Sequence[str],
-                          names: Sequence[str] = MODEL_FEATURES, C: float = 1.0,
+                          names: Sequence[str] = FEATURES, C: float = 1.0,
                           aux: tuple[Sequence[dict[str, float]], Sequence[int]] | None = None,
                           hard: Sequence[bool] | None = None,
                           max_false_alarm: float | None = FALSE_ALARM_BUDGET) -> dict[str, Any]:
