@@ -145,7 +145,7 @@ def main() -> int:
     ap.add_argument("--max-false-alarm", default=str(FALSE_ALARM_BUDGET), metavar="SHARE|none",
                     help="the false-alarm budget every fit chooses its threshold under (none: no budget)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=FEATURES",
-                    help="a feature set to measure (repeatable; default: shipped and all)")
+                    help="a feature set to measure (repeatable; default: all and cos+doc)")
     ap.add_argument("--nested", action="store_true",
                     help="also measure choosing the set by LODO on the other datasets (the sets: --set, else CANDIDATES)")
     args = ap.parse_args()
