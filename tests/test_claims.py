@@ -48,6 +48,22 @@ def test_unit_spellings_compare_equal_but_other_units_do_not():
     assert [q.text for q in found] == ["30"]
 
 
+def test_the_first_end_of_a_range_takes_the_range_unit():
+    """"between 12 and 18 kilometres": 12 is in kilometres too, so "12 years" does not match it; a
+    pair whose second number has no unit ("7 and 8 crew") constrains nothing."""
+    from harness.checkers.faithfulness.quantities import novel_quantities, number_units
+    from harness.text import dates, number_values
+
+    source = ("The new ferry crosses between 12 and 18 kilometres of open water, and fares rose 3 to 5 "
+              "percent; a crew of 7 and 8 volunteers works each shift.")
+    nums, ds, units = frozenset(number_values(source)), dates(source), number_units(source)
+    assert units[12.0] == {"kilometer"} and units[3.0] == {"percent"} and units[7.0] == {""}
+    found = novel_quantities("The ferry is 12 years old.", nums, ds, units)
+    assert [(q.text, q.detail) for q in found] == [("12", "the article gives '12' in kilometer, not in year")]
+    for faithful in ("The crossing is at least 12 km.", "Fares rose 3 percent.", "The crew works 7 days a week."):
+        assert novel_quantities(faithful, nums, ds, units) == [], faithful
+
+
 def test_a_word_that_is_no_unit_does_not_contradict_one():
     from harness.checkers.faithfulness.quantities import novel_quantities, number_units
     from harness.text import dates, number_values

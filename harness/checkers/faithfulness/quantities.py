@@ -26,6 +26,8 @@ class QuantitySpan:
     text: str
     kind: str
     """``number`` or ``date``."""
+    detail: str = ""
+    """Why it is not stated, where more can be said than that it is absent (another unit)."""
 
 
 UNITS = frozenset("""second minute hour day week month year decade century percent per cent
@@ -35,11 +37,22 @@ pound yuan yen point goal run time vote seat""".split())
 
 
 def number_units(text: str) -> dict[float, set[str]]:
-    """For each number value in ``text``: the unit words that follow it ("30 days" -> {"day"})."""
+    """For each number value in ``text``: the unit words that follow it ("30 days" -> {"day"}).
+    The first number of a range or pair takes the unit of the one after it ("between 420 and 750
+    metres", "3 to 5 km", "10-12 days": 420 is in metres too)."""
     out: dict[float, set[str]] = {}
-    for n in numbers(text):
-        out.setdefault(round(n.value, 6), set()).add("percent" if n.percent else _unit_after(text, n.end))
+    ns = numbers(text)
+    for k, n in enumerate(ns):
+        unit = "percent" if n.percent else _unit_after(text, n.end)
+        if not unit and k + 1 < len(ns) and _RANGE_JOIN.fullmatch(text[n.end:ns[k + 1].start]):
+            nxt = ns[k + 1]
+            unit = "percent" if nxt.percent else _unit_after(text, nxt.end)
+        out.setdefault(round(n.value, 6), set()).add(unit)
     return out
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:and|to|or|-|\u2013|\u2014)\s*", re.IGNORECASE)
+"""What joins the two ends of a range or pair of numbers."""
 
 
 def _unit_after(text: str, end: int) -> str:
@@ -75,17 +88,19 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
         if n.text.lower() in ("one", "a", "an") or (n.raw == 1 and not n.text[:1].isdigit()):
             continue
         scaled = abs(n.value - n.raw) > 1e-9
+        detail = ""
         if round(n.value, 6) in source_numbers or (not scaled and round(n.raw, 6) in source_numbers):
             unit = "percent" if n.percent else _unit_after(claim, n.end)
             have = (source_units or {}).get(round(n.value, 6), set()) - {""}  # "": stated without one
             if not unit or not have or unit in have:
                 continue
+            detail = f"the article gives {n.text!r} in {' or '.join(sorted(have))}, not in {unit}"
         if 1900 <= n.raw <= 2100 and n.text.isdigit() and any(b.year == int(n.raw) for b in source_dates):
             continue
         q = hedged.get(n.start)
         if q is not None and any(same_quantity(s, q) for s in source_quantities if s.approximate or q.approximate):
             continue
-        out.append(QuantitySpan(n.start, n.end, n.text, "number"))
+        out.append(QuantitySpan(n.start, n.end, n.text, "number", detail))
     out.sort(key=lambda q: q.start)
     return out
 

@@ -12,7 +12,8 @@ def check(ci: ClaimInput) -> list[Finding]:
     aligned evidence states differently in the same context (values already absent excluded)."""
     c, src = ci.claim, ci.source
     novel = novel_quantities(c.text, src.numbers, list(ci.known_dates), src.units, src.quantities)
-    found = [Finding(c.start + q.start, c.start + q.end, q.kind, f"{q.text!r} not in the article") for q in novel]
+    found = [Finding(c.start + q.start, c.start + q.end, q.kind, q.detail or f"{q.text!r} not in the article")
+             for q in novel]
     for m in misplaced_values(c.text, list(ci.evidence.sentences), ci.article.published,
                               frozenset(q.start for q in novel), src.sentences):
         found.append(Finding(c.start + m.start, c.start + m.end, m.kind,
