@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import SHARED, emit  # noqa: E402
 
-from harness.checkers.faithfulness.likelihood import DEFAULT_LM, NONE  # noqa: E402
+from harness.checkers.faithfulness.likelihood import DEFAULT_LM, resolve  # noqa: E402
 from harness.metaeval.agreement import choose_threshold, figures  # noqa: E402
 from harness.metaeval.faithfulness import load_all, score  # noqa: E402
 from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET  # noqa: E402
@@ -59,7 +59,7 @@ def main() -> int:
               file=sys.stderr)
         return 2
     rows = load_all(args.files, args.limit)
-    lm = None if args.lm.lower() in NONE else args.lm
+    lm = resolve(args.lm)
     t0 = time.perf_counter()
     shipped = HallucinationScorer(lm=lm)
     results = score(rows, shipped, "scoring")

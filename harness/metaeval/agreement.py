@@ -93,24 +93,36 @@ def mean_auc(fig: dict[str, Any]) -> float | None:
     return round(sum(aucs) / len(aucs), 4) if aucs and None not in aucs else None
 
 
-def _mean_ba(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
-    names = sorted(set(ds))
+def _by_dataset(p: Any, y: Sequence[int], ds: Sequence[str]) -> list[tuple[Any, Any]]:
+    """Per dataset (sorted by name): the scores of its unfaithful (label 0) and faithful (label 1)
+    summaries, as arrays, grouped once so that many cuts can be tried on them."""
+    import numpy as np
+
+    p = np.asarray(p, dtype=np.float64)
+    y = np.asarray(y)
+    ds = np.asarray(ds)
+    return [(p[(ds == name) & (y == 0)], p[(ds == name) & (y == 1)]) for name in sorted(set(ds.tolist()))]
+
+
+def _mean_ba(groups: list[tuple[Any, Any]], t: float) -> float:
+    """Mean over datasets of the balanced accuracy at cut ``t`` (faithful at ``p >= t``)."""
     bas = []
-    for name in names:
-        idx = [i for i, d in enumerate(ds) if d == name]
-        bas.append(balanced_accuracy([y[i] for i in idx], [bool(p[i] >= t) for i in idx]))
+    for bad, good in groups:
+        recalls = [int((s < t).sum() if cls == 0 else (s >= t).sum()) / len(s)
+                   for cls, s in ((0, bad), (1, good)) if len(s)]
+        bas.append(sum(recalls) / len(recalls))
     return sum(bas) / len(bas)
+
+
+def _false_alarms(groups: list[tuple[Any, Any]], t: float) -> float:
+    rates = [int((good < t).sum()) / len(good) for _, good in groups if len(good)]
+    return sum(rates) / len(rates) if rates else 0.0
 
 
 def false_alarm_rate(p: Any, y: Sequence[int], ds: Sequence[str], t: float) -> float:
     """Mean over datasets of the share of faithful summaries (label 1) with ``p`` below ``t``
     (flagged); datasets without a faithful summary are left out."""
-    rates = []
-    for name in sorted(set(ds)):
-        faithful = [p[i] for i, d in enumerate(ds) if d == name and y[i] == 1]
-        if faithful:
-            rates.append(sum(1 for v in faithful if v < t) / len(faithful))
-    return sum(rates) / len(rates) if rates else 0.0
+    return _false_alarms(_by_dataset(p, y, ds), t)
 
 
 def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence[bool] | None = None,
@@ -127,9 +139,10 @@ def choose_threshold(p: Any, y: Sequence[int], ds: Sequence[str], hard: Sequence
         p = np.where(np.asarray(hard, dtype=bool), 0.0, p)
 
     cuts = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 6))
+    groups = _by_dataset(p, y, ds)
     if max_false_alarm is not None:
-        cuts = np.array([t for t in cuts if false_alarm_rate(p, y, ds, float(t)) <= max_false_alarm] or cuts[:1])
-    scores = [_mean_ba(p, y, ds, float(t)) for t in cuts]
+        cuts = np.array([t for t in cuts if _false_alarms(groups, float(t)) <= max_false_alarm] or cuts[:1])
+    scores = [_mean_ba(groups, float(t)) for t in cuts]
     best = max(scores)
     ids = [i for i, s in enumerate(scores) if s >= best - 1e-12]
     return round(float((cuts[ids[0]] + cuts[ids[-1]]) / 2 if len(ids) > 1 else cuts[ids[0]]), 6)

@@ -21,7 +21,6 @@ features (``benchmarks/quality/lodo_features.py --lm none``, with and without
 held-out dataset's faithful summaries flagged 0.196 against 0.391."""
 
 
-
 def parse_budget(value: str | None, default: float | None = FALSE_ALARM_BUDGET) -> float | None:
     """A ``--max-false-alarm`` value: a share in [0, 1], ``none`` (no budget), or ``default``
     when not given; a :class:`~harness.errors.HarnessError` for anything else."""
@@ -38,6 +37,7 @@ def parse_budget(value: str | None, default: float | None = FALSE_ALARM_BUDGET) 
     if not 0.0 <= share <= 1.0:
         raise HarnessError(f"--max-false-alarm {value!r}: expected a share between 0 and 1, or none")
     return share
+
 
 def _matrix(X: Sequence[dict[str, float]], names: Sequence[str]) -> Any:
     import numpy as np

@@ -43,16 +43,20 @@ def number_units(text: str) -> dict[float, set[str]]:
     out: dict[float, set[str]] = {}
     ns = numbers(text)
     for k, n in enumerate(ns):
-        unit = "percent" if n.percent else _unit_after(text, n.end)
+        unit = _unit_of(text, n)
         if not unit and k + 1 < len(ns) and _RANGE_JOIN.fullmatch(text[n.end:ns[k + 1].start]):
-            nxt = ns[k + 1]
-            unit = "percent" if nxt.percent else _unit_after(text, nxt.end)
+            unit = _unit_of(text, ns[k + 1])
         out.setdefault(round(n.value, 6), set()).add(unit)
     return out
 
 
 _RANGE_JOIN = re.compile(r"\s*(?:and|to|or|-|\u2013|\u2014)\s*", re.IGNORECASE)
 """What joins the two ends of a range or pair of numbers."""
+
+
+def _unit_of(text: str, n: Any) -> str:
+    """The unit of the number ``n`` of ``text``: ``percent``, the unit word after it, or ""."""
+    return "percent" if n.percent else _unit_after(text, n.end)
 
 
 def _unit_after(text: str, end: int) -> str:
@@ -90,7 +94,7 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
         scaled = abs(n.value - n.raw) > 1e-9
         detail = ""
         if round(n.value, 6) in source_numbers or (not scaled and round(n.raw, 6) in source_numbers):
-            unit = "percent" if n.percent else _unit_after(claim, n.end)
+            unit = _unit_of(claim, n)
             have = (source_units or {}).get(round(n.value, 6), set()) - {""}  # "": stated without one
             if not unit or not have or unit in have:
                 continue
