@@ -16,6 +16,7 @@ CLAIM_CHECKS = Registry("claim check", {
     "roles": "harness.checkers.faithfulness.checks.roles:check",
     "speakers": "harness.checkers.faithfulness.checks.speakers:check",
     "swapped_names": "harness.checkers.faithfulness.checks.swapped_names:check",
+    "descriptors": "harness.checkers.faithfulness.checks.descriptors:check",
 })
 """Check name -> ``"module:function"``, in the order the checks run."""
 
