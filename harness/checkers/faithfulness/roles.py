@@ -28,7 +28,8 @@ _AGENT_DEPS = ("nsubj",)
 _OBJECT_DEPS = ("dobj", "nsubjpass", "attr", "oprd")
 _PHRASE_DEPS = frozenset({"compound", "amod", "nmod", "poss", "flat", "nummod", "acl", "dobj", "pobj", "prep",
                           "npadvmod"})
-_TITLES = frozenset({"mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady"})
+TITLES = frozenset({"mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady"})
+"""Forms of address: not part of what a participant is (shared with the descriptions check)."""
 _SKIP_VERBS = frozenset({"be", "have", "do", "say", "tell", "get", "make", "take", "go", "come"})
 
 
@@ -95,7 +96,7 @@ def _conjuncts(tok: Any) -> list[Any]:
 
 
 def _participant(tok: Any) -> Participant | None:
-    toks = [t for t in _phrase(tok) if t.is_alpha and t.lower_ not in STOPWORDS and t.lower_ not in _TITLES
+    toks = [t for t in _phrase(tok) if t.is_alpha and t.lower_ not in STOPWORDS and t.lower_ not in TITLES
             and t.pos_ in ("PROPN", "NOUN", "ADJ", "VERB", "NUM")]
     if not toks or tok.pos_ == "PRON":
         return None

@@ -18,10 +18,11 @@ from ....memo import Memo
 from ....text import STOPWORDS
 from ..entities import NAME_LABELS, missing_words, name_words
 from ..findings import ClaimInput, Finding
+from ..roles import TITLES as ADDRESS
 from ..support import word_forms
 
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "st"})
-"""Forms of address: they say nothing of a role."""
+_TITLES = ADDRESS | {"miss", "st"}
+"""Forms of address (those of :mod:`..roles`, "Miss" and "St" too): they say nothing of a role."""
 _DESCRIBING = ("compound", "amod", "appos", "nmod")
 """Dependencies by which a word describes the noun it hangs on."""
 
@@ -127,6 +128,6 @@ def check(ci: ClaimInput) -> list[Finding]:
             continue
         start, end = name[0].idx, name[-1].idx + len(name[-1].text)
         desc = " ".join(t.text for t in words)
-        mine = ci.claim.text[start - ci.claim.start:end - ci.claim.start]
-        found.append(Finding(start, end, "entity", f"the article calls {holders[0].text!r} {desc!r}, not {mine!r}"))
+        found.append(Finding(start, end, "entity",
+                             f"the article calls {holders[0].text!r} {desc!r}, not {doc.text[start:end]!r}"))
     return found
