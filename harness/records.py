@@ -156,7 +156,8 @@ class Hallucination:
     trap_id: str | None = None
     """The gold :class:`Trap` it falls into, if any."""
     source_evidence: str | None = None
-    """The source sentence the claim was checked against (or the furniture it came from)."""
+    """The source sentence the claim was checked against (or the furniture it came from, or the
+    sentence that shows the problem: the one that gives a misplaced name's role to another)."""
     detail: str = ""
     """A short human explanation ("'five' not in the article")."""
 

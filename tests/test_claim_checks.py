@@ -103,6 +103,14 @@ def test_a_name_where_the_article_names_another_is_an_entity_error(scorer):
         True, [])
 
 
+def test_a_misplaced_name_carries_the_sentence_that_names_the_other(scorer):
+    summary = "Funding for the sea wall had been left out of Mayor Piet Hanlon's first draft."
+    [analysis] = scorer.analyse_many([(TOWN_ARTICLE, summary)])
+    found = [f for c in analysis.claims for f in c.findings if f.detail.startswith("the article names")]
+    assert [f.evidence for f in found] == ["Funding for the sea wall, which had been left out of Mayor Ruth Calloway's "
+                                           "first draft, was added by the finance committee."]
+
+
 def test_doer_and_done_to_swapped_is_found_for_common_nouns_too(scorer):
     faithful, found = _found(scorer, "The engineers hired the port authority.")
     assert not faithful and found == [("entity", "engineers",

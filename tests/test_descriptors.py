@@ -68,3 +68,11 @@ def test_a_sentence_holding_the_name_and_the_description_keeps_the_name(scorer):
             "treasurer too.")
     article = Article(id="board", text=body, body=body, published="2026-05-20")
     assert _described(scorer, "Treasurer Lena Voss joined the board in May.", article) == []
+
+
+def test_the_finding_shows_the_sentence_that_gives_the_description_to_the_other_name(scorer):
+    # the claim is aligned to the opening sentence (Okonjo, April); the architect is named in the second
+    result = scorer.score(ARTICLE, "Architect Marta Okonjo said the new cancer wing would open in April.")
+    found = [h for h in result.hallucinations if h.text == "Marta Okonjo"]
+    assert [h.detail for h in found] == ["the article calls 'Tobias Renn' 'Architect', not 'Marta Okonjo'"]
+    assert found[0].source_evidence == "The wing was designed by architect Tobias Renn and cost 38 million pounds."

@@ -37,7 +37,7 @@ from ..judges import Judgement, build_judge
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v27"
+VERSION = "claims-v28"
 HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation")
 """Finding kinds that make a summary unfaithful whatever the model says: a typed check that
 found a value, a name or a polarity the article does not state (or states otherwise). On the six
@@ -316,7 +316,7 @@ class HallucinationScorer:
                 cp = max(cp, threshold)
             for f in chk.findings:
                 found.append(Hallucination(f.start, f.end, summary[f.start:f.end], f.kind, round(1.0 - cp, 6),
-                                           source_evidence=chk.evidence.best or None, detail=f.detail))
+                                           source_evidence=f.evidence or chk.evidence.best or None, detail=f.detail))
             if chk.furniture is not None:
                 found.append(Hallucination(c.start, c.end, c.text, "off_article", 1.0,
                                            source_evidence=chk.furniture[1],

@@ -38,6 +38,10 @@ class Finding:
     kind: HallucinationKind
     detail: str
     """A short human explanation ("'five' not in the article")."""
+    evidence: str | None = None
+    """The article sentence that shows the problem, where it is not the claim's own evidence (the
+    sentence that gives a name's role to another name); the scorer reports the claim's best
+    evidence sentence otherwise."""
 
 
 @dataclass(frozen=True)

@@ -129,5 +129,6 @@ def check(ci: ClaimInput) -> list[Finding]:
         start, end = name[0].idx, name[-1].idx + len(name[-1].text)
         desc = " ".join(t.text for t in words)
         found.append(Finding(start, end, "entity",
-                             f"the article calls {holders[0].text!r} {desc!r}, not {doc.text[start:end]!r}"))
+                             f"the article calls {holders[0].text!r} {desc!r}, not {doc.text[start:end]!r}",
+                             evidence=holders[0].doc.text))
     return found

@@ -72,5 +72,6 @@ def check(ci: ClaimInput) -> list[Finding]:
             continue
         other = " ".join(t.text for t in others[0])
         mine = c.text[start - c.start:end - c.start]
-        found.append(Finding(start, end, "entity", f"the article names {other!r} here, not {mine!r}"))
+        found.append(Finding(start, end, "entity", f"the article names {other!r} here, not {mine!r}",
+                             evidence=others[0][0].doc.text))
     return found
