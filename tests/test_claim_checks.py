@@ -39,7 +39,7 @@ def test_records_are_frozen():
 
 def test_the_shipped_checks_load_in_order_and_report_kinds_the_records_know(scorer):
     assert list(CLAIM_CHECKS.entries()) == ["names", "values", "negation", "roles", "speakers", "swapped_names",
-                                           "descriptors"]
+                                           "descriptors", "antonyms"]
     assert all(callable(CLAIM_CHECKS.load(name)) for name in CLAIM_CHECKS.entries())
     result = scorer.score(ARTICLE, "The Harlow Sound ferry carries 400 passengers, Captain Ada Quill said.")
     kinds = sorted({h.kind for h in result.hallucinations})

@@ -17,6 +17,7 @@ CLAIM_CHECKS = Registry("claim check", {
     "speakers": "harness.checkers.faithfulness.checks.speakers:check",
     "swapped_names": "harness.checkers.faithfulness.checks.swapped_names:check",
     "descriptors": "harness.checkers.faithfulness.checks.descriptors:check",
+    "antonyms": "harness.checkers.faithfulness.checks.antonyms:check",
 })
 """Check name -> ``"module:function"``, in the order the checks run."""
 
