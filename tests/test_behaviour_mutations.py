@@ -161,6 +161,14 @@ def test_swapped_object_swaps_subject_and_object(ctx):
     assert texts("swapped_object", "The council fined the company.", ctx) == ["The company fined the council."]
 
 
+def test_antonym_replaces_a_verb_or_adjective_with_its_opposite_in_the_same_form(ctx):
+    assert texts("antonym", "The council raised the fee.", ctx) == ["The council leveled the fee.",
+                                                                    "The council lowered the fee."]
+    assert texts("antonym", "The library stays open.", ctx) == ["The library stays closed.", "The library stays shut."]
+    # "fell" -> "rose" would need the simple past of an irregular verb: left alone
+    assert texts("antonym", "Ridership fell.", ctx) == []
+
+
 def test_kinds_that_do_not_apply_make_nothing(ctx):
     summary = "The shelters were popular."
     for kind in ("number", "date", "entity_outside", "entity_inside", "planned_to_done", "swapped_object",

@@ -7,7 +7,9 @@ dev sets. Each is changed in one way at a time, using spaCy's parse and the harn
 and date readers (never word lists tuned to one article):
 
 - mutations (should be flagged): ``number``, ``date``, ``entity_outside``, ``entity_inside``,
-  ``negation``, ``planned_to_done``, ``extra_actor``, ``swapped_object``;
+  ``negation``, ``planned_to_done``, ``extra_actor``, ``swapped_object``, ``antonym`` (a verb or
+  adjective replaced by a WordNet antonym: the same resource the opposites check reads, so its
+  figure says how often the check finds the article's word said of the same things);
 - rewrites (should not be flagged): ``digits_words``, ``date_format``, ``clause_order``,
   ``passive``, ``drop_subordinate``, ``vaguer``, ``unchanged``.
 
@@ -52,14 +54,14 @@ POOL = {
 """Invented names per entity label, for ``entity_outside`` and ``extra_actor``."""
 
 MUTATIONS = ("number", "date", "entity_outside", "entity_inside", "negation", "planned_to_done",
-             "extra_actor", "swapped_object")
+             "extra_actor", "swapped_object", "antonym")
 REWRITES = ("digits_words", "date_format", "clause_order", "passive", "drop_subordinate", "vaguer", "unchanged")
 EXPECTED = {
     "number": {"number"}, "date": {"date"}, "entity_outside": {"entity"},
     "entity_inside": {"entity", "attribution", "unsupported", "trap"},
     "extra_actor": {"entity", "attribution", "unsupported", "trap"},
     "swapped_object": {"entity", "attribution", "unsupported", "trap"},
-    "negation": {"negation"}, "planned_to_done": {"negation"},
+    "negation": {"negation"}, "planned_to_done": {"negation"}, "antonym": {"negation"},
 }
 """Hallucination kinds that count as catching each mutation for what it is."""
 
@@ -511,6 +513,38 @@ def mutate_negation(doc: Any, ctx: Context) -> list[Variant]:
     return out
 
 
+_PAST_DIFFERS = re.compile(r"(n|one|een|un|ung|unk|um|wn)$")
+"""Irregular participles that are not also the simple past ("risen"/"rose", "sung"/"sang")."""
+
+
+def mutate_antonym(doc: Any, ctx: Context) -> list[Variant]:
+    """A verb or adjective replaced by one of its WordNet antonyms, inflected as it was
+    ("raised" -> "lowered", "higher" is left alone, "open" -> "closed" for an adjective): base
+    adjectives, base and past verb forms (a simple past only where the antonym's past is its
+    participle)."""
+    from harness.resources import antonyms
+
+    out = []
+    for tok in doc:
+        if not tok.is_alpha or tok.ent_type_ or tok.dep_ in ("aux", "auxpass"):
+            continue
+        if tok.pos_ == "ADJ" and tok.tag_ == "JJ":
+            forms = sorted(antonyms(tok.lower_, "a"))
+        elif tok.pos_ == "VERB" and tok.tag_ in ("VB", "VBP", "VBD", "VBN"):
+            forms = []
+            for a in sorted(antonyms(lemma(tok).lower(), "v")):
+                if tok.tag_ in ("VB", "VBP"):
+                    forms.append(a)
+                elif tok.tag_ == "VBN" or not (a in IRREGULAR and _PAST_DIFFERS.search(IRREGULAR[a])):
+                    forms.append(past_participle(a))
+        else:
+            continue
+        for form in forms:
+            out.append(apply_edits(doc.text, [(tok.idx, tok.idx + len(tok), _match_case(form, tok.text))],
+                                   "antonym", f"{tok.text} -> {form}"))
+    return out
+
+
 _INTENT = {"plan", "intend", "expect", "aim", "hope", "seek", "propose", "prepare", "want", "schedule",
            "set", "due", "go", "vow", "pledge", "promise", "threaten", "try", "look"}
 """Heads whose "to V" states something planned, not done ("plans to", "is expected to",
@@ -921,7 +955,7 @@ def rewrite_unchanged(doc: Any, ctx: Context) -> list[Variant]:
 BUILDERS: dict[str, Callable[[Any, Context], list[Variant]]] = {
     "number": mutate_number, "date": mutate_date, "entity_outside": mutate_entity_outside,
     "entity_inside": mutate_entity_inside, "negation": mutate_negation, "planned_to_done": mutate_planned_to_done,
-    "extra_actor": mutate_extra_actor, "swapped_object": mutate_swapped_object,
+    "extra_actor": mutate_extra_actor, "swapped_object": mutate_swapped_object, "antonym": mutate_antonym,
     "digits_words": rewrite_digits_words, "date_format": rewrite_date_format, "clause_order": rewrite_clause_order,
     "passive": rewrite_passive, "drop_subordinate": rewrite_drop_subordinate, "vaguer": rewrite_vaguer,
     "unchanged": rewrite_unchanged,
