@@ -58,8 +58,11 @@ def _objects(tok: Any) -> set[str]:
 def _about_the_same(t: Any, u: Any) -> bool:
     """Whether two words are said of the same things: where both name a subject, they share it;
     where both verbs have objects, they share one; and at least one of the two is compared."""
+    pairs = [(_subject(t), _subject(u))]
+    if t.pos_ == "VERB":
+        pairs.append((_objects(t), _objects(u)))
     compared = False
-    for mine, theirs in ((_subject(t), _subject(u)), (_objects(t), _objects(u)) if t.pos_ == "VERB" else (set(), set())):
+    for mine, theirs in pairs:
         if mine and theirs:
             if not mine & theirs:
                 return False
