@@ -144,6 +144,7 @@ it its it's he him his she her hers they them their theirs we us our ours you yo
 who whom whose which what when where why how all any both each few more most other some own same
 only just also up down out off again further once s t said says say according while during until
 per via upon within without against between through among across toward towards
+because since although though whereas unless
 """.split())
 
 

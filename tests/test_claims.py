@@ -1,5 +1,7 @@
 """Claim splitting: sentences and clauses with exact offsets (expected values read off the text)."""
 
+import pytest
+
 from harness.checkers.faithfulness.claims import split_claims, split_sentences
 
 
@@ -23,6 +25,24 @@ def test_sentences_and_clauses():
 def test_short_clauses_stay_together():
     assert _texts("He came; he left quickly after the big show ended.") == [
         "He came; he left quickly after the big show ended."]
+
+
+def test_a_clause_of_cause_or_time_is_a_claim_of_its_own():
+    text = ("The mill in Orvane will close in May because orders for its paper fell by half. "
+            "Output stopped for a week, after a fire damaged the main press. "
+            "Staff were told on Friday, as the owners had promised the union.")
+    assert _texts(text) == [
+        "The mill in Orvane will close in May", "because orders for its paper fell by half.",
+        "Output stopped for a week", "after a fire damaged the main press.",
+        "Staff were told on Friday", "as the owners had promised the union."]
+
+
+def test_a_phrase_of_cause_or_a_relative_clause_stays_with_its_sentence():
+    text = ("The mill in Orvane will close in May because of falling orders for its paper. "
+            "The owners told Mara Quill, who leads the union, about the closure on Friday.")
+    assert _texts(text) == [
+        "The mill in Orvane will close in May because of falling orders for its paper.",
+        "The owners told Mara Quill, who leads the union, about the closure on Friday."]
 
 
 def test_lowercased_and_unspaced_text_is_split():
@@ -73,3 +93,26 @@ def test_a_word_that_is_no_unit_does_not_contradict_one():
     assert novel_quantities("HbA1c fell by 0.3 points.", nums, ds, units) == []
     # a known unit against another known unit still counts
     assert [q.text for q in novel_quantities("The walkers went out 5 hours a week.", nums, ds, units)] == ["5"]
+
+
+MILL = ("The Orvane paper mill will close in May, its owners Castell Group said on Thursday, after orders for its "
+        "newsprint fell by half in two years. About 240 workers will lose their jobs. The union said it would ask "
+        "the regional government to find a buyer for the site.")
+
+
+@pytest.mark.parametrize("summary, unsupported", [
+    ("The Orvane paper mill will close in May because its owners want to build flats on the site.",
+     ["because its owners want to build flats on the site."]),
+    ("The Orvane paper mill will close in May because orders for its newsprint fell by half in two years.", []),
+    ("About 240 workers will lose their jobs, after a fire destroyed the mill's main machine.",
+     ["after a fire destroyed the mill's main machine."]),
+    ("About 240 workers will lose their jobs, after orders for its newsprint fell by half.", []),
+])
+def test_a_cause_the_article_never_gives_is_reported_on_its_own(summary, unsupported):
+    """The cause clause is judged apart from the supported clause it hangs on (the team's own article)."""
+    from harness.records import Article
+    from harness.scorers.hallucination import HallucinationScorer
+
+    article = Article(id="mill", text=MILL, body=MILL, published="2026-02-12")
+    result = HallucinationScorer(lm="none").score(article, summary)
+    assert [h.text for h in result.hallucinations if h.kind == "unsupported"] == unsupported

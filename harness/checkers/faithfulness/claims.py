@@ -1,7 +1,10 @@
 """Claims: split a summary (or a source) into checkable units with exact character offsets.
 
 A claim is a sentence, or a clause where a sentence joins several (``;``, ``, and``, ``, but``,
-``, while`` ... between two parts that each have enough words to stand alone). Sentences are
+``, while`` ... between two parts that each have enough words to stand alone), an adverbial
+clause of cause or time included (``because ...``, ``, as ...``, ``, after ...``): what such a
+clause asserts is checked on its own, so a cause the article never gives is not carried by the
+supported clause it hangs on. Sentences are
 found with :func:`harness.text.sentences`, then split further where that function is
 conservative on purpose: lower-cased text (``... city centre. police said``) and missing spaces
 after a full stop (``... a 16-point lead.Cameron Phelps``), both common in public data sets.
@@ -18,7 +21,15 @@ _LOWER_BREAK = re.compile(r"(?<=[a-z0-9\"'”’)]{2})[.!?]+[\"'”’)]*\s+(?=[
 _NOSPACE_BREAK = re.compile(r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")
 _ABBR_TAIL = re.compile(r"\b(?:[a-z]|mr|mrs|ms|dr|st|vs|no|inc|ltd|co|jr|sr|u\.s|u\.k|e\.g|i\.e|etc|gen|gov|rep|sen)$",
                         re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"\s*(?:;|,\s+(?:and|but|while|whereas|although|though)\b)\s*", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"\s*(?:;|,\s+(?:and|but|while|whereas|although|though)\b"
+                           r"|(?=\bbecause\b(?!\s+of\b))|,\s+(?=(?:since|as|so|after|before|until|when)\b))\s*",
+                           re.IGNORECASE)
+"""Where a sentence may be cut into clauses: a semicolon, a comma with a coordinating word (cut
+before the word, which stays with its clause), "because" (not "because of", a phrase) and a comma
+before a subordinator of cause, result or time. Measured on the six dev sets (shipped lexical
+weights, claims-v29 -> v30): mean balanced accuracy 0.6645 -> 0.6660; leave-one-dataset-out of a
+refit 0.626 -> 0.628; relative clauses (", which", ", who") were not cut, since without the name
+they hang on their support falls (two more of the news benchmark's references were flagged)."""
 _MIN_CLAUSE_WORDS = 5
 
 

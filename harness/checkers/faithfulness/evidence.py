@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 
 from ...memo import Memo, on_clear
@@ -142,11 +143,28 @@ def _make_plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan
     wanted |= {_clip(sources[text].sentence(i)) for (art, _), fc in zip(items, furn_cands)
                for per_claim in fc for text, ids in zip(art.furniture, per_claim) for i in ids}
     wanted |= {_clip(c.text) for cs in claims for c in cs}
+    wanted |= {_clip(part) for (art, _), cs, cc in zip(items, claims, cands) for c, ids in zip(cs, cc)
+               if _is_clause(c, cs) for i in ids for part in source_clauses(sources[_body(art)].sentence(i))}
     for (art, _), cs in zip(items, claims):  # the scorer compares these claims with hint-less traps
         if cs and _open_traps(art):
             wanted.update(_open_traps(art))
             wanted.update(c.text for c in cs)
     return _Plan(sources, claims, cands, furn_cands, sorted(wanted))
+
+
+def _is_clause(claim: Claim, claims: Sequence[Claim]) -> bool:
+    """Whether ``claim`` is one clause of a sentence split into several."""
+    return sum(1 for c in claims if c.sentence == claim.sentence) > 1
+
+
+@lru_cache(maxsize=65536)
+def source_clauses(sentence: str) -> tuple[str, ...]:
+    """The clauses of a source sentence, split as claims are (none when it is one clause). A
+    clause claim ("because orders fell by half") is compared with them as well as with the
+    whole sentence: a sentence embedding is mostly its main clause, so it says little of how well
+    one of its other clauses supports the claim."""
+    parts = split_claims(sentence)
+    return tuple(p.text for p in parts) if len(parts) > 1 else ()
 
 
 def prefetch(items: Sequence[tuple[Article, str]], k_candidates: int = 4) -> None:
@@ -179,9 +197,13 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     vecs = embed(texts)
     vec_of = {t: vecs[i] for i, t in enumerate(texts)}
 
-    def cosines(claim: Claim, src: Source, ids: list[int]) -> dict[int, float]:
+    def cosines(claim: Claim, src: Source, ids: list[int], clause: bool = False) -> dict[int, float]:
+        """Cosine of the claim with each candidate sentence; a clause claim also with the
+        sentence's own clauses, the best of them counting."""
         cv = vec_of[_clip(claim.text)]
-        return {i: float(vec_of[_clip(src.sentence(i))] @ cv) for i in ids}
+        return {i: max(float(vec_of[_clip(t)] @ cv)
+                       for t in (src.sentence(i), *(source_clauses(src.sentence(i)) if clause else ())))
+                for i in ids}
 
     aligned: list[list[tuple[Claim, Alignment]]] = []
     needed: set[str] = set()
@@ -189,7 +211,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
         src = sources[_body(art)]
         row = []
         for c, ids in zip(cs, cc):
-            a = align(c.text, src, cosines(c, src, ids), window)
+            a = align(c.text, src, cosines(c, src, ids, _is_clause(c, cs)), window)
             row.append((c, a))
             needed.update(src.sentence(i) for i in a.best)
         aligned.append(row)
