@@ -227,3 +227,23 @@ def test_signature_names_weights_and_threshold(scorer):
     sig = scorer.signature()
     assert sig.startswith("hallucination:") and "weights=" in sig and "threshold=" in sig
     assert HallucinationScorer(threshold=0.3).signature() != sig
+
+
+TRAM_TITLE = "Brill Valley council scraps Harton tram line"
+TRAM_BODY = ("The county council voted 9-4 on Tuesday to cancel the planned tram line between Harton and the "
+             "airport, after the cost estimate rose to 410 million pounds. The money will go to bus routes instead.")
+TRAM_FEED = "Harton Rovers sign striker from Dunmore on a three-year deal"
+
+
+@pytest.mark.parametrize("title, faithful", [(TRAM_TITLE, True), ("", False)])
+def test_the_headline_is_the_articles_own_statement(scorer, title, faithful):
+    """A summary may repeat what only the headline says (here the council's name); page furniture
+    still supports nothing. The team's own article, not the seed."""
+    article = Article(id="tram", title=title, text="\n".join((title, TRAM_BODY, TRAM_FEED)), body=TRAM_BODY,
+                      furniture=tuple(x for x in (title, TRAM_FEED) if x))
+    summary = "Brill Valley council voted 9-4 to cancel the Harton tram line after its cost rose to 410 million pounds."
+    result = _score(scorer, summary, article)
+    assert result.faithful is faithful
+    assert ("entity" in _kinds(result)) is not faithful
+    furniture = _score(scorer, summary + " Harton Rovers signed a striker from Dunmore on a three-year deal.", article)
+    assert "off_article" in _kinds(furniture) and not furniture.faithful

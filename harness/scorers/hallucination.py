@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..checkers.faithfulness.checks import checks_signature
-from ..checkers.faithfulness.evidence import FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings
+from ..checkers.faithfulness.evidence import (FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings,
+                                              story)
 from ..checkers.faithfulness.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features,
                                                 check_dtype, evidence_text, resolve)
 from ..checkers.hints import match_hints
@@ -37,7 +38,7 @@ from ..judges import Judgement, build_judge
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v30"
+VERSION = "claims-v31"
 HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation")
 """Finding kinds that make a summary unfaithful whatever the model says: a typed check that
 found a value, a name or a polarity the article does not state (or states otherwise). On the six
@@ -211,7 +212,7 @@ class HallucinationScorer:
     def _judge(self, items: Sequence[tuple[Article, str]], analyses: Sequence[Analysis], progress: Any = None) -> None:
         """Add the likelihood judge's features to each analysis (of the matching item)."""
         judged = self.judge.judge([
-            (evidence_text(a.body if a.body is not None else a.text, [c.evidence.sentences for c in an.claims],
+            (evidence_text(story(a), [c.evidence.sentences for c in an.claims],
                            self.judge.evidence_per_claim), s,
              [(c.claim.start, c.claim.end) for c in an.claims]) for (a, s), an in zip(items, analyses)],
             progress=progress)
@@ -255,11 +256,11 @@ class HallucinationScorer:
         that is not copied from the body word for word."""
         asked: list[list[int]] = []
         for (article, _), an, ts in zip(items, analyses, trap_sims):
-            body = _squash(article.body if article.body is not None else article.text)
+            body = _squash(story(article))
             asked.append([j for j, c in enumerate(an.claims) if not c.findings and c.furniture is None
                           and j not in ts and not _is_quoted(c.claim.text, body)])
         got = self.claim_judge.judge_claims([
-            (a.body if a.body is not None else a.text, [an.claims[j].claim.text for j in ask])
+            (story(a), [an.claims[j].claim.text for j in ask])
             for (a, _), an, ask in zip(items, analyses, asked)])
         out = []
         for (article, summary), an, ts, ask, row in zip(items, analyses, trap_sims, asked, got):
@@ -308,7 +309,7 @@ class HallucinationScorer:
             threshold = JUDGE_CUT
             claim_probs = [1.0 if jd is None else jd.probability for jd in judged]
             prob = min(claim_probs, default=1.0)
-        body = _squash(article.body if article.body is not None else article.text)
+        body = _squash(story(article))
         verbatim = [_is_quoted(chk.claim.text, body) for chk in an.claims]
         for j, (chk, cp) in enumerate(zip(an.claims, claim_probs)):
             c = chk.claim

@@ -70,8 +70,14 @@ def _clip(text: str, words: int = 60) -> str:
     return text if len(parts) <= words else " ".join(parts[:words])
 
 
-def _body(article: Article) -> str:
-    return article.body if article.body is not None else article.text
+def story(article: Article) -> str:
+    """What a summary is checked against: the article's headline, then its body (the whole page
+    when no body was extracted). The headline is the article's own statement, not page furniture:
+    a summary that repeats it ("Poland, Baltics to withdraw ...") is supported by the article.
+    A headline the body already holds is not repeated."""
+    body = article.body if article.body is not None else article.text
+    title = (article.title or "").strip()
+    return f"{title}\n\n{body}" if title and title not in body else body
 
 
 _SOURCES = Memo(share=0.015)  # ~100 articles with their furniture at the default size
@@ -118,7 +124,7 @@ one being scored and the next call's first batch, so that each batch is planned 
 
 def _plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:
     """The plan of ``items`` (made by :func:`prefetch` of the same items, or now)."""
-    key = (k_candidates, tuple((_body(a), a.furniture, _open_traps(a), s) for a, s in items))
+    key = (k_candidates, tuple((story(a), a.furniture, _open_traps(a), s) for a, s in items))
     plan = _PLANS.pop(key, None) or _make_plan(items, k_candidates)
     _PLANS[key] = plan
     while len(_PLANS) > _PLANS_KEPT:
@@ -132,19 +138,19 @@ def _open_traps(article: Article) -> tuple[str, ...]:
 
 
 def _make_plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:
-    sources = {text: _source(text) for art, _ in items for text in (_body(art), *art.furniture)}
+    sources = {text: _source(text) for art, _ in items for text in (story(art), *art.furniture)}
     claims = [split_claims(s) for _, s in items]
-    cands = [[candidates(c.text, sources[_body(art)], k_candidates) for c in cs]
+    cands = [[candidates(c.text, sources[story(art)], k_candidates) for c in cs]
              for (art, _), cs in zip(items, claims)]
     furn_cands = [[[candidates(c.text, sources[text], k_candidates)
                     if doc_support(c.text, sources[text]) >= _FURNITURE_SUPPORT else [] for text in art.furniture]
                    for c in cs] for (art, _), cs in zip(items, claims)]
-    wanted = {_clip(sources[_body(art)].sentence(i)) for (art, _), cc in zip(items, cands) for ids in cc for i in ids}
+    wanted = {_clip(sources[story(art)].sentence(i)) for (art, _), cc in zip(items, cands) for ids in cc for i in ids}
     wanted |= {_clip(sources[text].sentence(i)) for (art, _), fc in zip(items, furn_cands)
                for per_claim in fc for text, ids in zip(art.furniture, per_claim) for i in ids}
     wanted |= {_clip(c.text) for cs in claims for c in cs}
     wanted |= {_clip(part) for (art, _), cs, cc in zip(items, claims, cands) for c, ids in zip(cs, cc)
-               if _is_clause(c, cs) for i in ids for part in source_clauses(sources[_body(art)].sentence(i))}
+               if _is_clause(c, cs) for i in ids for part in source_clauses(sources[story(art)].sentence(i))}
     for (art, _), cs in zip(items, claims):  # the scorer compares these claims with hint-less traps
         if cs and _open_traps(art):
             wanted.update(_open_traps(art))
@@ -208,7 +214,7 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     aligned: list[list[tuple[Claim, Alignment]]] = []
     needed: set[str] = set()
     for (art, _), cs, cc in zip(items, claims, cands):
-        src = sources[_body(art)]
+        src = sources[story(art)]
         row = []
         for c, ids in zip(cs, cc):
             a = align(c.text, src, cosines(c, src, ids, _is_clause(c, cs)), window)
@@ -218,9 +224,9 @@ def analyse_many(items: Sequence[tuple[Article, str]], window: int = 3, k_candid
     needed_list = sorted(needed)  # known only now, after the alignment
     ndocs = dict(zip(needed_list, parse(needed_list, ner=False, memo=True)))
     out = []
-    per_article = {id(art): (_gold_names(art), _known_dates(art, sources[_body(art)])) for art, _ in items}
+    per_article = {id(art): (_gold_names(art), _known_dates(art, sources[story(art)])) for art, _ in items}
     for (art, summary), row, fc in zip(items, aligned, furn_cands):
-        src = sources[_body(art)]
+        src = sources[story(art)]
         extra, known_dates = per_article[id(art)]
         doc = sdocs[summary]
         tok_starts = [t.idx for t in doc]
