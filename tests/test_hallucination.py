@@ -247,3 +247,22 @@ def test_the_headline_is_the_articles_own_statement(scorer, title, faithful):
     assert ("entity" in _kinds(result)) is not faithful
     furniture = _score(scorer, summary + " Harton Rovers signed a striker from Dunmore on a three-year deal.", article)
     assert "off_article" in _kinds(furniture) and not furniture.faithful
+
+
+MAYOR = ("Ana Ruiz, Tom Hale and Priya Das are standing for mayor of Kessford. Voting opens on June 12. "
+         "Ruiz and Hale took part in a debate on Tuesday; Das did not attend.")
+
+
+@pytest.mark.parametrize("summary, wrong_count", [
+    ("Three candidates, Ana Ruiz, Tom Hale and Priya Das, are standing for mayor of Kessford.", None),
+    ("Priya Das and the two other candidates are standing for mayor of Kessford.", None),
+    ("The two candidates Ruiz and Hale took part in a debate on Tuesday.", None),
+    ("Priya Das and the three other candidates are standing for mayor of Kessford.", "three"),
+    ("Four candidates are standing for mayor of Kessford.", "Four"),
+])
+def test_a_count_of_the_names_the_article_lists_is_no_new_number(scorer, summary, wrong_count):
+    """The article never writes "three", but it lists three candidates (the team's own article)."""
+    article = Article(id="mayor", text=MAYOR, body=MAYOR, published="2026-05-20")
+    result = _score(scorer, summary, article)
+    assert [h.text for h in result.hallucinations if h.kind == "number"] == ([wrong_count] if wrong_count else [])
+    assert result.faithful is (wrong_count is None)
