@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ....text import fold
+from ....text import NUMBER_WORDS, fold
 from ..findings import ClaimInput, Finding
 from ..quantities import misplaced_values, novel_quantities
 
@@ -65,8 +65,6 @@ def check(ci: ClaimInput) -> list[Finding]:
 
 def _count_value(text: str) -> float | None:
     """The value of a bare count ("three", "3"), None for anything else ("3.5", "3m", "30%")."""
-    from ....text import NUMBER_WORDS
-
     word = text.strip().lower()
     if word.isdigit():
         return float(word)
