@@ -139,18 +139,18 @@ def _open_traps(article: Article) -> tuple[str, ...]:
 
 def _make_plan(items: Sequence[tuple[Article, str]], k_candidates: int) -> _Plan:
     sources = {text: _source(text) for art, _ in items for text in (story(art), *art.furniture)}
+    bodies = [sources[story(art)] for art, _ in items]
     claims = [split_claims(s) for _, s in items]
-    cands = [[candidates(c.text, sources[story(art)], k_candidates) for c in cs]
-             for (art, _), cs in zip(items, claims)]
+    cands = [[candidates(c.text, src, k_candidates) for c in cs] for src, cs in zip(bodies, claims)]
     furn_cands = [[[candidates(c.text, sources[text], k_candidates)
                     if doc_support(c.text, sources[text]) >= _FURNITURE_SUPPORT else [] for text in art.furniture]
                    for c in cs] for (art, _), cs in zip(items, claims)]
-    wanted = {_clip(sources[story(art)].sentence(i)) for (art, _), cc in zip(items, cands) for ids in cc for i in ids}
+    wanted = {_clip(src.sentence(i)) for src, cc in zip(bodies, cands) for ids in cc for i in ids}
     wanted |= {_clip(sources[text].sentence(i)) for (art, _), fc in zip(items, furn_cands)
                for per_claim in fc for text, ids in zip(art.furniture, per_claim) for i in ids}
     wanted |= {_clip(c.text) for cs in claims for c in cs}
-    wanted |= {_clip(part) for (art, _), cs, cc in zip(items, claims, cands) for c, ids in zip(cs, cc)
-               if _is_clause(c, cs) for i in ids for part in source_clauses(sources[story(art)].sentence(i))}
+    wanted |= {_clip(part) for src, cs, cc in zip(bodies, claims, cands) for c, ids in zip(cs, cc)
+               if _is_clause(c, cs) for i in ids for part in source_clauses(src.sentence(i))}
     for (art, _), cs in zip(items, claims):  # the scorer compares these claims with hint-less traps
         if cs and _open_traps(art):
             wanted.update(_open_traps(art))

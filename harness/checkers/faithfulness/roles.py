@@ -87,11 +87,12 @@ def _phrase(tok: Any) -> list[Any]:
     return out
 
 
-def _conjuncts(tok: Any) -> list[Any]:
+def conjuncts(tok: Any) -> list[Any]:
+    """The token and every conjunct hanging from it ("Estonia, Latvia and Poland"), in tree order."""
     out = [tok]
     for k in tok.children:
         if k.dep_ == "conj":
-            out.extend(_conjuncts(k))
+            out.extend(conjuncts(k))
     return out
 
 
@@ -109,7 +110,7 @@ def _participant(tok: Any) -> Participant | None:
 def _participants(heads: Iterable[Any]) -> tuple[Participant, ...]:
     out = []
     for h in heads:
-        for c in _conjuncts(h):
+        for c in conjuncts(h):
             p = _participant(c)
             if p is not None:
                 out.append(p)

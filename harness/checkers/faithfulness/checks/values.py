@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from ....text import NUMBER_WORDS, fold
 from ..findings import ClaimInput, Finding
 from ..quantities import misplaced_values, novel_quantities
+from ..roles import conjuncts
 
 MAX_LISTED_COUNT = 12
 """Counts above this are never read as the size of a list of names."""
@@ -24,12 +25,7 @@ def _names_listed(toks: Iterable[Any]) -> list[list[str]]:
     out = []
     for t in toks:
         if t.pos_ == "PROPN" and t.dep_ != "conj" and any(k.dep_ == "conj" for k in t.children):
-            group, todo = [], [t]
-            while todo:
-                k = todo.pop()
-                if k.pos_ == "PROPN":
-                    group.append(fold(k.text))
-                todo.extend(c for c in k.children if c.dep_ == "conj")
+            group = [fold(k.text) for k in conjuncts(t) if k.pos_ == "PROPN"]
             if len(group) >= 2:
                 out.append(group)
     return out
