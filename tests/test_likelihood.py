@@ -12,7 +12,7 @@ from harness.checkers.faithfulness.evidence import FEATURES
 from harness.checkers.faithfulness.likelihood import LM_FEATURES, LikelihoodJudge, evidence_text, token_features
 from harness.errors import ConfigError, HarnessError
 from harness.records import Article
-from harness.scorers.hallucination import JUDGE_BAND, HallucinationScorer, shipped_model_path
+from harness.scorers.hallucination import HallucinationScorer, load_weights, model_band, shipped_model_path
 from test_hf import make_causal
 
 EVIDENCE = "the government said the plan will start next week"
@@ -136,7 +136,8 @@ def test_judge_reads_only_the_uncertain_summaries(tiny_lm, lm_weights):
     assert f"|judge_band={t:g}-1|lexical=" in scorer.signature()
     assert 0.0 < t < 1.0 and t == json.loads(shipped_model_path(lm=False).read_text())["threshold"]
     assert HallucinationScorer(model_path=lm_weights, lm=tiny_lm).judge_band == (0.0, 1.0)
-    assert HallucinationScorer(lm=tiny_lm).judge_band == JUDGE_BAND
+    assert HallucinationScorer(lm=tiny_lm).judge_band == model_band(load_weights(str(shipped_model_path()))[0])
+    assert model_band(load_weights(str(shipped_model_path()))[0]) != (0.0, 1.0)
     for band in ((0.6, 0.9), (0.2,), "wide"):
         with pytest.raises(ConfigError, match="judge_band"):
             HallucinationScorer(lm=tiny_lm, judge_band=band)

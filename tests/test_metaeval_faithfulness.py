@@ -141,8 +141,9 @@ def test_refit_budget_option_and_the_judge_band_guard(tmp_path, tiny_lm, capsys,
     import harness.metaeval.faithfulness_fit as ff
 
     real_fit = ff.fit
-    monkeypatch.setattr(ff, "fit", lambda *a, **kw: {**real_fit(*a, **kw), "threshold": hallucination.JUDGE_BAND[0] / 2})
     shipped = hallucination.shipped_model_path(True)
+    low, high = hallucination.model_band(json.loads(shipped.read_text()))
+    monkeypatch.setattr(ff, "fit", lambda *a, **kw: {**real_fit(*a, **kw), "threshold": low / 2})
     before = shipped.read_bytes()
     try:
         assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm]) == 2
@@ -150,6 +151,12 @@ def test_refit_budget_option_and_the_judge_band_guard(tmp_path, tiny_lm, capsys,
         written = shipped.read_bytes()
         shipped.write_bytes(before)
     assert written == before and "outside the judge band" in capsys.readouterr().err
+    # written elsewhere it goes without a band (every summary judged); one inside keeps the band
+    assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm, "--out", str(tmp_path / "o.json")]) == 0
+    assert "judge_band" not in json.loads((tmp_path / "o.json").read_text())
+    monkeypatch.setattr(ff, "fit", lambda *a, **kw: {**real_fit(*a, **kw), "threshold": (low + high) / 2})
+    assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm, "--out", str(tmp_path / "i.json")]) == 0
+    assert json.loads((tmp_path / "i.json").read_text())["judge_band"] == [low, high]
 
 
 def test_refit_does_not_depend_on_the_shipped_judge_band(tmp_path, tiny_lm, monkeypatch):
@@ -159,7 +166,11 @@ def test_refit_does_not_depend_on_the_shipped_judge_band(tmp_path, tiny_lm, monk
     import harness.scorers.hallucination as hallucination
     from harness.errors import ConfigError
 
-    monkeypatch.setattr(hallucination, "JUDGE_BAND", (0.96, 0.97))
+    shipped = json.loads(hallucination.shipped_model_path(True).read_text())
+    narrow = tmp_path / "narrow.json"
+    narrow.write_text(json.dumps({**shipped, "judge_band": [0.96, 0.97]}))
+    real = hallucination.shipped_model_path
+    monkeypatch.setattr(hallucination, "shipped_model_path", lambda lm=True: narrow if lm else real(False))
     with pytest.raises(ConfigError, match="judge_band"):
         HallucinationScorer(lm=tiny_lm)
     data = _write(tmp_path / "fit.jsonl", _fit_rows())

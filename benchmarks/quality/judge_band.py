@@ -27,7 +27,7 @@ from _common import SHARED, emit  # noqa: E402
 
 from harness.checkers.faithfulness.likelihood import DEFAULT_LM  # noqa: E402
 from harness.metaeval.faithfulness import figures, load_all, score  # noqa: E402
-from harness.scorers.hallucination import JUDGE_BAND, HallucinationScorer  # noqa: E402
+from harness.scorers.hallucination import HallucinationScorer, load_weights, model_band, shipped_model_path  # noqa: E402
 
 DEFAULT = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))
 BANDS = ["0-1", "0.2-0.9", "0.3-0.8", "0.35-0.75", "0.4-0.7", "0.45-0.65", "0.5-0.65"]
@@ -46,7 +46,7 @@ def main() -> int:
     t_lexical = time.perf_counter() - t0
     judged = score(rows, HallucinationScorer(lm=args.lm, judge_band=(0.0, 1.0)), "judged")
     t_judged = time.perf_counter() - t0 - t_lexical
-    table, result = [], {"shipped_band": list(JUDGE_BAND), "n": len(rows), "bands": {},
+    table, result = [], {"shipped_band": list(model_band(load_weights(str(shipped_model_path()))[0])), "n": len(rows), "bands": {},
                          "lexical_s": round(t_lexical, 1), "judged_all_s": round(t_judged, 1)}
     for band in args.bands:
         low, high = (float(v) for v in band.split("-"))

@@ -214,7 +214,7 @@ def refit_main(args: Any) -> int:
     from ..cache import FeatureCache, file_sha256
     from ..checkers.faithfulness.evidence import FEATURES
     from ..checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES
-    from ..scorers.hallucination import JUDGE_BAND, HallucinationScorer, rule_hard, shipped_model_path
+    from ..scorers.hallucination import HallucinationScorer, load_weights, model_band, rule_hard, shipped_model_path
     from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out, parse_budget
 
     budget = parse_budget(getattr(args, "max_false_alarm", None))
@@ -273,11 +273,17 @@ def refit_main(args: Any) -> int:
     if getattr(args, "no_write", False):
         print("nothing written (--no-write)")
         return 0
-    if out is None and scorer.judge is not None and not JUDGE_BAND[0] <= model["threshold"] <= JUDGE_BAND[1]:
-        raise HarnessError(f"the refitted threshold {model['threshold']:.4f} lies outside the judge band "
-                           f"[{JUDGE_BAND[0]:g}, {JUDGE_BAND[1]:g}] the shipped scorer reads with it: nothing written. "
-                           "Write it elsewhere with --out (and measure a band for it: benchmarks/quality/"
-                           "judge_band.py), or refit with another --max-false-alarm")
+    if scorer.judge is not None:
+        # the shipped judged scorer reads the summaries in the band of the file it replaces: the new
+        # weights keep it when it holds their threshold; the shipped file is never left without one
+        low, high = model_band(load_weights(str(shipped_model_path(True)))[0])
+        if low <= model["threshold"] <= high:
+            model["judge_band"] = [low, high]
+        elif out is None:
+            raise HarnessError(f"the refitted threshold {model['threshold']:.4f} lies outside the judge band "
+                               f"[{low:g}, {high:g}] the shipped scorer reads with it: nothing written. "
+                               "Write it elsewhere with --out (and measure a band for it: benchmarks/quality/"
+                               "judge_band.py), or refit with another --max-false-alarm")
     out = out or shipped_model_path(scorer.judge is not None)
     try:
         out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")

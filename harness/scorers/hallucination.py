@@ -47,13 +47,16 @@ and ruling negation and modality flips so moved the mean balanced accuracy by +0
 0.6923); attribution findings (half of them on faithful summaries) stay soft."""
 JUDGE_CUT = 0.5
 """With a ``judge:``, the support probability below which a claim (and its summary) fails."""
-JUDGE_BAND = (0.35, 0.75)
-"""Lexical-verdict probabilities for which the likelihood judge is consulted. Outside it the
-lexical weights are confident enough: on the six dev sets (in-sample) the verdicts with this
-band and with every summary judged agree to a mean balanced accuracy of 0.7312 against 0.7314,
-while the judge reads 66% of the summaries (the 1.5x speed-up that brings the meta-evaluation
-under ten minutes on two cores without AMX). Both thresholds lie inside it, so a skipped
-summary's probability is on the same side of either."""
+
+
+def model_band(model: dict[str, Any]) -> tuple[float, float]:
+    """The judge band a weights file was measured with (its ``judge_band``: the lexical-verdict
+    probabilities for which the likelihood judge is consulted; outside it the lexical weights are
+    confident enough), or [0, 1] (every summary judged) for a file without one. The shipped
+    judged file's band is chosen with ``benchmarks/quality/judge_band.py`` for its threshold (and
+    the lexical one), which it must hold; it lives beside the weights it was chosen for."""
+    low, high = model.get("judge_band", (0.0, 1.0))
+    return float(low), float(high)
 
 
 def shipped_model_path(lm: bool = True) -> Path:
@@ -63,7 +66,9 @@ def shipped_model_path(lm: bool = True) -> Path:
 
 
 @lru_cache(maxsize=8)
-def _load(path: str) -> tuple[dict[str, Any], str]:
+def load_weights(path: str) -> tuple[dict[str, Any], str]:
+    """A faithfulness weights file and the short sha256 of its bytes (the scorer's signature
+    names it); a :class:`HarnessError` naming the file if it is unreadable or incomplete."""
     try:
         raw = Path(path).read_bytes()
         model = json.loads(raw)
@@ -72,6 +77,10 @@ def _load(path: str) -> tuple[dict[str, Any], str]:
     missing = [k for k in ("features", "mean", "scale", "coef", "intercept", "threshold") if k not in model]
     if missing:
         raise HarnessError(f"faithfulness model {path} lacks {', '.join(missing)}")
+    band = model.get("judge_band", (0.0, 1.0))
+    if not (isinstance(band, (list, tuple)) and len(band) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in band)):
+        raise HarnessError(f"faithfulness model {path}: judge_band {band!r} is not [low, high]")
     unknown = [f for f in model["features"] if f not in FEATURES + LM_FEATURES]
     if unknown:
         raise HarnessError(f"faithfulness model {path} uses unknown features {unknown}; "
@@ -140,9 +149,9 @@ class HallucinationScorer:
     the weights fitted with it; unset or ``none`` = no judge, the lexical weights, and about 3x
     the speed), ``lm_dtype`` (float32 | bfloat16), ``judge_band`` ([low, high]: with a judge, only
     the summaries whose lexical-only verdict has a probability in this band are read by the LM; the
-    others keep the lexical verdict. Default :data:`JUDGE_BAND` with the shipped weights, [0, 1]
-    (every summary judged) with weights of one's own), ``judge`` (a stronger judge, NLI or LLM, that
-    decides the claims no typed check flags, in place of the weights: :mod:`harness.judges`).
+    others keep the lexical verdict. Default: the weights file's own band, :func:`model_band`),
+    ``judge`` (a stronger judge, NLI or LLM, that decides the claims no typed check flags, in
+    place of the weights: :mod:`harness.judges`).
     """
 
     role = "faithfulness"
@@ -155,7 +164,7 @@ class HallucinationScorer:
         lm = resolve(lm) if self.claim_judge is None else None
         check_dtype(lm_dtype)
         self.model_path = str(model_path or shipped_model_path(lm is not None))
-        self.model, self.model_hash = _load(self.model_path)
+        self.model, self.model_hash = load_weights(self.model_path)
         needs_lm = any(f in LM_FEATURES for f in self.model["features"])
         if needs_lm and lm is None:
             raise HarnessError(f"faithfulness model {self.model_path} weighs the likelihood judge's features, "
@@ -167,9 +176,9 @@ class HallucinationScorer:
         """With a judge: the lexical weights and their threshold, which give every summary its first verdict."""
         self.lexical_hash: str | None = None
         if self.judge is not None:
-            lexical, self.lexical_hash = _load(str(shipped_model_path(lm=False)))
+            lexical, self.lexical_hash = load_weights(str(shipped_model_path(lm=False)))
             self.lexical = (lexical, float(lexical["threshold"]))
-            band = judge_band if judge_band is not None else (JUDGE_BAND if model_path is None else (0.0, 1.0))
+            band = judge_band if judge_band is not None else model_band(self.model)
             self.judge_band = _check_band(band, self.threshold, self.lexical[1])
         self.window = int(window)
         self.candidates = int(candidates)
