@@ -111,6 +111,29 @@ def test_a_misplaced_name_carries_the_sentence_that_names_the_other(scorer):
                                            "first draft, was added by the finance committee."]
 
 
+DAIRY = ("Orrin Foods said on Monday that its planned $90 million takeover of Hollins Dairy Group, a family-owned "
+         "cheese maker, is still waiting for approval from competition regulators. Analyst Mira Koss of Castleton "
+         "Partners called the deal sensible. Orrin Foods shares rose 2 percent.")
+DAIRY_ARTICLE = Article(id="dairy", text=DAIRY, body=DAIRY, published="2026-05-04")
+
+
+def test_a_name_in_the_slot_of_another_is_an_entity_error_across_an_apposition(scorer, monkeypatch):
+    # the apposition puts the words after "Hollins Dairy Group" out of its reach; the parse still
+    # hangs both names on "takeover of", a word the article uses once
+    import harness.checkers.faithfulness.checks.swapped_names as swapped_names
+
+    wrong = "Orrin Foods said its $90 million takeover of Castleton Partners is still waiting for approval."
+    found = [(h.kind, h.text, h.detail) for h in scorer.score(DAIRY_ARTICLE, wrong).hallucinations]
+    assert found == [("entity", "Castleton Partners", "the article names 'Hollins Dairy Group' here, not "
+                                                      "'Castleton Partners'")]
+    for right in ("Orrin Foods said its $90 million takeover of Hollins Dairy Group is still waiting for approval.",
+                  "Analyst Mira Koss of Castleton Partners called Orrin Foods' takeover of Hollins Dairy Group sensible."):
+        result = scorer.score(DAIRY_ARTICLE, right)
+        assert result.faithful and not result.hallucinations, right
+    monkeypatch.setattr(swapped_names, "_same_slot", lambda mine, run: False)
+    assert scorer.score(DAIRY_ARTICLE, wrong).faithful
+
+
 def test_doer_and_done_to_swapped_is_found_for_common_nouns_too(scorer):
     faithful, found = _found(scorer, "The engineers hired the port authority.")
     assert not faithful and found == [("entity", "engineers",

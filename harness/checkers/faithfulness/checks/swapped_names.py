@@ -2,14 +2,18 @@
 
 The words around the name in the claim (its local context, as for values:
 :func:`harness.checkers.context.local_context`) are carried by an evidence sentence that names
-another name of the same entity label in that place (the other name's own local context holds
-them) and not this one, and no sentence of the article carries them with this name ("left out of
-Mayor Piet Hanlon's first draft" where the draft was Mayor Ruth Calloway's). The analogue for
+another name of the same entity label in that place and not this one, and no sentence of the
+article carries them with this name ("left out of Mayor Piet Hanlon's first draft" where the
+draft was Mayor Ruth Calloway's). "In that place": the other name's own local context holds the
+words, or, where an apposition or a clause pushes them out of reach, both names hang on the same
+word by the same relation in the parse ("takeover of"), a word the article uses only once (a
+common one such as "said" marks no place). The analogue for
 names of the misplaced values of :mod:`.values`. Only names the entity recogniser finds in the
 claim are checked (not a lone title such as "Mayor")."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ....text import abbreviation_keys
@@ -52,6 +56,33 @@ def _in_place(ctx: frozenset[str], sentence: str, run: list[Any]) -> bool:
     return shared >= 2 and shared >= CONTEXT_SHARE * len(ctx)
 
 
+def slot(run: list[Any]) -> tuple[Any, str] | None:
+    """Where a name stands in its sentence's parse: the word it hangs on and the relation,
+    through a preposition (the token "purchase" and "of>pobj" for "the purchase of Greenfork");
+    None for a name at the root."""
+    inside = {t.i for t in run}
+    root = next((t for t in run if t.head.i not in inside), None)
+    if root is None or root.head.i == root.i:
+        return None
+    rel, head = root.dep_, root.head
+    if head.dep_ == "prep" and head.head.i != head.i:
+        rel, head = f"{head.lower_}>{rel}", head.head
+    return head, rel
+
+
+def _once(word: str, text: str) -> bool:
+    """Whether ``word`` occurs exactly once in ``text`` as a whole word (any case)."""
+    return len(re.findall(rf"(?<!\w){re.escape(word)}(?!\w)", text, flags=re.IGNORECASE)) == 1
+
+
+def _same_slot(mine: tuple[Any, str], run: list[Any]) -> bool:
+    """Whether the name ``run`` hangs on a word of the same lemma as ``mine`` by the same relation."""
+    from ....resources import lemma
+
+    theirs = slot(run)
+    return theirs is not None and theirs[1] == mine[1] and lemma(theirs[0]).lower() == lemma(mine[0]).lower()
+
+
 def check(ci: ClaimInput) -> list[Finding]:
     """An ``entity`` finding per name placed where the article has another."""
     c = ci.claim
@@ -65,8 +96,11 @@ def check(ci: ClaimInput) -> list[Finding]:
         about = [s for s in ci.evidence.sentences if carries_context(ctx, s)]
         if not about or any(not _absent(group, _names(s)) for s in about):
             continue
+        # the same slot marks the same place only when the article has its head word once
+        mine = slot(group)
+        anchored = mine is not None and _once(mine[0].lower_, ci.source.text)
         others = [run for s in about for run in _entities(s, label)
-                  if missing_words(run, claim_words) and _in_place(ctx, s, run)]
+                  if missing_words(run, claim_words) and (_in_place(ctx, s, run) or (anchored and _same_slot(mine, run)))]
         if not others or any(carries_context(ctx, s) and not _absent(group, _names(s))
                              for s in ci.source.sentences):
             continue
