@@ -127,7 +127,8 @@ def test_a_name_in_the_slot_of_another_is_an_entity_error_across_an_apposition(s
     assert found == [("entity", "Castleton Partners", "the article names 'Hollins Dairy Group' here, not "
                                                       "'Castleton Partners'")]
     for right in ("Orrin Foods said its $90 million takeover of Hollins Dairy Group is still waiting for approval.",
-                  "Analyst Mira Koss of Castleton Partners called Orrin Foods' takeover of Hollins Dairy Group sensible."):
+                  "Analyst Mira Koss of Castleton Partners called Orrin Foods' takeover of Hollins Dairy Group "
+                  "sensible."):
         result = scorer.score(DAIRY_ARTICLE, right)
         assert result.faithful and not result.hallucinations, right
     monkeypatch.setattr(swapped_names, "_same_slot", lambda mine, run: False)

@@ -7,9 +7,9 @@ article carries them with this name ("left out of Mayor Piet Hanlon's first draf
 draft was Mayor Ruth Calloway's). "In that place": the other name's own local context holds the
 words, or, where an apposition or a clause pushes them out of reach, both names hang on the same
 word by the same relation in the parse ("takeover of"), a word the article uses only once (a
-common one such as "said" marks no place). The analogue for
-names of the misplaced values of :mod:`.values`. Only names the entity recogniser finds in the
-claim are checked (not a lone title such as "Mayor")."""
+common one such as "said" marks no place). The analogue for names of the misplaced values of
+:mod:`.values`. Only names the entity recogniser finds in the claim are checked (not a lone
+title such as "Mayor")."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def _in_place(ctx: frozenset[str], sentence: str, run: list[Any]) -> bool:
     return shared >= 2 and shared >= CONTEXT_SHARE * len(ctx)
 
 
-def slot(run: list[Any]) -> tuple[Any, str] | None:
+def _slot(run: list[Any]) -> tuple[Any, str] | None:
     """Where a name stands in its sentence's parse: the word it hangs on and the relation,
     through a preposition (the token "purchase" and "of>pobj" for "the purchase of Greenfork");
     None for a name at the root."""
@@ -79,7 +79,7 @@ def _same_slot(mine: tuple[Any, str], run: list[Any]) -> bool:
     """Whether the name ``run`` hangs on a word of the same lemma as ``mine`` by the same relation."""
     from ....resources import lemma
 
-    theirs = slot(run)
+    theirs = _slot(run)
     return theirs is not None and theirs[1] == mine[1] and lemma(theirs[0]).lower() == lemma(mine[0]).lower()
 
 
@@ -97,10 +97,10 @@ def check(ci: ClaimInput) -> list[Finding]:
         if not about or any(not _absent(group, _names(s)) for s in about):
             continue
         # the same slot marks the same place only when the article has its head word once
-        mine = slot(group)
+        mine = _slot(group)
         anchored = mine is not None and _once(mine[0].lower_, ci.source.text)
-        others = [run for s in about for run in _entities(s, label)
-                  if missing_words(run, claim_words) and (_in_place(ctx, s, run) or (anchored and _same_slot(mine, run)))]
+        others = [run for s in about for run in _entities(s, label) if missing_words(run, claim_words)
+                  and (_in_place(ctx, s, run) or (anchored and _same_slot(mine, run)))]
         if not others or any(carries_context(ctx, s) and not _absent(group, _names(s))
                              for s in ci.source.sentences):
             continue
