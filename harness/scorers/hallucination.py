@@ -50,11 +50,9 @@ JUDGE_CUT = 0.5
 
 
 def model_band(model: dict[str, Any]) -> tuple[float, float]:
-    """The judge band a weights file was measured with (its ``judge_band``: the lexical-verdict
-    probabilities for which the likelihood judge is consulted; outside it the lexical weights are
-    confident enough), or [0, 1] (every summary judged) for a file without one. The shipped
-    judged file's band is chosen with ``benchmarks/quality/judge_band.py`` for its threshold (and
-    the lexical one), which it must hold; it lives beside the weights it was chosen for."""
+    """A weights file's ``judge_band``: the lexical-verdict probabilities for which the likelihood
+    judge is consulted ([0, 1], every summary, for a file without one); chosen for the file's
+    threshold and the lexical one, which it must hold (``benchmarks/quality/judge_band.py``)."""
     low, high = model.get("judge_band", (0.0, 1.0))
     return float(low), float(high)
 
@@ -67,8 +65,7 @@ def shipped_model_path(lm: bool = True) -> Path:
 
 @lru_cache(maxsize=8)
 def load_weights(path: str) -> tuple[dict[str, Any], str]:
-    """A faithfulness weights file and the short sha256 of its bytes (the scorer's signature
-    names it); a :class:`HarnessError` naming the file if it is unreadable or incomplete."""
+    """A weights file and the short sha256 of its bytes; a :class:`HarnessError` if it is bad."""
     try:
         raw = Path(path).read_bytes()
         model = json.loads(raw)
@@ -78,8 +75,7 @@ def load_weights(path: str) -> tuple[dict[str, Any], str]:
     if missing:
         raise HarnessError(f"faithfulness model {path} lacks {', '.join(missing)}")
     band = model.get("judge_band", (0.0, 1.0))
-    if not (isinstance(band, (list, tuple)) and len(band) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in band)):
+    if not (isinstance(band, list | tuple) and len(band) == 2 and all(type(v) in (int, float) for v in band)):
         raise HarnessError(f"faithfulness model {path}: judge_band {band!r} is not [low, high]")
     unknown = [f for f in model["features"] if f not in FEATURES + LM_FEATURES]
     if unknown:
