@@ -40,3 +40,15 @@ def test_body_keeps_key_facts_and_drops_furniture(article):
             hit = match_hints(trap, article.body)
             assert hit is None or hit.status != "covered", f"furniture trap {trap.id} matches the body"
     assert "indicates required" not in article.body and "Subscribe" not in article.body
+
+
+@pytest.mark.parametrize("name", ["seed_summaries.jsonl", "other_summaries.jsonl"])
+def test_labelled_summaries_name_facts_of_their_article(name):
+    import json
+
+    facts = {a.id: {f.id for f in a.facts} for a in ARTICLES}
+    rows = [json.loads(line) for line in (NEWS.parent / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert set(r["covered"]) <= facts[r["article_id"]], r["id"]
+        assert r["faithful"] == (r["error"] is None), r["id"]
