@@ -130,7 +130,8 @@ class GateResult:
 def _inject_number(body: str) -> tuple[str, int, int] | None:
     """A body sentence with its first number replaced by one the body never states:
     (sentence, start, end of the injected number), or None when no sentence has a number."""
-    from .text import number_values, numbers, sentences
+    from .numbers import number_values, numbers
+    from .text import sentences
 
     known = number_values(body)
     for sent in sentences(body):

@@ -153,79 +153,6 @@ def content_stems(text: str) -> list[str]:
     return [t.stem for t in tokens(text) if t.norm not in STOPWORDS]
 
 
-# ---------------------------------------------------------------- numbers
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-         "eighty": 80, "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
-           "trillion": 1_000_000_000_000, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
-NUMBER_WORDS = {**_UNITS, **_TENS}
-_NUM_RE = re.compile(
-    r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s*(?P<pct>%|percent\b|per cent\b))?"
-    r"(?:\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|m|k)\b)?",
-    re.IGNORECASE,
-)
-_WORDNUM_RE = re.compile(
-    r"\b(?P<w>(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-    r"(?:[- ](?:" + "|".join(_UNITS) + r"))?)\b"
-    r"(?:\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class NumberMention:
-    """A number stated in text: its span and value (scaled: "1.5 billion" -> 1.5e9)."""
-
-    start: int
-    end: int
-    text: str
-    value: float
-    raw: float
-    """The value before scaling ("1.5 billion" -> 1.5)."""
-    percent: bool = False
-
-
-def numbers(text: str) -> list[NumberMention]:
-    """Numbers in ``text``, as digits or English words, with spans. Years (1900-2099)
-    written as four digits are included; callers that want to ignore them check ``raw``."""
-    return list(_numbers(text) if len(text) <= CACHED_CHARS else _numbers.__wrapped__(text))
-
-
-@lru_cache(maxsize=32768)
-def _numbers(text: str) -> tuple[NumberMention, ...]:
-    found: list[NumberMention] = []
-    taken: list[tuple[int, int]] = []
-    for m in _NUM_RE.finditer(text):
-        raw = float(m.group("num").replace(",", ""))
-        scale = _SCALES.get((m.group("scale") or "").lower(), 1)
-        found.append(NumberMention(m.start(), m.end(), m.group(), raw * scale, raw, bool(m.group("pct"))))
-        taken.append((m.start(), m.end()))
-    for m in _WORDNUM_RE.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        parts = re.split(r"[- ]", m.group("w").lower())
-        raw = float(sum(NUMBER_WORDS.get(p, 0) for p in parts))
-        scale = _SCALES.get((m.group("scale") or "").lower(), 1)
-        found.append(NumberMention(m.start(), m.end(), m.group(), raw * scale, raw))
-    found.sort(key=lambda n: n.start)
-    return tuple(found)
-
-
-def number_values(text: str) -> set[float]:
-    """All values a reader could take from ``text``'s numbers (scaled and unscaled)."""
-    vals: set[float] = set()
-    for n in numbers(text):
-        vals.add(round(n.value, 6))
-        vals.add(round(n.raw, 6))
-    return vals
-
-
 _DOTTED = re.compile(r"(?<![\w.])((?:[A-Za-z]\. ?){1,}[A-Za-z]\.)(?![\w])")
 """A dotted abbreviation in running text: "U.S.", and "U. S." as some data sets write it."""
 _CAPITALS = re.compile(r"\b[A-Z]{2,5}\b")
@@ -258,25 +185,6 @@ def abbreviation_keys(text: str) -> set[str]:
                 keys.add(ABBREVIATION + "".join(w[0] for w in caps).lower())
                 keys.add(ABBREVIATION + "".join(w[0] for w in words[k:]).lower())
     return keys
-
-
-_SPACED_SEPARATOR = re.compile(r"(?<=\d)([,.]) (?=\d)")
-
-
-def close_spaced_numbers(text: str) -> str:
-    """``text`` with the numbers a tokenise-then-join pipeline wrote with a space after their
-    separator ("235, 000") closed up ("235,000")."""
-    return _SPACED_SEPARATOR.sub(r"\1", text) if _SPACED_SEPARATOR.search(text) else text
-
-
-def spaced_number_values(text: str) -> set[float]:
-    """The values of numbers that a tokenise-then-join pipeline wrote with a space after their
-    separator ("235, 000", "7. 8 per cent", as in the CNN/DM articles some data sets ship), read
-    with the space closed; empty when ``text`` has none. Meant for a source's known values, next
-    to :func:`number_values`: a "2015. 8" across two sentences only adds a value to the set."""
-    if not _SPACED_SEPARATOR.search(text):
-        return set()
-    return number_values(_SPACED_SEPARATOR.sub(r"\1", text))
 
 
 # ---------------------------------------------------------------- dates

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from harness.records import Article
-from harness.text import dates, numbers
+from harness.numbers import numbers
+from harness.text import dates
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 

@@ -57,7 +57,8 @@ def test_empty_text_has_no_claims():
 
 def test_unit_spellings_compare_equal_but_other_units_do_not():
     from harness.checkers.faithfulness.quantities import novel_quantities, number_units
-    from harness.text import dates, number_values
+    from harness.numbers import number_values
+    from harness.text import dates
 
     source = "The reef lies between 420 and 750 metres below the surface; the survey took 30 days."
     nums, ds, units = frozenset(number_values(source)), dates(source), number_units(source)
@@ -72,7 +73,8 @@ def test_the_first_end_of_a_range_takes_the_range_unit():
     """"between 12 and 18 kilometres": 12 is in kilometres too, so "12 years" does not match it; a
     pair whose second number has no unit ("7 and 8 crew") constrains nothing."""
     from harness.checkers.faithfulness.quantities import novel_quantities, number_units
-    from harness.text import dates, number_values
+    from harness.numbers import number_values
+    from harness.text import dates
 
     source = ("The new ferry crosses between 12 and 18 kilometres of open water, and fares rose 3 to 5 "
               "percent; a crew of 7 and 8 volunteers works each shift.")
@@ -86,7 +88,8 @@ def test_the_first_end_of_a_range_takes_the_range_unit():
 
 def test_a_word_that_is_no_unit_does_not_contradict_one():
     from harness.checkers.faithfulness.quantities import novel_quantities, number_units
-    from harness.text import dates, number_values
+    from harness.numbers import number_values
+    from harness.text import dates
 
     source = "HbA1c fell by 0.3 percentage points; 5 days a week, the walkers went out."
     nums, ds, units = frozenset(number_values(source)), dates(source), number_units(source)

@@ -6,7 +6,8 @@ import pytest
 
 from harness.body import extract_body, split_text_page
 from harness.records import Article
-from harness.text import dates, numbers, sentences, stem
+from harness.numbers import numbers
+from harness.text import dates, sentences, stem
 
 
 def test_sentences_keep_abbreviations_and_offsets():
@@ -40,7 +41,7 @@ def test_abbreviations_have_their_own_keys():
 
 
 def test_numbers_written_with_a_space_after_the_separator():
-    from harness.text import spaced_number_values
+    from harness.numbers import spaced_number_values
 
     assert spaced_number_values("viewed 235, 000 times, up 7. 8 per cent") >= {235000.0, 7.8}
     assert spaced_number_values("viewed 235,000 times") == set()

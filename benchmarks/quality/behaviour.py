@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import ROOT, SHARED, machine, peak_rss_mb  # noqa: E402
 
 from harness.resources import lemma, parse  # noqa: E402
-from harness.text import MONTHS, NUMBER_WORDS, WEEKDAY, dates, number_values, numbers, weekday_dates  # noqa: E402
+from harness.numbers import NUMBER_WORDS, number_values, numbers
+from harness.text import MONTHS, WEEKDAY, dates, weekday_dates
 
 NEWS = ROOT / "benchmarks/news/articles.jsonl"
 DEFAULT_DATA = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))

@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..records import Span
-from ..text import NUMBER_WORDS, STOPWORDS, WEEKDAY, DateMention, dates, numbers, stem, weekday_dates
+from ..numbers import NUMBER_WORDS, numbers
+from ..text import STOPWORDS, WEEKDAY, DateMention, dates, stem, weekday_dates
 from .context import carries_context, clauses, context_words, local_context
 
 APPROXIMATE_TOLERANCE = 0.05
@@ -53,6 +54,10 @@ acre hectare liter gallon ton kilogram gram pound ounce millimeter centimeter do
 percent point degree""".split())
 """Units of measure (time, length, area, volume, mass, money, shares): a number followed by one
 is a measurement in that unit; any other following noun is what the number counts."""
+_IN_BASE = {"decade": ("year", 10.0), "century": ("year", 100.0), "week": ("day", 7.0),
+            "kilometer": ("meter", 1000.0), "centimeter": ("meter", 0.01), "millimeter": ("meter", 0.001),
+            "kilogram": ("gram", 1000.0), "ton": ("gram", 1e6)}
+"""Units stated as a multiple of another of the same measure ("four decades" = 40 years)."""
 _CURRENCY = {"$": "dollar", "\u20ac": "euro", "\u00a3": "pound", "\u00a5": "yen"}
 """Currency signs written before a number ("$214 million")."""
 _RANGE = re.compile(r"\s*(?:-|\u2013|to|and)\s*")
@@ -99,7 +104,8 @@ def unit_of(word: str) -> str:
     """The normalised unit of a word that follows a number ("tonnes" -> "ton", "%" -> "percent")."""
     w = word.lower()
     one = w[:-1] if w.endswith("s") and len(w) > 3 and not w.endswith("ss") else w
-    return UNIT_SPELLINGS.get(w) or UNIT_SPELLINGS.get(one) or stem(w)
+    one = w[:-3] + "y" if w.endswith("ies") and w[:-3] + "y" in MEASURES else one  # centuries
+    return UNIT_SPELLINGS.get(w) or UNIT_SPELLINGS.get(one) or (one if one in MEASURES else stem(w))
 
 
 @lru_cache(maxsize=32768)
@@ -153,7 +159,7 @@ def comparable(a: Quantity, b: Quantity) -> bool:
     if a.year_like != b.year_like:
         return False
     if a.unit or b.unit:
-        return bool(a.unit and b.unit) and (a.unit == b.unit or {a.unit, b.unit} <= shares)
+        return bool(a.unit and b.unit) and (_base(a.unit) == _base(b.unit) or {a.unit, b.unit} <= shares)
     return bool(a.noun) and a.noun == b.noun  # counts of the same thing ("five members", "two members")
 
 
@@ -167,7 +173,7 @@ def compatible_units(a: Quantity, b: Quantity) -> bool:
         return True
     if not a.unit or not b.unit:
         return (a.unit or b.unit) not in shares  # a percentage is never a bare count
-    return a.unit == b.unit
+    return _base(a.unit) == _base(b.unit)
 
 
 def same_quantity(a: Quantity, b: Quantity) -> bool:
@@ -189,8 +195,15 @@ def _contradiction(total: int, found: int, clause: Span, start: int, text: str, 
     return AtomCheck(total, found, (), Span(s, s + len(text), text), f"states {text!r} where the fact has {fact_text!r}")
 
 
+def _base(unit: str) -> str:
+    """The unit a unit is a multiple of (:data:`_IN_BASE`), or the unit itself."""
+    return _IN_BASE.get(unit, (unit, 1.0))[0]
+
+
 def _in_common_unit(a: Quantity, b: Quantity) -> tuple[float, float]:
     x, y = a.value, b.value
+    if a.unit and b.unit and a.unit != b.unit:  # "four decades" against "40 years"
+        x, y = x * _IN_BASE.get(a.unit, ("", 1.0))[1], y * _IN_BASE.get(b.unit, ("", 1.0))[1]
     if a.unit == "fraction" and b.unit == "percent":
         x *= 100
     elif b.unit == "fraction" and a.unit == "percent":

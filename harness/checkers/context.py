@@ -13,7 +13,8 @@ import re
 from functools import lru_cache
 
 from ..records import Span
-from ..text import NUMBER_WORDS, STOPWORDS, sentences, tokens
+from ..numbers import NUMBER_WORDS
+from ..text import STOPWORDS, sentences, tokens
 
 _LIGHT = frozenset({"made", "make", "also", "new", "said", "says", "say", "year", "years", "percent", "per",
                     "cent", "million", "billion", "thousand", "hundred", "about", "around", "roughly", "nearly"})

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..records import GoldFact, Span, Trap
-from ..text import NUMBER_WORDS, fold, stem, tokens
+from ..numbers import NUMBER_WORDS
+from ..text import fold, stem, tokens
 from .atoms import AtomCheck, check_atoms, hint_atoms
 
 VERSION = "5"

@@ -34,7 +34,8 @@ from functools import lru_cache
 from ...records import Span
 from ..atoms import COUNTED, referring_counts
 from .units import units, windows
-from ...text import BODIES_CACHED, NUMBER_WORDS, STOPWORDS, fold, number_values, stem, tokens
+from ...numbers import NUMBER_WORDS, number_values
+from ...text import BODIES_CACHED, STOPWORDS, fold, stem, tokens
 
 SIGNALS: tuple[str, ...] = (
     "recall_sent", "recall_all", "idf_recall", "bigram", "number_agree", "evid_recall", "emb_sent",

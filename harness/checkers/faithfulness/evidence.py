@@ -20,7 +20,8 @@ from typing import Any, Sequence
 
 from ...memo import Memo, on_clear
 from ...records import Article
-from ...text import STOPWORDS, WEEKDAY, DateMention, dates, numbers, weekday_dates
+from ...numbers import numbers
+from ...text import STOPWORDS, WEEKDAY, DateMention, dates, weekday_dates
 from ..atoms import resolve_year
 from .checks import run_checks
 from .claims import Claim, split_claims, split_sentences

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ...text import close_spaced_numbers, dates, numbers
+from ...numbers import close_spaced_numbers, numbers
+from ...text import dates
 from ..atoms import Quantity, comparable, quantities, resolve_year, same_date, same_quantity
 from ..context import carries_context, local_context
 

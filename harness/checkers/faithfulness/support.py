@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from ...text import STOPWORDS, Token, abbreviation_keys, dates, number_values, spaced_number_values, tokens
+from ...numbers import number_values, spaced_number_values
+from ...text import STOPWORDS, Token, abbreviation_keys, dates, tokens
 from .claims import split_sentences
 
 # Words that carry no checkable content even though they are not in STOPWORDS.

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ....text import NUMBER_WORDS, fold
+from ....numbers import NUMBER_WORDS
+from ....text import fold
 from ..findings import ClaimInput, Finding
 from ..quantities import misplaced_values, novel_quantities
 from ..roles import conjuncts

@@ -1,0 +1,81 @@
+"""Numbers written as words, read whole ("two hundred and fourteen million", "forty-one point
+eight"), units that are multiples of others ("four decades" = 40 years), and what that means
+for both scorers on an article written by the team for this test
+(a city marathon), never the seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checkers.atoms import quantities, same_quantity
+from harness.numbers import numbers
+from harness.records import Article, GoldFact
+from harness.scorers.coverage import FactCoverageScorer
+from harness.scorers.hallucination import HallucinationScorer
+
+BODY = ("A record 14,250 runners finished the Dunmore City Marathon on Sunday, the organisers said. "
+        "Women made up 41.5 percent of the finishers, up from 36 percent last year. "
+        "The race paid out $1.2 million in prize money, and the winner, Petra Okafor, "
+        "finished in two hours and nine minutes. It was the largest field in more than 40 years.")
+ARTICLE = Article(id="marathon", text=BODY, body=BODY, published="2026-04-27",
+                  facts=(GoldFact("finishers", "A record 14,250 runners finished the marathon.", 3),
+                         GoldFact("women", "Women made up 41.5 percent of the finishers.", 2)))
+
+
+def _read(text: str) -> list[tuple[str, float, float]]:
+    return [(n.text, n.value, n.raw) for n in numbers(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("earned two hundred and fourteen million dollars", [("two hundred and fourteen million", 214e6, 214.0)]),
+    ("a one-hundred-forty-eight-million-dollar budget", [("one-hundred-forty-eight-million", 148e6, 148.0)]),
+    ("five point two million dollars", [("five point two million", 5.2e6, 5.2)]),
+    ("forty-one point eight percent", [("forty-one point eight", 41.8, 41.8)]),
+    ("thirty-three and a half percent", [("thirty-three and a half", 33.5, 33.5)]),
+    ("Eighteen thousand four hundred fans", [("Eighteen thousand four hundred", 18400.0, 18400.0)]),
+    ("fifteen hundred troops", [("fifteen hundred", 1500.0, 1500.0)]),
+    ("nine hundred ninety-nine", [("nine hundred ninety-nine", 999.0, 999.0)]),
+])
+def test_a_run_of_number_words_is_one_number(text, expected):
+    assert _read(text) == expected
+
+
+def test_words_that_cannot_extend_a_number_start_the_next_one():
+    assert _read("six votes to three") == [("six", 6.0, 6.0), ("three", 3.0, 3.0)]
+    assert _read("one two three") == [("one", 1.0, 1.0), ("two", 2.0, 2.0), ("three", 3.0, 3.0)]
+    assert _read("seven and eight") == [("seven", 7.0, 7.0), ("eight", 8.0, 8.0)]
+    assert _read("a hundred") == [] and _read("thousands of fans") == []  # no count word before the scale
+
+
+@pytest.fixture(scope="module")
+def hallucination():
+    return HallucinationScorer(lm="none")
+
+
+def test_numbers_spelled_out_are_checked_as_numbers(hallucination):
+    right = ("Fourteen thousand two hundred and fifty runners finished the Dunmore City Marathon on Sunday, "
+             "and women made up forty-one point five percent of them.")
+    assert [h for h in hallucination.score(ARTICLE, right).hallucinations if h.kind == "number"] == []
+    wrong = "Fourteen thousand five hundred runners finished the Dunmore City Marathon on Sunday."
+    found = [h.text for h in hallucination.score(ARTICLE, wrong).hallucinations if h.kind == "number"]
+    assert found == ["Fourteen thousand five hundred"]
+
+
+def test_a_fact_is_covered_by_its_number_in_words():
+    scorer = FactCoverageScorer()
+    said = {v.id: v.status for v in scorer.score(ARTICLE, "A record fourteen thousand two hundred and fifty "
+                                                          "runners finished the marathon.").facts}
+    assert said["finishers"] == "covered"
+    said = {v.id: v.status for v in scorer.score(ARTICLE, "A record fourteen thousand runners finished "
+                                                          "the marathon.").facts}
+    assert said["finishers"] != "covered"
+
+
+def test_a_unit_that_is_a_multiple_of_another_states_the_same_quantity(hallucination):
+    assert same_quantity(quantities("a 38 km stretch")[0], quantities("a 38,000 metre stretch")[0])
+    assert not same_quantity(quantities("a 38 km stretch")[0], quantities("a 38 metre stretch")[0])
+    assert quantities("over four decades")[0].unit == "decade" and quantities("two centuries")[0].unit == "century"
+    said = "It was the largest field of the Dunmore City Marathon in over four decades."
+    assert [h for h in hallucination.score(ARTICLE, said).hallucinations if h.kind == "number"] == []
+    wrong = "It was the largest field of the Dunmore City Marathon in over five decades."
+    assert [h.text for h in hallucination.score(ARTICLE, wrong).hallucinations if h.kind == "number"] == ["five"]
