@@ -131,8 +131,8 @@ class FeatureCache(GenerationCache):
     TABLE = "features"
 
 
-SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "embed_worker.py", "text.py", "numbers.py",
-                "body.py", "memo.py", "records.py")
+SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "embed_worker.py", "text.py",
+                "numbers.py", "body.py", "memo.py", "records.py")
 """The parts of the ``harness`` package whose code decides a score."""
 
 FEATURE_CODE = tuple(p for p in SCORING_CODE if p != "data")
