@@ -26,19 +26,20 @@ _NUM_RE = re.compile(
     r"(?:\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|m|k)\b)?",
     re.IGNORECASE,
 )
-_BIG = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 1_000_000_000_000}
+_BIG = {w: _SCALES[w] for w in ("thousand", "million", "billion", "trillion")}
+"""The scale words that close a group of a cardinal written in words."""
+_DIGIT_WORDS = tuple(_UNITS)[:10]
+"""zero to nine: the words "point" reads as decimals."""
 _NUMBER_WORD = r"(?:" + "|".join(sorted([*NUMBER_WORDS, "hundred", *_BIG], key=len, reverse=True)) + r")"
 _WORDNUM_RE = re.compile(
     r"\b" + _NUMBER_WORD + r"(?:(?:[- ]|\s+and\s+)" + _NUMBER_WORD + r")*"
-    r"(?:\s+point(?:\s+(?:" + "|".join(tuple(_UNITS)[:10]) + r"))+)?"
+    r"(?:\s+point(?:\s+(?:" + "|".join(_DIGIT_WORDS) + r"))+)?"
     r"(?:\s+and\s+a\s+half)?(?:[- ](?:" + "|".join(_BIG) + r"))?\b",
     re.IGNORECASE,
 )
 """A run of number words ("two hundred and fourteen million", "forty-one point eight",
 "thirty-three and a half"), read into one or more cardinals by :func:`_cardinals`."""
 _PART = re.compile(r"[a-z]+", re.IGNORECASE)
-_DIGIT_WORDS = tuple(_UNITS)[:10]
-"""zero to nine: the words "point" reads as decimals."""
 
 
 class _Cardinal:
@@ -100,15 +101,12 @@ def _cardinals(run: str) -> list[tuple[int, int, float, float]]:
     out = []
     k = 0
     while k < len(words):
-        reader, j = _Cardinal(), k
-        while j < len(words) and words[k] in NUMBER_WORDS:
-            after = reader.take(words, j)
-            if after == j:
-                break
-            j = after
-        if j == k:
+        if words[k] not in NUMBER_WORDS:
             k += 1
             continue
+        reader, j = _Cardinal(), k
+        while j < len(words) and (after := reader.take(words, j)) != j:
+            j = after
         out.append((spans[k][0], spans[j - 1][1], *reader.value_and_raw()))
         k = j
     return out

@@ -200,10 +200,15 @@ def _base(unit: str) -> str:
     return _IN_BASE.get(unit, (unit, 1.0))[0]
 
 
+def _factor(unit: str) -> float:
+    """How many of its base unit one ``unit`` is (1 for a base unit)."""
+    return _IN_BASE.get(unit, (unit, 1.0))[1]
+
+
 def _in_common_unit(a: Quantity, b: Quantity) -> tuple[float, float]:
     x, y = a.value, b.value
     if a.unit and b.unit and a.unit != b.unit:  # "four decades" against "40 years"
-        x, y = x * _IN_BASE.get(a.unit, ("", 1.0))[1], y * _IN_BASE.get(b.unit, ("", 1.0))[1]
+        x, y = x * _factor(a.unit), y * _factor(b.unit)
     if a.unit == "fraction" and b.unit == "percent":
         x *= 100
     elif b.unit == "fraction" and a.unit == "percent":
