@@ -40,6 +40,19 @@ _WORDNUM_RE = re.compile(
 """A run of number words ("two hundred and fourteen million", "forty-one point eight",
 "thirty-three and a half"), read into one or more cardinals by :func:`_cardinals`."""
 _PART = re.compile(r"[a-z]+", re.IGNORECASE)
+_DENOMINATORS = {"half": 2, "halve": 2, "third": 3, "quarter": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                 "eighth": 8, "ninth": 9, "tenth": 10, "hundredth": 100, "thousandth": 1000}
+_FRACTION_RE = re.compile(
+    r"\b(?P<n>an?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?P<join>-|\s+)(?P<d>"
+    + "|".join(sorted(_DENOMINATORS, key=len, reverse=True)) + r")s?\b(?P<after>[\s-]*(?:[a-z]+|\d)?)",
+    re.IGNORECASE)
+"""A fraction in words: a count word ("a", "one", "three") and an ordinal denominator ("third",
+"tenths"). Read as one when hyphenated ("three-tenths"), before "of" ("two thirds of"), or as "a"
+and the denominator at the end of a phrase or before a comparison ("fell by a third.", "a third
+smaller"); not "a third term" (an ordinal) or "the last two quarters" (periods)."""
+_COMPARED = frozenset("""more less fewer below above under over up down lower higher smaller larger bigger
+greater""".split())
+"""Words of comparison after which "a third" is a share ("a third smaller", "a quarter below")."""
 
 
 class _Cardinal:
@@ -123,6 +136,21 @@ class NumberMention:
     raw: float
     """The value before scaling ("1.5 billion" -> 1.5)."""
     percent: bool = False
+    fraction: bool = False
+    """A fraction in words ("two-thirds": value 2/3)."""
+
+
+def _fractions(text: str) -> list[NumberMention]:
+    out = []
+    for m in _FRACTION_RE.finditer(text):
+        after = m["after"].strip(" -").lower()
+        n = m["n"].lower()
+        if m["join"] != "-" and after != "of" and (n not in ("a", "an") or after and after not in _COMPARED):
+            continue  # "a third term": an ordinal; "the last two quarters": periods
+        share = (1 if n in ("a", "an") else NUMBER_WORDS[n]) / _DENOMINATORS[m["d"].lower()]
+        out.append(NumberMention(m.start(), m.end("d") + (text[m.end("d"):m.end("d") + 1].lower() == "s"),
+                                 "", share, share, fraction=True))
+    return [NumberMention(f.start, f.end, text[f.start:f.end], f.value, f.raw, fraction=True) for f in out]
 
 
 def numbers(text: str) -> list[NumberMention]:
@@ -140,6 +168,9 @@ def _numbers(text: str) -> tuple[NumberMention, ...]:
         scale = _SCALES.get((m.group("scale") or "").lower(), 1)
         found.append(NumberMention(m.start(), m.end(), m.group(), raw * scale, raw, bool(m.group("pct"))))
         taken.append((m.start(), m.end()))
+    fractions = _fractions(text)
+    taken += [(f.start, f.end) for f in fractions]
+    found += fractions
     for m in _WORDNUM_RE.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue

@@ -125,3 +125,13 @@ def test_name_words_fold_case_and_key_abbreviations():
     assert {"orvane", "shipping"} <= words and words == name_words(["ORVANE shipping"])
     assert name_words(["U.S."]) == {"abbr:us"}  # not "us", not "u" and "s"
     assert name_words([]) == frozenset()
+
+
+def test_a_verb_the_recogniser_took_into_a_name_splits_it():
+    from spacy.tokens import Span
+
+    doc = parse(["Marta Velez put Dunmore ahead in the first half."])[0]
+    doc.ents = [Span(doc, 0, 4, label="PERSON")]  # "Marta Velez put Dunmore", as the small model can tag it
+    groups = [([t.text for t in g], label) for g, label in name_groups(doc)]
+    assert (["Marta", "Velez"], "PERSON") in groups and (["Dunmore"], "PERSON") in groups
+    assert not any("put" in words for words, _ in groups)

@@ -79,3 +79,42 @@ def test_a_unit_that_is_a_multiple_of_another_states_the_same_quantity(hallucina
     assert [h for h in hallucination.score(ARTICLE, said).hallucinations if h.kind == "number"] == []
     wrong = "It was the largest field of the Dunmore City Marathon in over five decades."
     assert [h.text for h in hallucination.score(ARTICLE, wrong).hallucinations if h.kind == "number"] == ["five"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("fell by three-tenths of a percentage point", [("three-tenths", 0.3)]),
+    ("two thirds of the vote", [("two thirds", 2 / 3)]),
+    ("a one-fifth share", [("one-fifth", 0.2)]),
+    ("about a third smaller than last year", [("a third", 1 / 3)]),
+    ("fell by a quarter.", [("a quarter", 0.25)]),
+    ("she won a third term", []),  # an ordinal
+    ("the last two quarters were weak", [("two", 2.0)]),  # periods, not a share
+])
+def test_a_fraction_in_words_is_one_number(text, expected):
+    assert [(n.text, pytest.approx(n.value)) for n in numbers(text)] == expected
+
+
+def test_a_fraction_of_a_unit_is_a_quantity_in_that_unit_and_a_bare_one_is_a_share():
+    part = quantities("fell by three-tenths of a percentage point")[0]
+    assert part.unit == "point" and same_quantity(part, quantities("fell by 0.3 percentage points")[0])
+    share = quantities("about two-fifths of the finishers")[0]
+    assert share.unit == "fraction" and same_quantity(share, quantities("41.5 percent of the finishers")[0])
+
+
+def test_fractions_are_checked_as_numbers(hallucination):
+    right = "Women made up about two-fifths of the finishers of the Dunmore City Marathon."
+    assert [h for h in hallucination.score(ARTICLE, right).hallucinations if h.kind == "number"] == []
+    wrong = "Women made up about a quarter of the finishers of the Dunmore City Marathon."
+    assert [h.text for h in hallucination.score(ARTICLE, wrong).hallucinations if h.kind == "number"] == ["a quarter"]
+
+
+def test_both_ends_of_a_range_share_its_context():
+    from harness.checkers.context import local_context
+    from harness.text import tokens
+
+    text = "Tickets were priced at 40 to 65 dollars, above the 30 dollars charged for the half marathon."
+    priced = {t.stem for t in tokens("tickets priced")}
+    start = text.index("65")  # its words are before the range's other end, 40
+    assert priced <= local_context(text, start, start + 2)
+    start = text.index("30")
+    assert not priced & local_context(text, start, start + 2)

@@ -36,10 +36,9 @@ agrees, 41 does not)."""
 _HEDGE = re.compile(r"\b(?:about|around|roughly|approximately|nearly|almost|some|close\s+to|just\s+(?:over|under)|"
                     r"more\s+than|less\s+than|over|under|up\s+to|at\s+least|an\s+estimated|circa|c\.)\s+\$?$",
                     re.IGNORECASE)
-_FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
-_FRACTION = re.compile(r"\b(?P<n>a|one|two|three|four)[\s-]+(?P<d>half|thirds?|quarters?|fifths?|tenths?)\b",
-                       re.IGNORECASE)
-_UNIT_WORD = re.compile(r"[\s-]*(?:(?:of|a|an|per)\s+)?([A-Za-z]+)")
+_UNIT_WORD = re.compile(r"[\s-]*(?:(?:of|a|an|per)\s+)?(?:percentage[\s-]+(?=points?\b))?([A-Za-z]+)")
+_OF_A_UNIT = re.compile(r"\s+of\s+an?\s+(?:percentage[\s-]+(?=points?\b))?([A-Za-z]+)")
+"""What makes a fraction a measurement: "three-tenths of a percentage point" is 0.3 points."""
 UNIT_SPELLINGS = {
     "metre": "meter", "kilometre": "kilometer", "km": "kilometer", "kms": "kilometer", "litre": "liter",
     "kg": "kilogram", "kilo": "kilogram", "feet": "foot", "tonne": "ton", "mm": "millimeter",
@@ -117,6 +116,11 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         if any(s <= n.start < e for s, e in in_dates) or _ORDINAL.match(text, n.end):
             continue
         approx = bool(_HEDGE.search(text[max(0, n.start - 24):n.start]))
+        if n.fraction:  # a share ("a third", about 33 percent), or a part of a unit
+            of = _OF_A_UNIT.match(text, n.end)
+            unit = unit_of(of.group(1)) if of and unit_of(of.group(1)) in MEASURES else "fraction"
+            out.append(Quantity(n.start, n.end, n.text, n.value, n.raw, unit, "", approx or unit == "fraction", False))
+            continue
         word = "percent" if n.percent else _following_word(text, n.end)
         unit = word if word in MEASURES else _CURRENCY.get(text[max(0, n.start - 1):n.start], "")
         year_like = n.text.isdigit() and len(n.text) == 4 and 1900 <= n.raw <= 2099
@@ -129,12 +133,6 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         elif _RANGE.fullmatch(text, a.end, b.start) and abs(a.value - a.raw) < 1e-12:
             scale = b.value / b.raw if b.raw else 1.0  # "1.8-2.5 million euros": 1.8 million euros to 2.5 million
             out[k] = replace(a, value=a.raw * scale, unit=a.unit or b.unit, noun=a.noun or b.noun)
-    for m in _FRACTION.finditer(text):
-        if any(q.start <= m.start() < q.end for q in out):
-            continue
-        k = {"a": 1, "one": 1}.get(m["n"].lower()) or NUMBER_WORDS[m["n"].lower()]
-        share = k * _FRACTIONS[m["d"].lower().rstrip("s")]
-        out.append(Quantity(m.start(), m.end(), m.group(), share, share, "fraction", "", True, False))
     return tuple(sorted(out, key=lambda q: q.start))
 
 

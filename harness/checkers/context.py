@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from ..records import Span
-from ..numbers import NUMBER_WORDS
+from ..numbers import NUMBER_WORDS, numbers
 from ..text import STOPWORDS, sentences, tokens
 
 _LIGHT = frozenset({"made", "make", "also", "new", "said", "says", "say", "year", "years", "percent", "per",
@@ -32,7 +32,9 @@ def local_context(text: str, start: int, end: int) -> frozenset[str]:
     does not end the clause here: what follows it details what precedes it ("Canola was less
     affected: 740,000 tonnes"). A word nearer another value of the clause is that value's
     ("raised its forecast to $12.4 billion and said its $850 million purchase": forecast is not
-    the purchase's)."""
+    the purchase's). The two ends of a range are one value here: in "an estimate of 1.8 to 2.5
+    million euros", "estimate" is 2.5 million's context as much as 1.8's."""
+    start, end = _with_range_partner(text, start, end)
     clause = next((c for c in clauses(text, colons=False) if c.start <= start < c.end), Span(0, len(text), text))
     toks = [(t.start + clause.start, t) for t in tokens(clause.text)]
     mine = [k for k, (s, _) in enumerate(toks) if start <= s < end]
@@ -45,6 +47,22 @@ def local_context(text: str, start: int, end: int) -> frozenset[str]:
     before = [w for s, w in words if s < start][-WINDOW_BEFORE:]
     after = [w for s, w in words if s >= end][:WINDOW_AFTER]
     return frozenset(before + after)
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to)\s*|\s+and\s+", re.IGNORECASE)
+
+
+def _with_range_partner(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` widened over the number it makes a range with ("1.8 to 2.5 million",
+    "between 420 and 750"), if any ("and" joins a range only after "between")."""
+    ns = numbers(text)
+    for a, b in zip(ns, ns[1:]):
+        if not (a.start <= start < a.end or b.start <= start < b.end):
+            continue
+        join = _RANGE_JOIN.fullmatch(text, a.end, b.start)
+        if join and ("and" not in join.group().lower() or text[:a.start].rstrip().lower().endswith("between")):
+            return min(start, a.start), max(end, b.end)
+    return start, end
 
 
 def _is_context(norm: str) -> bool:

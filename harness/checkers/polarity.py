@@ -139,3 +139,42 @@ def flips(claim_preds: list[Predicate], source_preds: list[Predicate]) -> list[P
             out.append(PolarityFlip(p.start, p.end, "modality",
                                     f"'{p.lemma}' is stated as done; the source only says it will/may happen"))
     return out
+
+
+_OPEN_MARKS = frozenset({"whether", "if", "unless"})
+"""Subordinators that leave their clause open: it is asked or supposed, not stated."""
+_NOBODY = frozenset({"no", "nobody", "none", "nothing", "neither", "never"})
+_OWN_CLAUSE = frozenset({"advcl", "relcl", "acl", "conj", "parataxis", "csubj", "appos"})
+"""Clauses a negation of the word they hang from does not reach ("did not stop when it won": it
+won); a complement does inherit it ("did not say that it won")."""
+
+
+def unasserted(doc: Any, start: int, end: int) -> str:
+    """Why the words of spaCy ``doc`` at characters ``start:end`` are not asserted, or "" when
+    they are: a word outside them that negates a verb they hang from, within their clause or
+    through a complement ("no candidate won", "did not say that ... won"), or opens the clause they are in ("whether it is declared", "if
+    it wins"). Words inside the span count for nothing here, so a span that holds its own
+    negation ("has not approved") is asserted as written."""
+    inside = {t.i for t in doc if start <= t.idx < end}
+    if not inside:
+        return ""
+    seen: set[int] = set()
+    for t in (doc[i] for i in sorted(inside)):
+        node = t
+        while node.i not in seen:
+            seen.add(node.i)
+            for k in node.children:
+                if k.i in inside:
+                    continue
+                if k.dep_ == "neg" or (k.dep_ in ("nsubj", "nsubjpass", "advmod") and k.lower_ in _NOBODY) or (
+                        k.dep_ == "det" and k.lower_ in _NOBODY and node.dep_ in ("nsubj", "nsubjpass", "dobj")):
+                    return f"negated by {k.text!r}"
+                if k.dep_ in ("nsubj", "nsubjpass", "dobj") and any(
+                        d.dep_ == "det" and d.lower_ in _NOBODY for d in k.children):
+                    return f"negated by {next(d.text for d in k.children if d.dep_ == 'det')!r}"
+                if k.dep_ == "mark" and k.lower_ in _OPEN_MARKS:
+                    return f"in a clause opened by {k.text!r}"
+            if node.head is node or node.dep_ in _OWN_CLAUSE:
+                break
+            node = node.head
+    return ""

@@ -30,7 +30,7 @@ from ..checkers.faithfulness.evidence import (FEATURES, Analysis, ClaimCheck, an
                                               story)
 from ..checkers.faithfulness.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features,
                                                 check_dtype, evidence_text, resolve)
-from ..checkers.hints import match_hints
+from ..checkers.faithfulness.traps import trap_hits
 from ..encoder import VERSION as ENCODER_VERSION
 from ..errors import ConfigError, HarnessError
 from ..logistic import probability
@@ -38,7 +38,7 @@ from ..judges import Judgement, build_judge
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v34"
+VERSION = "claims-v35"
 HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation")
 """Finding kinds that make a summary unfaithful whatever the model says: a typed check that
 found a value, a name or a polarity the article does not state (or states otherwise). On the six
@@ -336,13 +336,9 @@ class HallucinationScorer:
                              else judged[j].finding(chk.claim, chk.evidence.best, self.claim_judge.kind))
             if cp < threshold or chk.findings or chk.furniture is not None or j in trap_sims:
                 bad_claims.add(j)
-        for trap in article.traps:
-            hit = match_hints(trap, summary, article.published)
-            if hit is not None and hit.status == "covered" and hit.span is not None:
-                ev = next((c.evidence.best for c in an.claims if c.claim.start <= hit.span.start < c.claim.end), None)
-                found.append(Hallucination(hit.span.start, hit.span.end, hit.span.text, "trap", 1.0,
-                                           trap_id=trap.id, source_evidence=ev or None, detail=trap.statement))
-                bad_claims.update(j for j, c in enumerate(an.claims) if c.claim.start <= hit.span.start < c.claim.end)
+        hits, trapped = trap_hits(article, summary, an.claims)
+        found += hits
+        bad_claims |= trapped
         found = _dedupe(found)
         hard = any(h.kind in HARD_KINDS for h in found)
         if an.claims and all(verbatim) and not found:

@@ -55,11 +55,11 @@ def name_groups(doc_tokens: Iterable[Any], ents: Iterable[Any] | None = None) ->
     covered: set[int] = set()
     groups: list[tuple[list[Any], str]] = []
     idx = {t.i for t in toks}
+    lowercased = not any(ch.isupper() for t in toks[1:] for ch in t.text)
     for ent in (toks[0].doc.ents if ents is None else ents):
         if ent.label_ in NAME_LABELS and ent.start in idx and (ent.end - 1) in idx:
-            groups.append((list(ent), ent.label_))
+            groups.extend((part, ent.label_) for part in _name_parts(list(ent), lowercased))
             covered.update(t.i for t in ent)
-    lowercased = not any(ch.isupper() for t in toks[1:] for ch in t.text)
     run: list[Any] = []
     for t in toks + [None]:
         if t is not None and t.i not in covered and t.pos_ == "PROPN" and (t.text[:1].isupper() or lowercased):
@@ -69,6 +69,20 @@ def name_groups(doc_tokens: Iterable[Any], ents: Iterable[Any] | None = None) ->
             groups.append((run, "PROPN"))
             run = []
     return groups
+
+
+def _name_parts(ent: list[Any], lowercased: bool) -> list[list[Any]]:
+    """An entity's tokens split at the verbs the recogniser took into it ("Kofi Asante put
+    Millbrook" is two names around "put"): in cased text a lower-case verb is never part of a name."""
+    if lowercased:
+        return [ent]
+    parts: list[list[Any]] = [[]]
+    for t in ent:
+        if t.pos_ in ("VERB", "AUX") and t.text[:1].islower():
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return [p for p in parts if p]
 
 
 def missing_words(group: list[Any], known: frozenset[str] | set[str]) -> list[str]:
