@@ -26,6 +26,11 @@ carries it ("agreed to delay the upgrade": "delayed the upgrade"; REALSumm dev: 
 10 of 18 "decided to ..." facts covered by a summary saying it was done)."""
 
 
+_INTENDING = frozenset({"plan", "intend", "propose", "prepare", "promise", "pledge", "threaten", "consider",
+                        "seek", "expect", "schedule"})
+"""Verbs whose object is only intended or expected ("plans a follow-up trial"): :data:`_INTENT`
+without the verbs whose object is had or done ("have", "need", "set", "announce")."""
+
 _SETTLED_NOUNS = frozenset({"decision", "agreement"})
 """Nouns whose "to ..." is settled, as "decided to" and "agreed to" are (see :data:`_INTENT`)."""
 
@@ -71,6 +76,14 @@ class Predicate:
     """Lemmas of its subject/object/complement heads (what it is about)."""
     marker: str = ""
     """What makes it ``irrealis``: the modal ("will") or the intent verb's lemma ("plan")."""
+    objects: frozenset[str] = frozenset()
+    """Lemmas of the nouns it acts on: direct object, passive subject, prepositional objects."""
+
+    @property
+    def planned(self) -> bool:
+        """Whether it only says something will, may or is meant to happen: a modal or intent
+        ("will open", "plans to open"), or a verb of intending itself ("plans a trial")."""
+        return self.mode == "irrealis" or self.lemma in _INTENDING
 
 
 def predicates(toks: Iterable[Any]) -> list[Predicate]:
@@ -91,6 +104,9 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
                 args.add(lemma(k).lower())
             elif k.dep_ == "prep":
                 args.update(lemma(g).lower() for g in k.children if g.dep_ == "pobj")
+        nouns = [o for o in kids if o.dep_ in ("dobj", "nsubjpass")]
+        nouns += [g for k in kids if k.dep_ == "prep" for g in k.children if g.dep_ == "pobj"]
+        objects = frozenset(w for w in (lemma(o).lower() for o in nouns if o.pos_ == "NOUN") if w.isalpha() and len(w) > 2)
         aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
         modal = next((a for a in aux if a in _MODALS), "")
         intent = lemma(t.head) if t.dep_ == "xcomp" and lemma(t.head) in _INTENT else ""
@@ -109,7 +125,7 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
         elif t.dep_ == "xcomp" and any(k.dep_ == "neg" for k in head.children):
             neg = True
         out.append(Predicate(lemma(t).lower(), neg, mode, t.idx, t.idx + len(t.text),
-                             frozenset(a for a in args if a.isalpha() and len(a) > 2), modal or intent))
+                             frozenset(a for a in args if a.isalpha() and len(a) > 2), modal or intent, objects))
     return out
 
 
@@ -124,12 +140,26 @@ class PolarityFlip:
     detail: str
 
 
+_LIGHT_VERBS = frozenset({"be", "have", "do", "say"})
+
+
 def flips(claim_preds: list[Predicate], source_preds: list[Predicate]) -> list[PolarityFlip]:
-    """Disagreements between claim predicates and the supporting sentences' predicates."""
+    """Disagreements between claim predicates and the supporting sentences' predicates: the same
+    verb negated on one side only, or stated as done where the source only has it planned; and a
+    verb the source does not use, stated as done, whose object the source only ever has planned
+    or possible ("has launched a trial" where the source "plans a trial"; "has opened a
+    consultation" where a restriction "would require a consultation")."""
     out = []
     for p in claim_preds:
         same = [q for q in source_preds if q.lemma == p.lemma and (not p.args or not q.args or p.args & q.args)]
-        if not same or p.lemma in ("be", "have", "do", "say"):
+        if not same and p.mode == "done" and not p.negated and p.lemma not in _LIGHT_VERBS:
+            about = [q for q in source_preds if q.objects & p.objects]
+            if about and all(q.planned and not q.negated for q in about):
+                what = ", ".join(sorted(p.objects & frozenset().union(*(q.objects for q in about))))
+                out.append(PolarityFlip(p.start, p.end, "modality", f"'{p.lemma}' states as done what the source "
+                                        f"only has planned or possible ({what}: '{about[0].lemma}')"))
+            continue
+        if not same or p.lemma in _LIGHT_VERBS:
             continue
         if all(q.negated != p.negated for q in same):
             word = "negated" if p.negated else "affirmed"
