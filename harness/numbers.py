@@ -49,7 +49,8 @@ _FRACTION_RE = re.compile(
 """A fraction in words: a count word ("a", "one", "three") and an ordinal denominator ("third",
 "tenths"). Read as one when hyphenated ("three-tenths"), before "of" ("two thirds of"), or as "a"
 and the denominator at the end of a phrase or before a comparison ("fell by a third.", "a third
-smaller"); not "a third term" (an ordinal) or "the last two quarters" (periods)."""
+smaller"); not "a third term" (an ordinal), "the last two quarters" (periods) or the "a half" of
+"a century and a half"."""
 _COMPARED = frozenset("""more less fewer below above under over up down lower higher smaller larger bigger
 greater""".split())
 """Words of comparison after which "a third" is a share ("a third smaller", "a quarter below")."""
@@ -147,6 +148,8 @@ def _fractions(text: str) -> list[NumberMention]:
         n = m["n"].lower()
         if m["join"] != "-" and after != "of" and (n not in ("a", "an") or after and after not in _COMPARED):
             continue  # "a third term": an ordinal; "the last two quarters": periods
+        if n in ("a", "an") and text[:m.start()].rstrip().lower().endswith(" and"):
+            continue  # "a century and a half": part of a mixed quantity
         share = (1 if n in ("a", "an") else NUMBER_WORDS[n]) / _DENOMINATORS[m["d"].lower()]
         out.append(NumberMention(m.start(), m.end("d") + (text[m.end("d"):m.end("d") + 1].lower() == "s"),
                                  "", share, share, fraction=True))
@@ -188,6 +191,18 @@ def number_values(text: str) -> set[float]:
         vals.add(round(n.value, 6))
         vals.add(round(n.raw, 6))
     return vals
+
+
+_PAIR_JOIN = re.compile(r"\s*(?:-|\u2013|to|[a-z]+\s+to)\s*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def number_pairs(text: str) -> frozenset[tuple[float, float]]:
+    """The values of numbers written as a pair: a score, a vote or a range in any form ("6-3",
+    "six to three", "six votes to three")."""
+    ns = numbers(text)
+    return frozenset((round(a.value, 6), round(b.value, 6)) for a, b in zip(ns, ns[1:])
+                     if _PAIR_JOIN.fullmatch(text, a.end, b.start))
 
 
 _SPACED_SEPARATOR = re.compile(r"(?<=\d)([,.]) (?=\d)")

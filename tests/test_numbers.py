@@ -89,6 +89,7 @@ def test_a_unit_that_is_a_multiple_of_another_states_the_same_quantity(hallucina
     ("fell by a quarter.", [("a quarter", 0.25)]),
     ("she won a third term", []),  # an ordinal
     ("the last two quarters were weak", [("two", 2.0)]),  # periods, not a share
+    ("unseen for a century and a half", []),  # part of a mixed quantity
 ])
 def test_a_fraction_in_words_is_one_number(text, expected):
     assert [(n.text, pytest.approx(n.value)) for n in numbers(text)] == expected
@@ -118,3 +119,23 @@ def test_both_ends_of_a_range_share_its_context():
     assert priced <= local_context(text, start, start + 2)
     start = text.index("30")
     assert not priced & local_context(text, start, start + 2)
+
+
+def test_a_vote_written_as_words_is_the_pair_the_article_writes_in_digits(hallucination):
+    body = ("The Eastbrook school board voted 5-2 on Tuesday to close the Millrace pool in June. "
+            "Until then the pool stays open five days a week.")
+    article = Article(id="pool", text=body, body=body, published="2026-02-11")
+    said = "The Eastbrook school board decided by five votes to two to close the Millrace pool in June."
+    assert [h for h in hallucination.score(article, said).hallucinations if h.kind == "number"] == []
+    wrong = "The Eastbrook school board decided by five votes to three to close the Millrace pool in June."
+    assert [h.text for h in hallucination.score(article, wrong).hallucinations if h.kind == "number"] == ["three"]
+
+
+def test_a_decade_or_century_is_stated_by_any_year_in_it(hallucination):
+    body = ("The Dunmore City Marathon was first run in 1983, and its course was last changed in 2009. "
+            "The organisers said on Sunday that 14,250 runners finished this year's race.")
+    article = Article(id="marathon-history", text=body, body=body, published="2026-04-27")
+    said = "First run in the 1980s, the Dunmore City Marathon had 14,250 finishers this year."
+    assert [h for h in hallucination.score(article, said).hallucinations if h.kind == "number"] == []
+    wrong = "First run in the 1970s, the Dunmore City Marathon had 14,250 finishers this year."
+    assert [h.text for h in hallucination.score(article, wrong).hallucinations if h.kind == "number"] == ["1970"]

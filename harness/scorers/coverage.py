@@ -49,7 +49,7 @@ from ..resources import parse
 from ..text import sentences, tokens
 
 
-ATOMS_VERSION = "7"
+ATOMS_VERSION = "8"
 """Version of the atom requirements (:mod:`harness.checkers.atoms`; in the scorer's signature)."""
 FLIPS_VERSION = "6"
 """Version of the negation / modality contradiction check (in the scorer's signature)."""

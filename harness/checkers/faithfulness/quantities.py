@@ -3,7 +3,8 @@ states otherwise where the claim's words are (:func:`misplaced_values`).
 
 Numbers compare by value ("four" = "4", "1.5 billion" = 1,500,000,000; scaled or unscaled);
 dates are normalised so "18 March" agrees with "March 18, 2025". Numbers inside a date, and
-the word "one" (mostly a pronoun), are not checked as numbers.
+the word "one" (mostly a pronoun), are not checked as numbers. A decade or century ("the 1990s")
+is stated by any year in it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ...numbers import close_spaced_numbers, numbers
+from ...numbers import close_spaced_numbers, number_pairs, numbers
 from ...text import dates
 from ..atoms import Quantity, comparable, quantities, resolve_year, same_date, same_quantity
 from ..context import carries_context, local_context
@@ -74,13 +75,17 @@ _UNIT_SPELLINGS = {"metre": "meter", "kilometre": "kilometer", "km": "kilometer"
 
 def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates: list[Any],
                      source_units: dict[float, set[str]] | None = None,
-                     source_quantities: Sequence[Quantity] = ()) -> list[QuantitySpan]:
+                     source_quantities: Sequence[Quantity] = (),
+                     source_pairs: frozenset[tuple[float, float]] = frozenset()) -> list[QuantitySpan]:
     """Numbers and dates in ``claim`` that the source does not state. A scaled number
     ("2 million") must match by its scaled value; a number followed by a unit ("30 minutes")
     must occur with that unit when the source gives the same number a different unit
     ("0.3 points" for "0.3 percentage points" passes: a percentage point is a point). A number
     the source or the claim hedges ("about 38 kilometres") is stated by a value within 5% of it
-    in the same unit (:func:`harness.checkers.atoms.same_quantity`, the reading coverage uses)."""
+    in the same unit (:func:`harness.checkers.atoms.same_quantity`, the reading coverage uses).
+    A number of a pair ("six votes to three") that the source also writes in a pair
+    (``source_pairs``: "6-3") is stated whatever unit the claim gives it."""
+    paired = {v for p in number_pairs(claim) for v in p} & {v for p in source_pairs for v in p}
     out: list[QuantitySpan] = []
     ds = dates(claim)
     hedged = {q.start: q for q in quantities(claim)}
@@ -97,10 +102,13 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
         if round(n.value, 6) in source_numbers or (not scaled and round(n.raw, 6) in source_numbers):
             unit = _unit_of(claim, n)
             have = (source_units or {}).get(round(n.value, 6), set()) - {""}  # "": stated without one
-            if not unit or not have or unit in have:
+            if not unit or not have or unit in have or round(n.value, 6) in paired:
                 continue
             detail = f"the article gives {n.text!r} in {' or '.join(sorted(have))}, not in {unit}"
         if 1900 <= n.raw <= 2100 and n.text.isdigit() and any(b.year == int(n.raw) for b in source_dates):
+            continue
+        years = _decade(claim, n)
+        if years and any(years[0] <= v <= years[1] for v in (*source_numbers, *(b.year or 0 for b in source_dates))):
             continue
         q = hedged.get(n.start)
         if q is not None and any(same_quantity(s, q) for s in source_quantities if s.approximate or q.approximate):
@@ -108,6 +116,16 @@ def novel_quantities(claim: str, source_numbers: frozenset[float], source_dates:
         out.append(QuantitySpan(n.start, n.end, n.text, "number", detail))
     out.sort(key=lambda q: q.start)
     return out
+
+
+def _decade(text: str, n: Any) -> tuple[int, int] | None:
+    """The years a decade or century names ("the 1990s": 1990-1999, "the 1600s": 1600-1699), or
+    None when the number is not one."""
+    if not (n.text.isdigit() and len(n.text) == 4 and n.text.endswith("0") and text[n.end:n.end + 1] == "s"
+            and not text[n.end + 1:n.end + 2].isalnum()):
+        return None
+    first = int(n.text)
+    return (first, first + 99) if n.text.endswith("00") else (first, first + 9)
 
 
 def _compatible(d: Any, b: Any) -> bool:
