@@ -193,6 +193,8 @@ def number_values(text: str) -> set[float]:
     return vals
 
 
+RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to|and)\s*")
+"""Between the two ends of a range ("1.8 to 2.5 million", "between 420 and 750 metres", "10-12")."""
 _PAIR_JOIN = re.compile(r"\s*(?:-|\u2013|to|[a-z]+\s+to)\s*", re.IGNORECASE)
 
 

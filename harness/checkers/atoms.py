@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..records import Span
-from ..numbers import NUMBER_WORDS, numbers
+from ..numbers import NUMBER_WORDS, RANGE_JOIN, numbers
 from ..text import STOPWORDS, WEEKDAY, DateMention, dates, stem, weekday_dates
 from .context import carries_context, clauses, context_words, local_context
 
@@ -59,8 +59,6 @@ _IN_BASE = {"decade": ("year", 10.0), "century": ("year", 100.0), "week": ("day"
 """Units stated as a multiple of another of the same measure ("four decades" = 40 years)."""
 _CURRENCY = {"$": "dollar", "\u20ac": "euro", "\u00a3": "pound", "\u00a5": "yen"}
 """Currency signs written before a number ("$214 million")."""
-_RANGE = re.compile(r"\s*(?:-|\u2013|to|and)\s*")
-"""Between the two ends of a range ("1.8 to 2.5 million", "between 420 and 750 metres")."""
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _SCALE_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
 
@@ -130,7 +128,7 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         if (text[a.end:b.start] == "-" and a.text.isdigit() and b.text.isdigit() and not b.unit
                 and abs(b.value - b.raw) < 1e-12):  # a score or a vote: "4-3" (not "10-15 percent")
             out[k], out[k + 1] = replace(a, unit="", noun="tally"), replace(b, unit="", noun="tally")  # "won 4-3"
-        elif _RANGE.fullmatch(text, a.end, b.start) and abs(a.value - a.raw) < 1e-12:
+        elif RANGE_JOIN.fullmatch(text, a.end, b.start) and abs(a.value - a.raw) < 1e-12:
             scale = b.value / b.raw if b.raw else 1.0  # "1.8-2.5 million euros": 1.8 million euros to 2.5 million
             out[k] = replace(a, value=a.raw * scale, unit=a.unit or b.unit, noun=a.noun or b.noun)
     return tuple(sorted(out, key=lambda q: q.start))

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from ..records import Span
-from ..numbers import NUMBER_WORDS, numbers
+from ..numbers import NUMBER_WORDS, RANGE_JOIN, numbers
 from ..text import STOPWORDS, sentences, tokens
 
 _LIGHT = frozenset({"made", "make", "also", "new", "said", "says", "say", "year", "years", "percent", "per",
@@ -49,9 +49,6 @@ def local_context(text: str, start: int, end: int) -> frozenset[str]:
     return frozenset(before + after)
 
 
-_RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to)\s*|\s+and\s+", re.IGNORECASE)
-
-
 def _with_range_partner(text: str, start: int, end: int) -> tuple[int, int]:
     """``start:end`` widened over the number it makes a range with ("1.8 to 2.5 million",
     "between 420 and 750"), if any ("and" joins a range only after "between")."""
@@ -59,8 +56,8 @@ def _with_range_partner(text: str, start: int, end: int) -> tuple[int, int]:
     for a, b in zip(ns, ns[1:]):
         if not (a.start <= start < a.end or b.start <= start < b.end):
             continue
-        join = _RANGE_JOIN.fullmatch(text, a.end, b.start)
-        if join and ("and" not in join.group().lower() or text[:a.start].rstrip().lower().endswith("between")):
+        join = RANGE_JOIN.fullmatch(text, a.end, b.start)
+        if join and ("and" not in join.group() or text[:a.start].rstrip().lower().endswith("between")):
             return min(start, a.start), max(end, b.end)
     return start, end
 

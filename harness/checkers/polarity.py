@@ -4,7 +4,9 @@ supporting source sentence says ("will withdraw" vs "have withdrawn", "did" vs "
 Works on spaCy parses: for each verb of the claim that also occurs (same lemma) in the
 supporting sentences, compare whether it is negated, and whether it is stated as done
 (past / perfect) where every source occurrence is only planned, possible or required
-(will, may, must, plan to ...).
+(will, may, must, plan to ...); a verb the source does not use is compared through its object
+("has launched a trial" where the source "plans a trial"). :func:`unasserted` says whether words
+of a text are asserted at all, or negated or left open by a word outside them.
 """
 
 from __future__ import annotations
@@ -106,7 +108,8 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
                 args.update(lemma(g).lower() for g in k.children if g.dep_ == "pobj")
         nouns = [o for o in kids if o.dep_ in ("dobj", "nsubjpass")]
         nouns += [g for k in kids if k.dep_ == "prep" for g in k.children if g.dep_ == "pobj"]
-        objects = frozenset(w for w in (lemma(o).lower() for o in nouns if o.pos_ == "NOUN") if w.isalpha() and len(w) > 2)
+        objects = frozenset(w for w in (lemma(o).lower() for o in nouns if o.pos_ == "NOUN")
+                            if w.isalpha() and len(w) > 2)
         aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
         modal = next((a for a in aux if a in _MODALS), "")
         intent = lemma(t.head) if t.dep_ == "xcomp" and lemma(t.head) in _INTENT else ""
@@ -141,6 +144,7 @@ class PolarityFlip:
 
 
 _LIGHT_VERBS = frozenset({"be", "have", "do", "say"})
+"""Verbs too general to compare by polarity or mode."""
 
 
 def flips(claim_preds: list[Predicate], source_preds: list[Predicate]) -> list[PolarityFlip]:
@@ -174,6 +178,7 @@ def flips(claim_preds: list[Predicate], source_preds: list[Predicate]) -> list[P
 _OPEN_MARKS = frozenset({"whether", "if", "unless"})
 """Subordinators that leave their clause open: it is asked or supposed, not stated."""
 _NOBODY = frozenset({"no", "nobody", "none", "nothing", "neither", "never"})
+"""Determiners and pronouns that negate the clause of the word they belong to ("no candidate won")."""
 _OWN_CLAUSE = frozenset({"advcl", "relcl", "acl", "conj", "parataxis", "csubj", "appos"})
 """Clauses a negation of the word they hang from does not reach ("did not stop when it won": it
 won); a complement does inherit it ("did not say that it won")."""
@@ -182,9 +187,10 @@ won); a complement does inherit it ("did not say that it won")."""
 def unasserted(doc: Any, start: int, end: int) -> str:
     """Why the words of spaCy ``doc`` at characters ``start:end`` are not asserted, or "" when
     they are: a word outside them that negates a verb they hang from, within their clause or
-    through a complement ("no candidate won", "did not say that ... won"), or opens the clause they are in ("whether it is declared", "if
-    it wins"). Words inside the span count for nothing here, so a span that holds its own
-    negation ("has not approved") is asserted as written."""
+    through a complement ("no candidate won", "did not say that ... won"), or that opens the
+    clause they are in ("whether it is declared", "if it wins"). Words inside the span count for
+    nothing here, so a span that holds its own negation ("has not approved") is asserted as
+    written."""
     inside = {t.i for t in doc if start <= t.idx < end}
     if not inside:
         return ""
