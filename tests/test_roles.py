@@ -80,3 +80,15 @@ def test_an_intention_to_act_is_not_the_act():
     planned = parse(["The three states will leave the fishing accord."], ner=False)[0]
     assert [f.what for f in flips(predicates(done), predicates(source))] == ["modality"]
     assert flips(predicates(planned), predicates(source)) == []
+
+
+def test_a_negated_claim_is_compared_only_with_what_the_article_negates():
+    # not signing gives Harrowgate Capital no part in the signing the article reports
+    assert _errors("Harrowgate Capital chose not to sign the river treaty.") == []
+    # a non-signing the article reports of another name is still checked against it
+    negated = SOURCE + ["Brennick did not sign the river treaty."]
+    claim_frames = frames(parse(["Harrowgate Capital did not sign the river treaty."])[0])
+    keys = frozenset(f.key for f in claim_frames)
+    source_frames = [f for doc in parse(negated, ner=False) for f in frames(doc, keys)]
+    errors = role_errors(claim_frames, source_frames, build_source(" ".join(negated)).sent_stems)
+    assert [e.text for e in errors] == ["Harrowgate Capital"]

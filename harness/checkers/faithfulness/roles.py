@@ -10,7 +10,9 @@ possessor of a noun: "Lithuania's withdrawal") and its objects (direct object, p
 prepositional objects), each conjunct ("Estonia, Latvia and Poland") a participant of its own.
 A claim's frames are compared with the frames of the same predicate in its supporting source
 sentences; nothing is checked where those sentences have no frame of that predicate (a
-paraphrase), and an actor is only ever questioned when the source names every actor of it.
+paraphrase); a negated claim frame ("X chose not to run") is compared only with negated source
+frames, as it says nothing about who did it; and an actor is only ever questioned when the source
+names every actor of it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class Frame:
     scope: frozenset[str]
     """Content stems of what the predicate governs, its agents aside (where its objects are,
     whichever word the parser hung them on)."""
+    negated: bool = False
+    """Whether the predicate is negated ("chose not to run")."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,8 @@ def frames(toks: Iterable[Any], nominal_keys: frozenset[str] = frozenset()) -> l
                           and d.lower_ not in STOPWORDS)
         objects = _object_heads(t)
         out.append(Frame(_key(lemma), lemma, _participants(agents), _participants(objects),
-                         _participants(o for o in objects if o.dep_ in _OBJECT_DEPS), scope))
+                         _participants(o for o in objects if o.dep_ in _OBJECT_DEPS), scope,
+                         any(k.dep_ == "neg" for k in t.children)))
     return out
 
 
@@ -192,8 +197,8 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
     article_words = frozenset().union(*sentences) if sentences else frozenset()
     out: list[RoleError] = []
     for c in claim:
-        same = [s for s in source if s.key == c.key]
-        if not same:
+        same = [s for s in source if s.key == c.key and (s.negated or not c.negated)]
+        if not same:  # a negated claim ("X chose not to run") is compared only with negated frames
             continue
         fine_agents = []
         for a in c.agents:
