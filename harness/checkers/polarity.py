@@ -79,7 +79,8 @@ class Predicate:
     marker: str = ""
     """What makes it ``irrealis``: the modal ("will") or the intent verb's lemma ("plan")."""
     objects: frozenset[str] = frozenset()
-    """Lemmas of the nouns it acts on: direct object, passive subject, prepositional objects."""
+    """Lemmas of the nouns it acts on: direct object, passive subject, prepositional objects; not
+    an amount ("200 million dollars": the value check reads amounts)."""
 
     @property
     def planned(self) -> bool:
@@ -108,7 +109,8 @@ def predicates(toks: Iterable[Any]) -> list[Predicate]:
                 args.update(lemma(g).lower() for g in k.children if g.dep_ == "pobj")
         nouns = [o for o in kids if o.dep_ in ("dobj", "nsubjpass")]
         nouns += [g for k in kids if k.dep_ == "prep" for g in k.children if g.dep_ == "pobj"]
-        objects = frozenset(w for w in (lemma(o).lower() for o in nouns if o.pos_ == "NOUN")
+        objects = frozenset(w for w in (lemma(o).lower() for o in nouns if o.pos_ == "NOUN"
+                                        and not any(k.dep_ == "nummod" for k in o.children))
                             if w.isalpha() and len(w) > 2)
         aux = [k.lower_ for k in kids if k.dep_ in ("aux", "auxpass")]
         modal = next((a for a in aux if a in _MODALS), "")

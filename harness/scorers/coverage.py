@@ -51,7 +51,7 @@ from ..text import sentences, tokens
 
 ATOMS_VERSION = "8"
 """Version of the atom requirements (:mod:`harness.checkers.atoms`; in the scorer's signature)."""
-FLIPS_VERSION = "6"
+FLIPS_VERSION = "7"
 """Version of the negation / modality contradiction check (in the scorer's signature)."""
 
 
