@@ -44,7 +44,7 @@ _DENOMINATORS = {"half": 2, "halve": 2, "third": 3, "quarter": 4, "fifth": 5, "s
                  "eighth": 8, "ninth": 9, "tenth": 10, "hundredth": 100, "thousandth": 1000}
 _FRACTION_RE = re.compile(
     r"\b(?P<n>an?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?P<join>-|\s+)(?P<d>"
-    + "|".join(sorted(_DENOMINATORS, key=len, reverse=True)) + r")s?\b(?P<after>[\s-]*(?:[a-z]+|\d)?)",
+    + "|".join(sorted(_DENOMINATORS, key=len, reverse=True)) + r")(?P<plural>s?)\b(?P<after>[\s-]*(?:[a-z]+|\d)?)",
     re.IGNORECASE)
 """A fraction in words: a count word ("a", "one", "three") and an ordinal denominator ("third",
 "tenths"). Read as one when hyphenated ("three-tenths"), before "of" ("two thirds of"), or as "a"
@@ -151,9 +151,9 @@ def _fractions(text: str) -> list[NumberMention]:
         if n in ("a", "an") and text[:m.start()].rstrip().lower().endswith(" and"):
             continue  # "a century and a half": part of a mixed quantity
         share = (1 if n in ("a", "an") else NUMBER_WORDS[n]) / _DENOMINATORS[m["d"].lower()]
-        out.append(NumberMention(m.start(), m.end("d") + (text[m.end("d"):m.end("d") + 1].lower() == "s"),
-                                 "", share, share, fraction=True))
-    return [NumberMention(f.start, f.end, text[f.start:f.end], f.value, f.raw, fraction=True) for f in out]
+        out.append(NumberMention(m.start(), m.end("plural"), text[m.start():m.end("plural")], share, share,
+                                 fraction=True))
+    return out
 
 
 def numbers(text: str) -> list[NumberMention]:

@@ -14,10 +14,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from ...records import Article, Hallucination
-from ...resources import parse
 from ..hints import match_hints
 from ..polarity import unasserted
-from .evidence import ClaimCheck
+from .evidence import ClaimCheck, summary_docs
 
 
 def trap_hits(article: Article, summary: str, claims: Sequence[ClaimCheck]) -> tuple[list[Hallucination], set[int]]:
@@ -30,7 +29,7 @@ def trap_hits(article: Article, summary: str, claims: Sequence[ClaimCheck]) -> t
         hit = match_hints(trap, summary, article.published)
         if hit is None or hit.status != "covered" or hit.span is None:
             continue
-        doc = doc if doc is not None else parse([summary])[0]
+        doc = doc if doc is not None else summary_docs([summary])[summary]  # the analysis's parse, memoised
         if unasserted(doc, hit.span.start, hit.span.end):
             continue
         mine = [j for j, c in enumerate(claims) if c.claim.start <= hit.span.start < c.claim.end]
