@@ -92,3 +92,45 @@ def test_a_negated_claim_is_compared_only_with_what_the_article_negates():
     source_frames = [f for doc in parse(negated, ner=False) for f in frames(doc, keys)]
     errors = role_errors(claim_frames, source_frames, build_source(" ".join(negated)).sent_stems)
     assert [e.text for e in errors] == ["Harrowgate Capital"]
+
+
+HARBOUR = [
+    "A storm cracked the northern breakwater at Port Selwyn on Tuesday night.",
+    "A full survey of the breakwater was ordered on Wednesday and will take a month.",
+    "Tessa Quill scored twice for Harlow and will join Brenton in the summer.",
+    "Harlow equalised through a header from Mara Lind, and went ahead when substitute Edie Marsh scored late on.",
+    "Quill and Harlow goalkeeper Nell Fenwick both played their 300th game of the season in the 2-0 win over"
+    " Brenton on Sunday night.",
+]
+"""A second article written for these tests: a harbour storm and a women's football club."""
+
+
+def _harbour_errors(claim: str) -> list[tuple[str, str]]:
+    claim_frames = frames(parse([claim])[0])
+    keys = frozenset(f.key for f in claim_frames)
+    source_frames = [f for doc in parse(HARBOUR, ner=False) for f in frames(doc, keys)]
+    src = build_source(" ".join(HARBOUR))
+    return [(e.text, e.detail) for e in role_errors(claim_frames, source_frames, src.sent_stems)]
+
+
+def test_what_the_act_is_done_to_as_its_doer_where_the_article_leaves_the_doer_unnamed():
+    # the article does not say who ordered it; the survey is what was ordered, so it cannot be who did
+    found = _harbour_errors("A full survey of the breakwater ordered the harbour's director.")
+    assert [t for t, _ in found] == ["full survey breakwater"]
+    assert _harbour_errors("The harbour's director ordered a full survey of the breakwater.") == []
+
+
+def test_an_extra_doer_the_article_names_in_the_same_sentence_but_elsewhere_in_the_act():
+    # Brenton is in the sentence of Quill's goals, as the club she will join, not as a scorer
+    found = _harbour_errors("Tessa Quill and Brenton scored twice for Harlow.")
+    assert [t for t, _ in found] == ["Brenton"] and "Tessa Quill" in found[0][1]
+
+
+def test_a_co_doer_the_article_gives_the_act_in_other_words_is_no_extra_doer():
+    # Lind's header is her goal, though the parse gives "scored" only to Marsh
+    assert _harbour_errors("Mara Lind and Edie Marsh scored for Harlow.") == []
+
+
+def test_a_name_in_apposition_is_the_participant_it_names():
+    # "Harlow goalkeeper Nell Fenwick" is one participant, not a goalkeeper with a name beside her
+    assert _harbour_errors("Quill and Nell Fenwick both played their 300th game of the season.") == []

@@ -13,6 +13,15 @@ sentences; nothing is checked where those sentences have no frame of that predic
 paraphrase); a negated claim frame ("X chose not to run") is compared only with negated source
 frames, as it says nothing about who did it; and an actor is only ever questioned when the source
 names every actor of it.
+
+Three readings go beyond that. A claim's doer that is what a source frame does the act to (the
+same head word) is a swap also where the source leaves the doer unnamed ("the lead had given
+Fulham McCormack" where "he got it with McCormack giving them the lead"). A doer joined to
+co-doers the source gives the act to is an extra doer when no article sentence holds it with the
+predicate and what the claim does it to; a sentence that names a co-doer too is read by its
+parse, when the parse puts the extra name inside that co-doer's act ("Bueno has scored 17 goals
+and could move to Porto" is no goal of Porto's). And a name in apposition belongs to the
+participant it names ("Liverpool goalkeeper Simon Mignolet").
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ KEY_LETTERS = 6
 _AGENT_DEPS = ("nsubj",)
 _OBJECT_DEPS = ("dobj", "nsubjpass", "attr", "oprd")
 _PHRASE_DEPS = frozenset({"compound", "amod", "nmod", "poss", "flat", "nummod", "acl", "dobj", "pobj", "prep",
-                          "npadvmod"})
+                          "npadvmod", "appos"})
 TITLES = frozenset({"mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady"})
 """Forms of address: not part of what a participant is (shared with the descriptions check)."""
 _SKIP_VERBS = frozenset({"be", "have", "do", "say", "tell", "get", "make", "take", "go", "come"})
@@ -45,6 +54,8 @@ class Participant:
     start: int
     end: int
     """Character offsets of its words in the parsed text."""
+    head: str = ""
+    """The stem of its head word ("raft" in "a raft of improvements")."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ def _participant(tok: Any) -> Participant | None:
     named = tok.pos_ == "PROPN"  # a name, not a description that holds one ("England midfielder")
     toks.sort(key=lambda t: t.i)
     return Participant(frozenset(_stem(t) for t in toks), named, " ".join(t.text for t in toks), toks[0].idx,
-                       toks[-1].idx + len(toks[-1].text))
+                       toks[-1].idx + len(toks[-1].text), _stem(tok))
 
 
 def _participants(heads: Iterable[Any]) -> tuple[Participant, ...]:
@@ -206,14 +217,17 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
                 if a.named:
                     fine_agents.append(a)
                 continue
-            swapped = next((s for s in same if any(_match(a, o) for o in s.core) and any(
-                _match(o, b) for o in c.core for b in s.agents)), None)
+            swapped = next((s for s in same if (any(_match(a, o) for o in s.core) and any(
+                _match(o, b) for o in c.core for b in s.agents)) or _unnamed_doer(a, c, s)), None)
             if swapped is not None:
                 out.append(_error(a, f"in the article {a.text!r} is what '{c.lemma}' is done to, not who does it"))
             elif a.named and (all(s.agents and all(b.named for b in s.agents) for s in same) and a.words <= article_words
                   and not _said_together(c.key, a.words, sentences)):
                 doers = ", ".join(dict.fromkeys(b.text for s in same for b in s.agents))
                 out.append(_error(a, f"in the article {doers}, not {a.text!r}, do '{c.lemma}' here"))
+            elif a.named and a.words <= article_words and _extra_actor(a, c, same, sentences):
+                doers = ", ".join(x.text for x in c.agents if x is not a)
+                out.append(_error(a, f"in the article {doers} do '{c.lemma}' here, without {a.text!r}"))
         for o in c.core:
             if o.named and not any(_match(o, q) for s in same for q in s.objects) and (
                     all(s.core and all(q.named for q in s.core) for s in same) and o.words <= article_words
@@ -232,6 +246,30 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
                 out.append(_error(o, f"in the article {doers}, not {', '.join(a.text for a in wrong)}, do "
                                         f"'{c.lemma}' {o.text!r}"))
     return out
+
+
+def _extra_actor(a: Participant, claim: Frame, same: list[Frame], sentences: Iterable[frozenset[str]]) -> bool:
+    """Whether ``a`` is joined to co-doers of ``claim`` that the source frames give the act to,
+    and no article sentence holds ``a``, the predicate and what the claim does it to ("Coutinho
+    and Blackburn scored the goal" where Coutinho scored it)."""
+    stated = [x for x in claim.agents if x is not a and any(_match(x, b) for s in same for b in s.agents)]
+    if not stated:
+        return False
+    what = frozenset().union(*(o.words for o in claim.core))
+    if any(_within(a, s.scope) for s in same if any(_match(x, b) for x in stated for b in s.agents)):
+        # the parse puts ``a`` in a co-doer's act, not as its doer: a sentence that names the
+        # co-doer too is read by that parse, not by its words
+        sentences = [sent for sent in sentences if not any(_within(x, sent) for x in stated)]
+    return not _said_together(claim.key, a.words | what, sentences)
+
+
+def _unnamed_doer(a: Participant, claim: Frame, source: Frame) -> bool:
+    """Whether the claim's doer ``a`` is what ``source`` does the act to (the same head word),
+    ``source`` leaves its doer unnamed (a pronoun or none), and ``claim`` does the act to
+    something the source frame does not ("the lead had given Fulham McCormack" where "he got it
+    with McCormack giving them the lead"): ``a`` then cannot be a second mention of the doer."""
+    return (not source.agents and bool(claim.core) and any(_match(a, o) and a.head == o.head for o in source.core)
+            and not any(_match(o, q) for o in claim.core for q in source.objects))
 
 
 def _error(p: Participant, detail: str) -> RoleError:
