@@ -21,11 +21,11 @@ SOURCE = [
 ]
 
 
-def _errors(claim: str) -> list[tuple[str, str]]:
+def _errors(claim: str, source: list[str] = SOURCE) -> list[tuple[str, str]]:
     claim_frames = frames(parse([claim])[0])
     keys = frozenset(f.key for f in claim_frames)
-    source_frames = [f for doc in parse(SOURCE, ner=False) for f in frames(doc, keys)]
-    src = build_source(" ".join(SOURCE))
+    source_frames = [f for doc in parse(source, ner=False) for f in frames(doc, keys)]
+    src = build_source(" ".join(source))
     return [(e.text, e.detail) for e in role_errors(claim_frames, source_frames, src.sent_stems)]
 
 
@@ -87,11 +87,7 @@ def test_a_negated_claim_is_compared_only_with_what_the_article_negates():
     assert _errors("Harrowgate Capital chose not to sign the river treaty.") == []
     # a non-signing the article reports of another name is still checked against it
     negated = SOURCE + ["Brennick did not sign the river treaty."]
-    claim_frames = frames(parse(["Harrowgate Capital did not sign the river treaty."])[0])
-    keys = frozenset(f.key for f in claim_frames)
-    source_frames = [f for doc in parse(negated, ner=False) for f in frames(doc, keys)]
-    errors = role_errors(claim_frames, source_frames, build_source(" ".join(negated)).sent_stems)
-    assert [e.text for e in errors] == ["Harrowgate Capital"]
+    assert [t for t, _ in _errors("Harrowgate Capital did not sign the river treaty.", negated)] == ["Harrowgate Capital"]
 
 
 HARBOUR = [
@@ -106,11 +102,7 @@ HARBOUR = [
 
 
 def _harbour_errors(claim: str) -> list[tuple[str, str]]:
-    claim_frames = frames(parse([claim])[0])
-    keys = frozenset(f.key for f in claim_frames)
-    source_frames = [f for doc in parse(HARBOUR, ner=False) for f in frames(doc, keys)]
-    src = build_source(" ".join(HARBOUR))
-    return [(e.text, e.detail) for e in role_errors(claim_frames, source_frames, src.sent_stems)]
+    return _errors(claim, HARBOUR)
 
 
 def test_what_the_act_is_done_to_as_its_doer_where_the_article_leaves_the_doer_unnamed():
