@@ -126,3 +126,12 @@ def test_a_co_doer_the_article_gives_the_act_in_other_words_is_no_extra_doer():
 def test_a_name_in_apposition_is_the_participant_it_names():
     # "Harlow goalkeeper Nell Fenwick" is one participant, not a goalkeeper with a name beside her
     assert _harbour_errors("Quill and Nell Fenwick both played their 300th game of the season.") == []
+
+
+def test_a_doer_is_questioned_only_against_the_same_act():
+    cup = ["Millbrook took the lead through a header from Kofi Asante.",
+           "Rovers went ahead when substitute Leo Brannigan scored with his first touch."]
+    # the article's only "scored" is Brannigan's goal for Rovers, not the Millbrook goal
+    assert _errors("Kofi Asante scored the Millbrook goal.", cup) == []
+    # the same act with nothing to tell it apart is still Brannigan's
+    assert [t for t, _ in _errors("Kofi Asante scored with his first touch.", cup)] == ["Kofi Asante"]

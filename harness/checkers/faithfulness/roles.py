@@ -14,7 +14,11 @@ paraphrase); a negated claim frame ("X chose not to run") is compared only with 
 frames, as it says nothing about who did it; and an actor is only ever questioned when the source
 names every actor of it.
 
-Three readings go beyond that. A claim's doer that is what a source frame does the act to (the
+A doer the source frames do not give the act to is questioned only against the frames that do
+the act to what the claim does it to ("Asante scored both Millbrook goals" is not set against
+"Brannigan scored with his first touch"), or against all of them when the claim names no object.
+
+Three more readings go beyond that. A claim's doer that is what a source frame does the act to (the
 same head word) is a swap also where the source leaves the doer unnamed ("the lead had given
 Fulham McCormack" where "he got it with McCormack giving them the lead"). A doer joined to
 co-doers the source gives the act to is an extra doer when no article sentence holds it with the
@@ -221,9 +225,10 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
                 _match(o, b) for o in c.core for b in s.agents)) or _unnamed_doer(a, c, s)), None)
             if swapped is not None:
                 out.append(_error(a, f"in the article {a.text!r} is what '{c.lemma}' is done to, not who does it"))
-            elif a.named and (all(s.agents and all(b.named for b in s.agents) for s in same) and a.words <= article_words
-                  and not _said_together(c.key, a.words, sentences)):
-                doers = ", ".join(dict.fromkeys(b.text for s in same for b in s.agents))
+            elif a.named and (acts := _same_act(c, same)) and (
+                    all(s.agents and all(b.named for b in s.agents) for s in acts) and a.words <= article_words
+                    and not _said_together(c.key, a.words, sentences)):
+                doers = ", ".join(dict.fromkeys(b.text for s in acts for b in s.agents))
                 out.append(_error(a, f"in the article {doers}, not {a.text!r}, do '{c.lemma}' here"))
             elif a.named and a.words <= article_words and _extra_actor(a, c, same, sentences):
                 doers = ", ".join(x.text for x in c.agents if x is not a)
@@ -246,6 +251,13 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
                 out.append(_error(o, f"in the article {doers}, not {', '.join(a.text for a in wrong)}, do "
                                         f"'{c.lemma}' {o.text!r}"))
     return out
+
+
+def _same_act(claim: Frame, same: list[Frame]) -> list[Frame]:
+    """The source frames that do the act to what ``claim`` does it to (a word of its direct
+    objects in their scope), or all of ``same`` when the claim names no direct object."""
+    what = frozenset().union(*(o.words for o in claim.core))
+    return [s for s in same if what & s.scope] if what else same
 
 
 def _extra_actor(a: Participant, claim: Frame, same: list[Frame], sentences: Iterable[frozenset[str]]) -> bool:
