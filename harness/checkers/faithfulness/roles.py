@@ -253,10 +253,15 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
     return out
 
 
+def _done_to(frame: Frame) -> frozenset[str]:
+    """The words of what ``frame`` does its act to (its direct objects)."""
+    return frozenset().union(*(o.words for o in frame.core))
+
+
 def _same_act(claim: Frame, same: list[Frame]) -> list[Frame]:
     """The source frames that do the act to what ``claim`` does it to (a word of its direct
     objects in their scope), or all of ``same`` when the claim names no direct object."""
-    what = frozenset().union(*(o.words for o in claim.core))
+    what = _done_to(claim)
     return [s for s in same if what & s.scope] if what else same
 
 
@@ -267,7 +272,7 @@ def _extra_actor(a: Participant, claim: Frame, same: list[Frame], sentences: Ite
     stated = [x for x in claim.agents if x is not a and any(_match(x, b) for s in same for b in s.agents)]
     if not stated:
         return False
-    what = frozenset().union(*(o.words for o in claim.core))
+    what = _done_to(claim)
     if any(_within(a, s.scope) for s in same if any(_match(x, b) for x in stated for b in s.agents)):
         # the parse puts ``a`` in a co-doer's act, not as its doer: a sentence that names the
         # co-doer too is read by that parse, not by its words
