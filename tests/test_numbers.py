@@ -121,21 +121,25 @@ def test_both_ends_of_a_range_share_its_context():
     assert not priced & local_context(text, start, start + 2)
 
 
+def _number_findings(hallucination, body: str, published: str, summary: str) -> list[str]:
+    """The texts of the ``number`` findings on ``summary`` of an article with ``body``."""
+    article = Article(id="numbers", text=body, body=body, published=published)
+    return [h.text for h in hallucination.score(article, summary).hallucinations if h.kind == "number"]
+
+
 def test_a_vote_written_as_words_is_the_pair_the_article_writes_in_digits(hallucination):
     body = ("The Eastbrook school board voted 5-2 on Tuesday to close the Millrace pool in June. "
             "Until then the pool stays open five days a week.")
-    article = Article(id="pool", text=body, body=body, published="2026-02-11")
     said = "The Eastbrook school board decided by five votes to two to close the Millrace pool in June."
-    assert [h for h in hallucination.score(article, said).hallucinations if h.kind == "number"] == []
+    assert _number_findings(hallucination, body, "2026-02-11", said) == []
     wrong = "The Eastbrook school board decided by five votes to three to close the Millrace pool in June."
-    assert [h.text for h in hallucination.score(article, wrong).hallucinations if h.kind == "number"] == ["three"]
+    assert _number_findings(hallucination, body, "2026-02-11", wrong) == ["three"]
 
 
 def test_a_decade_or_century_is_stated_by_any_year_in_it(hallucination):
     body = ("The Dunmore City Marathon was first run in 1983, and its course was last changed in 2009. "
             "The organisers said on Sunday that 14,250 runners finished this year's race.")
-    article = Article(id="marathon-history", text=body, body=body, published="2026-04-27")
     said = "First run in the 1980s, the Dunmore City Marathon had 14,250 finishers this year."
-    assert [h for h in hallucination.score(article, said).hallucinations if h.kind == "number"] == []
+    assert _number_findings(hallucination, body, "2026-04-27", said) == []
     wrong = "First run in the 1970s, the Dunmore City Marathon had 14,250 finishers this year."
-    assert [h.text for h in hallucination.score(article, wrong).hallucinations if h.kind == "number"] == ["1970"]
+    assert _number_findings(hallucination, body, "2026-04-27", wrong) == ["1970"]

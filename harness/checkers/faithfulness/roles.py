@@ -216,6 +216,7 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
         if not same:  # a negated claim ("X chose not to run") is compared only with negated frames
             continue
         fine_agents = []
+        acts = _same_act(c, same)
         for a in c.agents:
             if any(_match(a, b) for s in same for b in s.agents):
                 if a.named:
@@ -225,7 +226,7 @@ def role_errors(claim: list[Frame], source: list[Frame], sentences: list[frozens
                 _match(o, b) for o in c.core for b in s.agents)) or _unnamed_doer(a, c, s)), None)
             if swapped is not None:
                 out.append(_error(a, f"in the article {a.text!r} is what '{c.lemma}' is done to, not who does it"))
-            elif a.named and (acts := _same_act(c, same)) and (
+            elif a.named and acts and (
                     all(s.agents and all(b.named for b in s.agents) for s in acts) and a.words <= article_words
                     and not _said_together(c.key, a.words, sentences)):
                 doers = ", ".join(dict.fromkeys(b.text for s in acts for b in s.agents))

@@ -60,6 +60,8 @@ class Source:
     """The sentences (ascending) that hold each word form: an index of :attr:`sent_stems`."""
     quantities: tuple[Any, ...] = ()
     """Its numbers read as quantities (:func:`harness.checkers.atoms.quantities`: unit, hedge)."""
+    pairs: frozenset[tuple[float, float]] = frozenset()
+    """The values of its numbers written as a pair (:func:`harness.numbers.number_pairs`: "5-2")."""
 
     def sentence(self, i: int) -> str:
         s, e = self.spans[i]
@@ -98,6 +100,7 @@ def build_source(text: str) -> Source:
         stems |= st
         for a, b in zip(toks, toks[1:]):
             bigrams.add((a.stem, b.stem))
+    from ...numbers import number_pairs
     from ..atoms import quantities
     from .quantities import number_units
 
@@ -109,7 +112,8 @@ def build_source(text: str) -> Source:
     return Source(text, spans, sent_stems, frozenset(stems), frozenset(_known_values(text)),
                   dates(text), frozenset(bigrams), number_units(text),
                   [frozenset(_known_values(text[s:e])) for s, e in spans],
-                  {f: tuple(ids) for f, ids in where.items()}, quantities.__wrapped__(text))
+                  {f: tuple(ids) for f, ids in where.items()}, quantities.__wrapped__(text),
+                  number_pairs.__wrapped__(text))
 
 
 @dataclass(frozen=True)

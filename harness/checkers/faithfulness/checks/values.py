@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ....numbers import NUMBER_WORDS, number_pairs
+from ....numbers import NUMBER_WORDS
 from ....text import fold
 from ..findings import ClaimInput, Finding
 from ..quantities import misplaced_values, novel_quantities
@@ -49,7 +49,7 @@ def check(ci: ClaimInput) -> list[Finding]:
     (values already absent excluded)."""
     c, src = ci.claim, ci.source
     novel = [q for q in novel_quantities(c.text, src.numbers, list(ci.known_dates), src.units, src.quantities,
-                                         number_pairs(src.text))
+                                         src.pairs)
              if not (q.kind == "number" and not q.detail and _count_value(q.text) is not None
                      and counts_listed_names(_count_value(q.text), ci))]
     found = [Finding(c.start + q.start, c.start + q.end, q.kind, q.detail or f"{q.text!r} not in the article")
