@@ -135,3 +135,39 @@ def test_a_doer_is_questioned_only_against_the_same_act():
     assert _errors("Kofi Asante scored the Millbrook goal.", cup) == []
     # the same act with nothing to tell it apart is still Brannigan's
     assert [t for t, _ in _errors("Kofi Asante scored with his first touch.", cup)] == ["Kofi Asante"]
+
+
+BRIDGE = [
+    "The new footbridge over the Arden canal opened on Friday.",
+    "The town celebrated with Ruth Calloway cutting the ribbon at noon.",
+    "The design prize went to Ines Varga, who beat Tobias Renk in the final round.",
+    "Tobias Renk chaired the town's planning committee for six years.",
+    "Crews led by Halvik Steel fitted the last girder in March.",
+    "Halvik Steel, supplying the girders, missed two deadlines.",
+]
+"""A third article written for these tests: a footbridge opening."""
+
+
+def test_the_doer_of_with_and_a_participle_is_the_name_before_it():
+    # "with Ruth Calloway cutting the ribbon": she cut it (the parse hangs "cutting" on "celebrated")
+    assert [t for t, _ in _errors("Tobias Renk cut the ribbon.", BRIDGE)] == ["Tobias Renk"]
+    assert _errors("Ruth Calloway cut the ribbon.", BRIDGE) == []
+
+
+def test_a_relative_pronoun_stands_for_the_name_its_clause_hangs_on():
+    # "Ines Varga, who beat Tobias Renk": Varga is the doer
+    found = _errors("Halvik Steel beat Tobias Renk in the final round.", BRIDGE)
+    assert [t for t, _ in found] == ["Halvik Steel"] and "Ines Varga" in found[0][1]
+    assert _errors("Ines Varga beat Tobias Renk in the final round.", BRIDGE) == []
+
+
+def test_the_noun_a_past_participle_describes_is_what_the_act_is_done_to():
+    # "crews led by Halvik Steel": the crews are led
+    assert [t for t, _ in _errors("Halvik Steel was led by the crews.", BRIDGE)] == ["crews"]
+    assert _errors("The crews were led by Halvik Steel.", BRIDGE) == []
+
+
+def test_the_name_a_present_participle_describes_is_the_doer():
+    # "Halvik Steel, supplying the girders": Halvik Steel supplies them
+    assert [t for t, _ in _errors("Tobias Renk supplied the girders.", BRIDGE)] == ["Tobias Renk"]
+    assert _errors("Halvik Steel supplied the girders.", BRIDGE) == []

@@ -6,8 +6,12 @@ statement joined to the object of another.
 From spaCy's dependency parse, each verb (and each noun that names the same act: "withdrawal"
 for "withdraw") becomes a :class:`Frame`: its predicate key, its agents (the subject, the "by"
 agent of a passive, the subject it inherits from a governing verb: "plan to withdraw"; the
-possessor of a noun: "Lithuania's withdrawal") and its objects (direct object, passive subject,
-prepositional objects), each conjunct ("Estonia, Latvia and Poland") a participant of its own.
+possessor of a noun: "Lithuania's withdrawal"; the noun a present participle describes: "Halvik
+Steel, supplying the girders"; the name before "with ... -ing": "with McCormack giving them the
+lead") and its objects (direct object, passive subject, the noun a past participle describes:
+"crews led by Halvik Steel"; prepositional objects), each conjunct ("Estonia, Latvia and Poland")
+a participant of its own. A relative pronoun is the noun its clause hangs on ("Varga, who beat
+Renk": Varga beat).
 A claim's frames are compared with the frames of the same predicate in its supporting source
 sentences; nothing is checked where those sentences have no frame of that predicate (a
 paraphrase); a negated claim frame ("X chose not to run") is compared only with negated source
@@ -97,12 +101,13 @@ def _stem(tok: Any) -> str:
     return stem(fold(tok.text))
 
 
-def _phrase(tok: Any) -> list[Any]:
-    """The token with the modifiers that make its phrase (not its conjuncts or clauses)."""
+def _phrase(tok: Any, verb: Any = None) -> list[Any]:
+    """The token with the modifiers that make its phrase (not its conjuncts or clauses, nor the
+    ``verb`` whose participant it is: "fans" of "fans waiting outside")."""
     out = [tok]
     for k in tok.children:
-        if k.dep_ in _PHRASE_DEPS:
-            out.extend(_phrase(k))
+        if k.dep_ in _PHRASE_DEPS and (verb is None or k.i != verb.i):
+            out.extend(_phrase(k, verb))
     return out
 
 
@@ -115,8 +120,8 @@ def conjuncts(tok: Any) -> list[Any]:
     return out
 
 
-def _participant(tok: Any) -> Participant | None:
-    toks = [t for t in _phrase(tok) if t.is_alpha and t.lower_ not in STOPWORDS and t.lower_ not in TITLES
+def _participant(tok: Any, verb: Any = None) -> Participant | None:
+    toks = [t for t in _phrase(tok, verb) if t.is_alpha and t.lower_ not in STOPWORDS and t.lower_ not in TITLES
             and t.pos_ in ("PROPN", "NOUN", "ADJ", "VERB", "NUM")]
     if not toks or tok.pos_ == "PRON":
         return None
@@ -126,11 +131,11 @@ def _participant(tok: Any) -> Participant | None:
                        toks[-1].idx + len(toks[-1].text), _stem(tok))
 
 
-def _participants(heads: Iterable[Any]) -> tuple[Participant, ...]:
+def _participants(heads: Iterable[Any], verb: Any = None) -> tuple[Participant, ...]:
     out = []
     for h in heads:
         for c in conjuncts(h):
-            p = _participant(c)
+            p = _participant(c, verb)
             if p is not None:
                 out.append(p)
     return tuple(out)
@@ -141,7 +146,7 @@ def _agent_heads(v: Any, depth: int = 0) -> list[Any]:
     verb without one, or a reported verb whose subject is a pronoun) the agents it inherits from
     the verb it depends on. A passive's "by" agent is not inherited: in "a round led by N to
     build a plant", N need not be the one who builds."""
-    heads = [k for k in v.children if k.dep_ in _AGENT_DEPS]
+    heads = [_referent(k) for k in v.children if k.dep_ in _AGENT_DEPS]
     if depth == 0:
         heads += [g for k in v.children if k.dep_ == "agent" for g in k.children if g.dep_ == "pobj"]
     if heads and all(h.pos_ == "PRON" for h in heads) and v.dep_ == "ccomp" and depth <= 3:
@@ -151,6 +156,11 @@ def _agent_heads(v: Any, depth: int = 0) -> list[Any]:
     if v.pos_ == "NOUN":
         return [k for k in v.children if k.dep_ == "poss"]
     head = v.head
+    if v.tag_ == "VBG" and v.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
+        return [head]  # "fans waiting outside": the fans wait
+    before = v.doc[v.left_edge.i - 1] if v.left_edge.i > 0 else None
+    if v.tag_ == "VBG" and before is not None and before.dep_ == "pobj" and before.head.lower_ in ("with", "without"):
+        return [before]  # "with McCormack giving them the lead": McCormack gives it
     if v.dep_ in ("xcomp", "conj", "advcl") and head.pos_ in ("VERB", "AUX") and head is not v:
         return _agent_heads(head, depth + 1)
     if v.dep_ == "acl" and any(k.dep_ == "aux" and k.lower_ == "to" for k in v.children):
@@ -162,8 +172,27 @@ def _agent_heads(v: Any, depth: int = 0) -> list[Any]:
     return []
 
 
+def _referent(tok: Any) -> Any:
+    """What a relative pronoun stands for: the noun its clause hangs on ("Kerr, who scored": Kerr);
+    any other token is itself."""
+    v = tok.head
+    if tok.tag_ in ("WP", "WDT") and v.dep_ == "relcl" and v.head.pos_ in ("NOUN", "PROPN"):
+        return v.head
+    return tok
+
+
+def _core_heads(v: Any) -> list[Any]:
+    """The tokens that head what ``v`` does its act to: its direct object, a passive's subject
+    (through a relative pronoun), the noun a past participle describes ("a striker signed by
+    Fulham": the striker is signed)."""
+    heads = [_referent(k) for k in v.children if k.dep_ in _OBJECT_DEPS]
+    if v.tag_ == "VBN" and v.dep_ == "acl" and v.head.pos_ in ("NOUN", "PROPN"):
+        heads.append(v.head)
+    return heads
+
+
 def _object_heads(v: Any) -> list[Any]:
-    heads = [k for k in v.children if k.dep_ in _OBJECT_DEPS]
+    heads = _core_heads(v)
     heads += [g for k in v.children if k.dep_ == "prep" for g in k.children if g.dep_ == "pobj"]
     return heads
 
@@ -183,8 +212,8 @@ def frames(toks: Iterable[Any], nominal_keys: frozenset[str] = frozenset()) -> l
         scope = frozenset(_stem(d) for d in t.subtree if d.i not in skip and d.i != t.i and d.is_alpha
                           and d.lower_ not in STOPWORDS)
         objects = _object_heads(t)
-        out.append(Frame(_key(lemma), lemma, _participants(agents), _participants(objects),
-                         _participants(o for o in objects if o.dep_ in _OBJECT_DEPS), scope,
+        out.append(Frame(_key(lemma), lemma, _participants(agents, t), _participants(objects, t),
+                         _participants(_core_heads(t), t), scope,
                          any(k.dep_ == "neg" for k in t.children)))
     return out
 
