@@ -9,6 +9,9 @@ Everything lives under :func:`cache_dir` (``$HARNESS_CACHE_DIR``, default ``~/.c
   (path, size, mtime), so a warm run does not re-read hundreds of MB.
 - ``features.sqlite``: :class:`FeatureCache`, the faithfulness refit's summary features, so that a
   refit killed part-way (or rerun after a change of the fitting alone) analyses only what is missing.
+- ``likelihoods.sqlite``: :class:`LikelihoodCache`, the likelihood judge's features for the same
+  refits, keyed by what the LM reads: after a change of the claim checks a refit reruns the LM
+  only for claims whose text or evidence changed.
 - ``weights/<key>/``: :func:`weights_dir` + :func:`publish_dir` hold de-quantized GGUF weights
   saved with ``save_pretrained`` (safetensors), so the second load of a GGUF model is fast.
 
@@ -130,6 +133,21 @@ class FeatureCache(GenerationCache):
 
     TABLE = "features"
 
+
+class LikelihoodCache(GenerationCache):
+    """The likelihood judge's features on disk, keyed by the judge's identity (model file,
+    dtype, cut lengths), the judge's code and what it reads (evidence, summary, claim spans)."""
+
+    TABLE = "likelihoods"
+
+    def key(self, identity: str, item: Any) -> str:
+        """The key of one judged item under the judge ``identity``."""
+        code = scoring_code_digest(parts=("checkers/faithfulness/likelihood.py", "weights"), packages=LM_PACKAGES)
+        return fingerprint({"lm": identity, "code": code}, canonical_json(item))
+
+
+LM_PACKAGES = ("numpy", "torch", "transformers", "tokenizers", "gguf")
+"""Installed distributions whose version can change the likelihood judge's features."""
 
 SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "embed_worker.py", "text.py",
                 "numbers.py", "body.py", "memo.py", "records.py")

@@ -63,6 +63,23 @@ def test_batched_equals_alone_and_is_deterministic(tiny_lm):
             assert alone[0][k] == pytest.approx(got[0][k], abs=1e-4)
 
 
+def test_the_cache_serves_what_the_lm_read_before(tiny_lm, tmp_path, monkeypatch):
+    """Features stored in a :class:`LikelihoodCache` come back exactly; only new items reach the
+    LM, and another model identity misses."""
+    from harness.cache import LikelihoodCache
+
+    items = [(EVIDENCE, SUMMARY, [(0, 40), (41, len(SUMMARY))]), ("news", "The week.", [(0, 9)])]
+    judge = LikelihoodJudge(tiny_lm, dtype="float32")
+    judge.cache = LikelihoodCache(tmp_path / "lm.sqlite")
+    first = judge.judge(items[:1])
+    read = []
+    real = judge._judge
+    monkeypatch.setattr(judge, "_judge", lambda todo, progress=None: read.append(len(todo)) or real(todo, progress))
+    both = judge.judge(items)
+    assert read == [1] and both[0] == first[0] and judge.judge(items) == both
+    assert judge.cache.key(judge.identity(), items[0]) != judge.cache.key("another-lm", items[0])
+
+
 def test_empty_summary_and_no_claims(tiny_lm):
     (summary, claims), = LikelihoodJudge(tiny_lm, dtype="float32").judge([(EVIDENCE, "", [])])
     assert claims == [] and all(v == 0.0 for v in summary.values())

@@ -102,7 +102,9 @@ def featurise(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysin
     """The scorer's summary features and hard-finding flag for every row (chunked, with a
     progress bar). With ``cache`` (a :class:`~harness.cache.FeatureCache`), rows analysed before
     under the same :meth:`analysis_signature` and feature code are read from it, and each chunk's
-    are stored as soon as it is done: a run killed part-way loses one chunk at most. (Features
+    are stored as soon as it is done: a run killed part-way loses one chunk at most; the
+    likelihood judge's features are kept apart, by what the LM reads (a
+    :class:`~harness.cache.LikelihoodCache`), so a change of the claim checks alone reruns no LM. (Features
     read back are the stored ones exactly; a row analysed in another chunk can differ from them in
     the last bits of its float32 embeddings.)"""
     from ..scorers.hallucination import has_hard_finding
@@ -110,8 +112,10 @@ def featurise(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysin
     out: list[Featured | None] = [None] * len(rows)
     keys: list[str] = []
     if cache is not None:
-        from ..cache import FEATURE_CODE, canonical_json, fingerprint, scoring_code_digest
+        from ..cache import FEATURE_CODE, LikelihoodCache, canonical_json, fingerprint, scoring_code_digest
 
+        if getattr(scorer, "judge", None) is not None and scorer.judge.cache is None:
+            scorer.judge.cache = LikelihoodCache()
         identity = {"analysis": scorer.analysis_signature(), "code": scoring_code_digest(parts=FEATURE_CODE)}
         keys = [fingerprint(identity, canonical_json([r["document"], r["summary"]])) for r in rows]
         for i, key in enumerate(keys):

@@ -102,6 +102,10 @@ class LikelihoodJudge:
         self._tok: Any = None
         self._model: Any = None
         self._lock = threading.Lock()
+        self.cache: Any = None
+        """A :class:`~harness.cache.LikelihoodCache`, or None. What the LM reads does not change
+        with the claim checks, so a refit after a change of the checks (which runs with one) runs
+        the LM only where a claim's text or evidence changed."""
 
     # ------------------------------------------------------------------ loading
     def files(self) -> Any:
@@ -202,8 +206,24 @@ class LikelihoodJudge:
     def judge(self, items: Sequence[tuple[str, str, Sequence[tuple[int, int]]]], progress: Any = None
               ) -> list[tuple[dict[str, float], list[dict[str, float]]]]:
         """For each (evidence text, summary, claim spans): the summary's :data:`LM_FEATURES` and
-        each claim's :data:`TOKEN_FEATURES`. ``progress`` (a tqdm
-        bar) advances by one per summary, as its conditional pass is done."""
+        each claim's :data:`TOKEN_FEATURES`. ``progress`` (a tqdm bar) advances by one per summary,
+        as its conditional pass is done. With :attr:`cache` set, items judged before by the same
+        model and code are read from it, and the rest stored."""
+        cache = self.cache
+        if cache is None:
+            return self._judge(items, progress)
+        keys = [cache.key(self.identity(), item) for item in items]
+        out = [cache.get(key) for key in keys]
+        todo = [k for k, hit in enumerate(out) if hit is None]
+        if progress is not None:
+            progress.update(len(items) - len(todo))
+        for k, (whole, claims) in zip(todo, self._judge([items[k] for k in todo], progress)):
+            out[k] = {"summary": whole, "claims": claims}
+            cache.put(keys[k], out[k])
+        return [(hit["summary"], hit["claims"]) for hit in out]
+
+    def _judge(self, items: Sequence[tuple[str, str, Sequence[tuple[int, int]]]], progress: Any = None
+               ) -> list[tuple[dict[str, float], list[dict[str, float]]]]:
         if not items:
             return []
         tok, _ = self._load()
