@@ -46,9 +46,18 @@ def test_a_phrase_of_cause_or_a_relative_clause_stays_with_its_sentence():
 
 
 def test_lowercased_and_unspaced_text_is_split():
-    text = "a van was robbed in glasgow city centre. police said three men took cash. the hosts led.Cameron Phelps scored"
+    text = "a van was robbed in glasgow city centre. police said three men took cash. the hosts led.Cameron Phelps scored two late tries"
     assert _texts(text) == ["a van was robbed in glasgow city centre.", "police said three men took cash.",
-                            "the hosts led.", "Cameron Phelps scored"]
+                            "the hosts led.", "Cameron Phelps scored two late tries"]
+
+
+def test_a_generation_cut_off_mid_sentence_leaves_no_claim_of_its_last_words():
+    assert _texts("The trial enrolled 400 adults. The study") == ["The trial enrolled 400 adults."]
+    assert _texts("The trial enrolled 400 adults. The study found") == ["The trial enrolled 400 adults."]
+    # a closing mark, five words or a lone sentence: a claim
+    assert _texts("The trial enrolled 400 adults. It ended.")[-1] == "It ended."
+    assert _texts("The trial enrolled 400 adults. The study found no effect")[-1] == "The study found no effect"
+    assert _texts("Trial enrolled adults") == ["Trial enrolled adults"]
 
 
 def test_empty_text_has_no_claims():
