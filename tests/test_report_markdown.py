@@ -42,3 +42,16 @@ def test_p_values_below_the_resolution_are_not_printed_as_zero():
     assert fmt_p(3e-31) == "< 1e-4" and fmt_p(0.0, relation=True) == "< 1e-4"
     assert fmt_p(0.0312) == "0.0312" and fmt_p(0.0312, relation=True) == "= 0.0312"
     assert fmt_p(None) == "–"
+
+
+def test_a_summary_cut_off_at_its_token_limit_says_so():
+    from harness.report.html import render_html
+
+    cut = ScoreRecord(model="m", article_id="a1", summary="The mill hired 90 workers. The mill", coverage=0.5,
+                      facts=(), hallucinations=(), hallucination_rate=0.0, faithful=True,
+                      generation={"hit_max_new_tokens": True})
+    whole = ScoreRecord(model="m", article_id="a1", summary="The mill hired 90 workers.", coverage=0.5, facts=(),
+                        hallucinations=(), hallucination_rate=0.0, faithful=True, generation={"hit_max_new_tokens": False})
+    assert "- cut off: the generation stopped at max_new_tokens" in render_markdown(RUN, [cut])
+    assert "cut off" not in render_markdown(RUN, [whole])
+    assert "cut off: the generation stopped at max_new_tokens" in render_html(RUN, [cut])

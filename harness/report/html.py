@@ -19,7 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..records import Article, ScoreRecord
-from .markdown import fmt_p, strip_controls
+from .markdown import CUT_OFF, fmt_p, strip_controls
 
 if TYPE_CHECKING:
     from ..compare import Comparison
@@ -213,6 +213,8 @@ def article_block(rec: ScoreRecord, article: Article | None, open_: bool = False
     beyond = rec.generation.get("facts_beyond_context") if isinstance(rec.generation, dict) else None
     if beyond:
         parts.append(f"<p class=warn>Facts beyond the model's context window: {esc(', '.join(map(str, beyond)))}</p>")
+    if isinstance(rec.generation, dict) and rec.generation.get("hit_max_new_tokens"):
+        parts.append(f"<p class=warn>{esc(CUT_OFF)}</p>")
     if article is not None:
         body = article.body if article.body is not None else article.text
         spans = []

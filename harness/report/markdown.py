@@ -51,6 +51,10 @@ def fmt_p(p: float | None, relation: bool = False) -> str:
     return f"= {p:.3g}" if relation else f"{p:.3g}"
 
 
+CUT_OFF = "cut off: the generation stopped at max_new_tokens, so its last sentence may be unfinished"
+"""The note on a summary whose generation stopped at its token limit."""
+
+
 def headline_table(run: dict[str, Any]) -> list[str]:
     """Rows of the per-model headline table."""
     rows = ["| model | coverage (95% CI) | hallucination rate (95% CI) | faithful share | traps hit / article | n | unscored |",
@@ -101,6 +105,8 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
             beyond = r.generation.get("facts_beyond_context")
             if beyond:
                 lines.append(f"- beyond the model's context window: {', '.join(md_escape(b) for b in beyond)}")
+            if r.generation.get("hit_max_new_tokens"):
+                lines.append(f"- {CUT_OFF}")
             lines.append("")
         if unscored:
             lines += [f"Unscored ({len(unscored)}):", ""]
