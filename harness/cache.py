@@ -134,6 +134,10 @@ class FeatureCache(GenerationCache):
     TABLE = "features"
 
 
+LM_PACKAGES = ("numpy", "torch", "transformers", "tokenizers", "gguf")
+"""Installed distributions whose version can change the likelihood judge's features."""
+
+
 class LikelihoodCache(GenerationCache):
     """The likelihood judge's features on disk, keyed by the judge's identity (model file,
     dtype, cut lengths), the judge's code and what it reads (evidence, summary, claim spans)."""
@@ -145,9 +149,6 @@ class LikelihoodCache(GenerationCache):
         code = scoring_code_digest(parts=("checkers/faithfulness/likelihood.py", "weights"), packages=LM_PACKAGES)
         return fingerprint({"lm": identity, "code": code}, canonical_json(item))
 
-
-LM_PACKAGES = ("numpy", "torch", "transformers", "tokenizers", "gguf")
-"""Installed distributions whose version can change the likelihood judge's features."""
 
 SCORING_CODE = ("scorers", "checkers", "data", "encoder.py", "resources.py", "embed_worker.py", "text.py",
                 "numbers.py", "body.py", "memo.py", "records.py")
