@@ -212,7 +212,8 @@ class LikelihoodJudge:
         cache = self.cache
         if cache is None:
             return self._judge(items, progress)
-        keys = [cache.key(self.identity(), item) for item in items]
+        identity = self.identity()
+        keys = [cache.key(identity, item) for item in items]
         out = [cache.get(key) for key in keys]
         todo = [k for k, hit in enumerate(out) if hit is None]
         if progress is not None:

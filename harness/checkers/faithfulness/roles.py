@@ -158,11 +158,12 @@ def _agent_heads(v: Any, depth: int = 0) -> list[Any]:
     if v.pos_ == "NOUN":
         return [k for k in v.children if k.dep_ == "poss"]
     head = v.head
-    if v.tag_ == "VBG" and v.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
-        return [head]  # "fans waiting outside": the fans wait
-    before = v.doc[v.left_edge.i - 1] if v.left_edge.i > 0 else None
-    if v.tag_ == "VBG" and before is not None and before.dep_ == "pobj" and before.head.lower_ in ("with", "without"):
-        return [before]  # "with McCormack giving them the lead": McCormack gives it
+    if v.tag_ == "VBG":
+        if v.dep_ == "acl" and head.pos_ in ("NOUN", "PROPN"):
+            return [head]  # "fans waiting outside": the fans wait
+        before = v.doc[v.left_edge.i - 1] if v.left_edge.i > 0 else None
+        if before is not None and before.dep_ == "pobj" and before.head.lower_ in ("with", "without"):
+            return [before]  # "with McCormack giving them the lead": McCormack gives it
     if v.dep_ in ("xcomp", "conj", "advcl") and head.pos_ in ("VERB", "AUX") and head.i != v.i:
         return _agent_heads(head, depth + 1)
     if v.dep_ == "acl" and any(k.dep_ == "aux" and k.lower_ == "to" for k in v.children):
