@@ -16,11 +16,11 @@ from typing import Any, Literal
 
 FactStatus = Literal["covered", "partial", "missing", "contradicted"]
 HallucinationKind = Literal[
-    "entity", "number", "date", "negation", "attribution", "unsupported", "off_article", "trap"
+    "entity", "number", "date", "negation", "modality", "attribution", "unsupported", "off_article", "trap"
 ]
 FACT_STATUSES: tuple[str, ...] = ("covered", "partial", "missing", "contradicted")
 HALLUCINATION_KINDS: tuple[str, ...] = (
-    "entity", "number", "date", "negation", "attribution", "unsupported", "off_article", "trap",
+    "entity", "number", "date", "negation", "modality", "attribution", "unsupported", "off_article", "trap",
 )
 TRAP_KINDS: tuple[str, ...] = HALLUCINATION_KINDS
 
@@ -205,6 +205,11 @@ class ScoreRecord:
     """None, or why this pair could not be scored (never folded into 0 or 1)."""
     generation: dict[str, Any] = field(default_factory=dict)
     """Generation details carried over from :attr:`Summary.meta` (truncation, cache)."""
+
+    @property
+    def cut_off(self) -> bool:
+        """Whether the generation stopped at its token limit (its last sentence may be unfinished)."""
+        return isinstance(self.generation, dict) and bool(self.generation.get("hit_max_new_tokens"))
 
 
 def to_json(record: Any) -> Any:

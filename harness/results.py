@@ -199,6 +199,7 @@ def write_run(run: Run) -> dict[str, Any]:
     for name, info in run.models.items():
         records = [r for r in run.records if r.model == name]
         models[name] = {**info, "metrics": summarize_model(records, run.bootstrap, run.seed),
+                        "n_cut_off": sum(1 for r in records if r.cut_off),
                         "fingerprint": hashlib.sha256(dumps(info.get("identity", {})).encode()).hexdigest()[:16]}
     dataset = run.dataset
     info = {

@@ -53,5 +53,33 @@ def test_a_summary_cut_off_at_its_token_limit_says_so():
     whole = ScoreRecord(model="m", article_id="a1", summary="The mill hired 90 workers.", coverage=0.5, facts=(),
                         hallucinations=(), hallucination_rate=0.0, faithful=True, generation={"hit_max_new_tokens": False})
     assert "- cut off: the generation stopped at max_new_tokens" in render_markdown(RUN, [cut])
-    assert "cut off" not in render_markdown(RUN, [whole])
+    assert "- cut off" not in render_markdown(RUN, [whole])
     assert "cut off: the generation stopped at max_new_tokens" in render_html(RUN, [cut])
+    assert cut.cut_off and not whole.cut_off
+
+
+def test_the_headline_counts_each_models_cut_off_summaries():
+    from harness.report.html import render_html
+
+    run = {**RUN, "models": {"chat": {"n_cut_off": 3}, "lead-3": {"n_cut_off": 0}}}
+    lines = render_markdown(run, []).splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("| model |"))
+    assert lines[head].endswith("| unscored | cut off |")
+    assert [line.rsplit("|", 2)[1].strip() for line in lines[head + 2:head + 4]] == ["3", "0"]
+    assert "<th>cut off</th>" in render_html(run, [])
+
+
+def test_run_json_counts_each_models_cut_off_summaries(tmp_path):
+    from harness.records import Article
+    from harness.results import Run, write_run
+
+    def rec(model, cut):
+        return ScoreRecord(model=model, article_id="a1", summary="The mill hired 90 workers.", coverage=1.0,
+                           facts=(), hallucinations=(), hallucination_rate=0.0, faithful=True,
+                           generation={"hit_max_new_tokens": cut})
+
+    run = Run(dir=tmp_path, articles=[Article(id="a1", text="The mill hired 90 workers.")],
+              records=[rec("chat", True), rec("chat", False), rec("lead", False)], scorers={},
+              models={"chat": {}, "lead": {}}, config={}, dataset="gold.jsonl", bootstrap=10)
+    info = write_run(run)
+    assert {name: m["n_cut_off"] for name, m in info["models"].items()} == {"chat": 1, "lead": 0}

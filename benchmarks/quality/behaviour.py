@@ -62,7 +62,7 @@ EXPECTED = {
     "entity_inside": {"entity", "attribution", "unsupported", "trap"},
     "extra_actor": {"entity", "attribution", "unsupported", "trap"},
     "swapped_object": {"entity", "attribution", "unsupported", "trap"},
-    "negation": {"negation"}, "planned_to_done": {"negation"}, "antonym": {"negation"},
+    "negation": {"negation"}, "planned_to_done": {"modality"}, "antonym": {"negation"},
 }
 """Hallucination kinds that count as catching each mutation for what it is."""
 

@@ -66,7 +66,9 @@ def print_headline(run: Run) -> None:
         m = info["metrics"]
         cov, hal = m["coverage"], m["hallucination_rate"]
         fmt = lambda x: "n/a" if x.get("mean") is None else f"{x['mean']:.3f} [{x['ci_low']:.3f}, {x['ci_high']:.3f}]"
-        print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={max(cov['n'], hal['n'])} unscored={cov['n_unscored']}")
+        cut = f" cut_off={info['n_cut_off']}" if info.get("n_cut_off") else ""
+        print(f"  {clean(name):<24} coverage {fmt(cov)}  hallucination rate {fmt(hal)}  n={max(cov['n'], hal['n'])} "
+              f"unscored={cov['n_unscored']}{cut}")
 
 
 def report_unscored(run: Run) -> None:

@@ -5,7 +5,7 @@ Safety: every piece of model output, article text, id and setting goes through :
 (``default-src 'none'``) forbids every external load, script and form, so even a missed escape
 could not fetch or run anything. Element ids are generated, never taken from the data.
 
-Content: the headline table per model (mean, 95% CI, n, unscored), a coverage-versus-summary-length
+Content: the headline table per model (mean, 95% CI, n, unscored, cut off), a coverage-versus-summary-length
 chart per model (inline SVG), then per article the summary with covered-fact evidence highlighted
 and hallucinated spans marked (hover: kind, detail, source evidence), the facts table, the
 hallucinations, and the article body with the gold evidence marked and the page furniture shown
@@ -133,14 +133,14 @@ def summary_spans(rec: ScoreRecord, statements: dict[str, str]) -> list[tuple[in
 def headline(run: dict[str, Any]) -> str:
     """The headline table per model."""
     rows = ["<table><tr><th>model</th><th>coverage (95% CI)</th><th>hallucination rate (95% CI)</th>"
-            "<th>faithful share</th><th>traps hit / article</th><th>n</th><th>unscored</th></tr>"]
+            "<th>faithful share</th><th>traps hit / article</th><th>n</th><th>unscored</th><th>cut off</th></tr>"]
     for name, info in run.get("models", {}).items():
         m = info.get("metrics", {})
         cov = m.get("coverage", {})
         rows.append(f"<tr><td>{esc(name)}</td><td class=num>{_metric(cov)}</td>"
                     f"<td class=num>{_metric(m.get('hallucination_rate'))}</td><td class=num>{_metric(m.get('faithful'))}</td>"
                     f"<td class=num>{_metric(m.get('traps_hit'))}</td><td class=num>{esc(cov.get('n', 0))}</td>"
-                    f"<td class=num>{esc(cov.get('n_unscored', 0))}</td></tr>")
+                    f"<td class=num>{esc(cov.get('n_unscored', 0))}</td><td class=num>{esc(info.get('n_cut_off', 0))}</td></tr>")
     return "".join(rows) + "</table>"
 
 
@@ -213,7 +213,7 @@ def article_block(rec: ScoreRecord, article: Article | None, open_: bool = False
     beyond = rec.generation.get("facts_beyond_context") if isinstance(rec.generation, dict) else None
     if beyond:
         parts.append(f"<p class=warn>Facts beyond the model's context window: {esc(', '.join(map(str, beyond)))}</p>")
-    if isinstance(rec.generation, dict) and rec.generation.get("hit_max_new_tokens"):
+    if rec.cut_off:
         parts.append(f"<p class=warn>{esc(CUT_OFF)}</p>")
     if article is not None:
         body = article.body if article.body is not None else article.text

@@ -1,4 +1,4 @@
-"""``report.md``: the headline table per model (mean, 95% CI, n, unscored), then the worst
+"""``report.md``: the headline table per model (mean, 95% CI, n, unscored, cut off), then the worst
 articles with their missed facts and hallucinated spans. Model output is escaped (it is
 untrusted and Markdown renderers pass HTML through)."""
 
@@ -57,15 +57,15 @@ CUT_OFF = "cut off: the generation stopped at max_new_tokens, so its last senten
 
 def headline_table(run: dict[str, Any]) -> list[str]:
     """Rows of the per-model headline table."""
-    rows = ["| model | coverage (95% CI) | hallucination rate (95% CI) | faithful share | traps hit / article | n | unscored |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| model | coverage (95% CI) | hallucination rate (95% CI) | faithful share | traps hit / article | n | unscored "
+            "| cut off |", "|---|---|---|---|---|---|---|---|"]
     for name, info in run.get("models", {}).items():
         m = info.get("metrics", {})
         cov = m.get("coverage", {})
         rows.append(
             f"| {md_escape(name)} | {fmt_metric(cov)} | {fmt_metric(m.get('hallucination_rate'))} | "
             f"{fmt_metric(m.get('faithful'))} | {fmt_metric(m.get('traps_hit'))} | {cov.get('n', 0)} | "
-            f"{cov.get('n_unscored', 0)} |")
+            f"{cov.get('n_unscored', 0)} | {info.get('n_cut_off', 0)} |")
     return rows
 
 
@@ -78,7 +78,8 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
              f"Signature: `{run['signature']}`", "", "## Headline", "", *headline_table(run), "",
              "Coverage: importance-weighted share of gold facts carried (1 = all). Hallucination rate: "
              "share of summary claims the article body does not support. 95% CIs by percentile bootstrap "
-             "over articles; unscored pairs are counted, not folded into the means.", ""]
+             "over articles; unscored pairs are counted, not folded into the means. Cut off: summaries whose "
+             "generation stopped at `max_new_tokens`.", ""]
     for name in run.get("models", {}):
         recs = [r for r in records if r.model == name]
         unscored = [r for r in recs if r.unscored]
@@ -105,7 +106,7 @@ def render_markdown(run: dict[str, Any], records: Sequence[ScoreRecord],
             beyond = r.generation.get("facts_beyond_context")
             if beyond:
                 lines.append(f"- beyond the model's context window: {', '.join(md_escape(b) for b in beyond)}")
-            if r.generation.get("hit_max_new_tokens"):
+            if r.cut_off:
                 lines.append(f"- {CUT_OFF}")
             lines.append("")
         if unscored:

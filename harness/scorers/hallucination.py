@@ -38,8 +38,8 @@ from ..judges import Judgement, build_judge
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
 
-VERSION = "claims-v43"
-HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation")
+VERSION = "claims-v44"
+HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation", "modality")
 """Finding kinds that make a summary unfaithful whatever the model says: a typed check that
 found a value, a name or a polarity the article does not state (or states otherwise). On the six
 dev sets without the judge, number findings were already always ruled unfaithful by the model,

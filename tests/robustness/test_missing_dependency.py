@@ -107,7 +107,7 @@ def test_missing_package_leaves_every_pair_unscored_with_the_reason(workdir, mod
 
     report = (run_dir / "report.md").read_text(encoding="utf-8")
     for model in MODELS:
-        assert re.search(rf"^\| {model} \|.*\| 0 \| 2 \|$", report, re.M), report
+        assert re.search(rf"^\| {model} \|.*\| 0 \| 2 \| 0 \|$", report, re.M), report
     assert report.count("Unscored (2):") == 2
     reasons = [line for line in report.splitlines() if line.startswith("- tiny-") and package in line]
     assert len(reasons) == 4, report

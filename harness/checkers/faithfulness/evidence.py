@@ -345,12 +345,11 @@ def _gold_names(article: Article) -> frozenset[str]:
 def _claim_features(chk: ClaimCheck) -> dict[str, float]:
     a = chk.alignment
     kinds = [f.kind for f in chk.findings]
-    modality = sum(1 for f in chk.findings if f.detail.startswith("modality"))
     return {
         "cos": a.cos, "lex_window": a.lex_window, "lex_doc": a.lex_doc, "novel_bigrams": a.novel_bigrams,
         "novel_words": float(len(a.novel)), "names": float(kinds.count("entity")),
         "numbers": float(kinds.count("number")), "dates": float(kinds.count("date")),
-        "negation": float(kinds.count("negation") - modality), "modality": float(modality),
+        "negation": float(kinds.count("negation")), "modality": float(kinds.count("modality")),
         "attribution": float(kinds.count("attribution")),
     }
 

@@ -8,6 +8,7 @@ from ..findings import ClaimInput, Finding
 
 
 def check(ci: ClaimInput) -> list[Finding]:
-    """A ``negation`` finding per flipped predicate; modality flips say so in their detail."""
-    return [Finding(f.start, f.end, "negation", f.detail if f.what == "negation" else "modality: " + f.detail)
+    """A ``negation`` finding per negated predicate, a ``modality`` one per predicate stated as
+    done where the article has it planned (or the reverse)."""
+    return [Finding(f.start, f.end, "negation" if f.what == "negation" else "modality", f.detail)
             for f in flips(predicates(list(ci.tokens)), predicates(list(ci.evidence.tokens)))]
