@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import SHARED  # noqa: E402
 
-from harness.checkers.faithfulness.likelihood import DEFAULT_LM  # noqa: E402
 from harness.cache import FeatureCache  # noqa: E402
 from harness.metaeval.agreement import figures, table  # noqa: E402
 from harness.metaeval.faithfulness import featurise, load_all  # noqa: E402
@@ -60,7 +59,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--aux", nargs="*", default=[], metavar="FILE",
                     help="other-domain files pooled into every training fold (as in refit's aux:)")
-    ap.add_argument("--lm", default=DEFAULT_LM, help="the likelihood judge (none: lexical weights)")
+    ap.add_argument("--lm", default="none", help="the likelihood judge, e.g. smollm2-135m-instruct (default none: "
+                    "lexical weights, the shipped default)")
     ap.add_argument("--cache", action="store_true", help="reuse and fill the feature cache (no speed figure)")
     args = ap.parse_args()
     rows = load_all(args.files, args.limit)

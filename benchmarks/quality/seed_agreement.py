@@ -10,7 +10,7 @@ and labelled without sight of the scorers):
 - hallucination: share of erroneous summaries flagged (``faithful`` false) and of faithful ones
   flagged, and the share flagged per labelled error kind.
 
-    python benchmarks/quality/seed_agreement.py [--summaries FILE] [--lm none]"""
+    python benchmarks/quality/seed_agreement.py [--summaries FILE] [--lm smollm2-135m-instruct]"""
 
 from __future__ import annotations
 
@@ -53,9 +53,7 @@ def _agreement(scorer, rows, articles):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--summaries", default=str(ROOT / "benchmarks/news/seed_summaries.jsonl"))
-    from harness.checkers.faithfulness.likelihood import DEFAULT_LM
-
-    ap.add_argument("--lm", default=DEFAULT_LM,
+    ap.add_argument("--lm", default="none",
                     help="the hallucination scorer's likelihood judge (none: lexical weights)")
     args = ap.parse_args()
     from harness.pipeline import build_scorers, prepare_articles

@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             k.add_argument("--cv", type=int, metavar="K", help="instead of the shipped coefficients: K-fold "
                            "cross-validation by document (coefficients refitted on the other folds)")
         if kind == "faithfulness":
-            k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model (default: smollm2-135m-instruct, "
-                           "as in configs/default.yaml); none = no judge, lexical weights")
+            k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model, e.g. smollm2-135m-instruct "
+                           "(default: none, as in configs/default.yaml: no judge, lexical weights)")
         k.set_defaults(func=_run)
 
 

@@ -165,12 +165,11 @@ def _fmt(v: float | None) -> str:
 def main(args: Any) -> int:
     """``harness meta-eval faithfulness``: score every item, print and optionally write figures,
     with the token-overlap baseline's beside the scorer's (under ``baseline`` in the JSON)."""
-    from ..checkers.faithfulness.likelihood import DEFAULT_LM
     from ..scorers.hallucination import HallucinationScorer
 
     rows = load_all(args.data, getattr(args, "limit", None))
     judge = getattr(args, "judge_spec", None)
-    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or DEFAULT_LM, judge=judge)
+    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None), judge=judge)
     from ..resources import warm_up
 
     warm_up()  # models loaded before the clock starts: elapsed_s is scoring time
