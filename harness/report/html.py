@@ -249,7 +249,8 @@ def render_html(run: dict[str, Any], records: Sequence[ScoreRecord], articles: S
            "<h2>Headline</h2>", headline(run),
            "<p class=meta>Coverage: importance-weighted share of gold facts carried. Hallucination rate: share of "
            "summary claims (sentences and clauses) the article body does not support. 95% CIs: percentile bootstrap over "
-           "articles. Unscored pairs are counted, never folded into the means.</p>",
+           "articles. Unscored pairs are counted, never folded into the means. Cut off: summaries whose generation "
+           "stopped at max_new_tokens.</p>",
            "<h2>Coverage versus summary length</h2><div class=charts>"
            + "".join(length_chart(m, [r for r in records if r.model == m]) for m in models) + "</div>"
            "<p class=meta>One point per article; red: the summary has at least one hallucinated span.</p>"]
