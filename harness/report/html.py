@@ -140,7 +140,8 @@ def headline(run: dict[str, Any]) -> str:
         rows.append(f"<tr><td>{esc(name)}</td><td class=num>{_metric(cov)}</td>"
                     f"<td class=num>{_metric(m.get('hallucination_rate'))}</td><td class=num>{_metric(m.get('faithful'))}</td>"
                     f"<td class=num>{_metric(m.get('traps_hit'))}</td><td class=num>{esc(cov.get('n', 0))}</td>"
-                    f"<td class=num>{esc(cov.get('n_unscored', 0))}</td><td class=num>{esc(info.get('n_cut_off', 0))}</td></tr>")
+                    f"<td class=num>{esc(cov.get('n_unscored', 0))}</td>"
+                    f"<td class=num>{esc(info.get('n_cut_off', 0))}</td></tr>")
     return "".join(rows) + "</table>"
 
 

@@ -57,8 +57,8 @@ CUT_OFF = "cut off: the generation stopped at max_new_tokens, so its last senten
 
 def headline_table(run: dict[str, Any]) -> list[str]:
     """Rows of the per-model headline table."""
-    rows = ["| model | coverage (95% CI) | hallucination rate (95% CI) | faithful share | traps hit / article | n | unscored "
-            "| cut off |", "|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | coverage (95% CI) | hallucination rate (95% CI) | faithful share | traps hit / article "
+            "| n | unscored | cut off |", "|---|---|---|---|---|---|---|---|"]
     for name, info in run.get("models", {}).items():
         m = info.get("metrics", {})
         cov = m.get("coverage", {})

@@ -65,13 +65,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _unfinished(sentence: str) -> bool:
+    """Whether ``sentence`` is a short fragment without a closing mark: a cut-off generation."""
+    return not _CLOSED.search(sentence) and len(sentence.split()) < _MIN_CLAUSE_WORDS
+
+
 def split_claims(text: str) -> list[Claim]:
     """Claims of ``text``: sentences, split into clauses where a sentence joins several. A last
     sentence of fewer than :data:`_MIN_CLAUSE_WORDS` words without a closing mark is where a
     generation was cut off ("... compared to the control group. The study"): no claim."""
     claims: list[Claim] = []
     spans = split_sentences(text)
-    if len(spans) > 1 and not _CLOSED.search(text[:spans[-1][1]]) and len(text[slice(*spans[-1])].split()) < _MIN_CLAUSE_WORDS:
+    if len(spans) > 1 and _unfinished(text[slice(*spans[-1])]):
         spans.pop()  # none of the 5,753 labelled summaries of the meta-evaluation ends so
     for i, (s, e) in enumerate(spans):
         piece = text[s:e]
