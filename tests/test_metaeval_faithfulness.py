@@ -94,12 +94,13 @@ def test_bad_input_lists_every_problem(tmp_path, capsys):
     assert "cannot write --json" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("judge", ["none", "tiny"])
+@pytest.mark.parametrize("judge", ["default", "none", "tiny"])
 def test_refit_writes_weights_with_provenance(tmp_path, judge, tiny_lm):
+    """Without ``--lm`` the refit fits the lexical weights, those of the default scorer."""
     data = _write(tmp_path / "fit.jsonl", _fit_rows())
     out = tmp_path / "model.json"
-    lm = "none" if judge == "none" else tiny_lm
-    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", lm]) == 0
+    lm = {"default": [], "none": ["--lm", "none"], "tiny": ["--lm", tiny_lm]}[judge]
+    assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), *lm]) == 0
     model = json.loads(out.read_text())
     assert (set(LM_FEATURES) <= set(model["features"])) == (judge == "tiny")
     assert len(model["coef"]) == len(model["features"]) and 0 < model["threshold"] < 1

@@ -20,8 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         if kind == "faithfulness":
             k.add_argument("--aux", nargs="+", default=[], metavar="FILE",
                            help="other-domain labelled files pooled into training (never used for the threshold)")
-            k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model whose features join the fit "
-                           "(default: smollm2-135m-instruct); none = lexical weights only")
+            k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model whose features join the fit, e.g. "
+                           "smollm2-135m-instruct (refits the judged weights); default none: the lexical "
+                           "weights, those of the default scorer")
             k.add_argument("--max-false-alarm", default=None, metavar="SHARE|none",
                            help="the threshold flags at most this share of the faithful dev summaries (mean over "
                            "datasets; default 0.15, the shipped lexical model's rule); none = best balanced accuracy")

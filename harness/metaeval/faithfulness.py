@@ -216,7 +216,7 @@ def refit_main(args: Any) -> int:
     figures; ``args.no_write`` measures without writing anything."""
     from ..cache import FeatureCache, file_sha256
     from ..checkers.faithfulness.evidence import FEATURES
-    from ..checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES
+    from ..checkers.faithfulness.likelihood import LM_FEATURES
     from ..scorers.hallucination import HallucinationScorer, load_weights, model_band, rule_hard, shipped_model_path
     from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out, parse_budget
 
@@ -236,7 +236,7 @@ def refit_main(args: Any) -> int:
     # the scorer computes them (the weights themselves play no part in the features, nor does the
     # judge band, which is opened wide so that a refit never depends on the shipped band)
     judge = getattr(args, "judge_spec", None)
-    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or DEFAULT_LM, judge=judge,
+    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or "none", judge=judge,
                                  judge_band=(0.0, 1.0))
     names = FEATURES + (LM_FEATURES if scorer.judge is not None else ())
     cache = None if getattr(args, "no_cache", False) else FeatureCache()
