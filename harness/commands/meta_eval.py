@@ -1,5 +1,6 @@
-"""``harness meta-eval coverage|faithfulness --data FILE... [--json OUT]``: agreement of the
-scorers with human labels on the public meta-evaluation formats."""
+"""``harness meta-eval coverage|faithfulness --data FILE... [--json OUT]`` (faithfulness also
+``[--lm MODEL] [--threshold T]``): agreement of the scorers with human labels on the public
+meta-evaluation formats, or on a user's own labelled summaries in the same format."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         if kind == "faithfulness":
             k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model, e.g. smollm2-135m-instruct "
                            "(default: none, as in configs/default.yaml: no judge, lexical weights)")
+            k.add_argument("--threshold", type=float, metavar="T",
+                           help="measure at this cut instead of the weights' own (e.g. one this command printed "
+                           "as the best cut on your own labelled summaries)")
         k.set_defaults(func=_run)
 
 

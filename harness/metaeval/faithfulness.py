@@ -169,7 +169,10 @@ def main(args: Any) -> int:
 
     rows = load_all(args.data, getattr(args, "limit", None))
     judge = getattr(args, "judge_spec", None)
-    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None), judge=judge)
+    threshold = getattr(args, "threshold", None)
+    if threshold is not None and not 0.0 < threshold < 1.0:
+        raise HarnessError(f"--threshold {threshold}: expected a probability between 0 and 1")
+    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None), judge=judge, threshold=threshold)
     from ..resources import warm_up
 
     warm_up()  # models loaded before the clock starts: elapsed_s is scoring time
@@ -194,12 +197,31 @@ def main(args: Any) -> int:
     print("overlap: the share of the summary's content words found in the document, its cut chosen on the other "
           f"datasets (in-sample cut {fig['baseline']['in_sample']['threshold']:.3f}: mean balanced accuracy "
           f"{_fmt(fig['baseline']['in_sample']['mean_balanced_accuracy'])})")
+    if judge is None and rows:
+        fig["calibration"] = _print_calibration(rows, results, scorer.threshold)
     if getattr(args, "json", None):
         try:
             Path(args.json).write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise HarnessError(f"cannot write --json {args.json}: {exc}") from exc
     return 0
+
+
+def _print_calibration(rows: Sequence[dict[str, Any]], results: Sequence[Any], threshold: float) -> dict[str, Any]:
+    """Print (and return) the cuts that fit these labelled summaries best, with and without the
+    false-alarm budget (:mod:`.calibration`)."""
+    from .calibration import calibrate, cut_inputs
+    from .faithfulness_fit import FALSE_ALARM_BUDGET
+
+    probs, hard = cut_inputs(results, threshold)
+    best = calibrate(rows, probs, hard)
+    budget = calibrate(rows, probs, hard, FALSE_ALARM_BUDGET)
+    print(f"best cut on these labels: {best['threshold']:.4f} (mean balanced accuracy "
+          f"{_fmt(best['mean_balanced_accuracy'])}, faithful flagged {_fmt(best['mean_faithful_flagged'])}); "
+          f"flagging at most {FALSE_ALARM_BUDGET:.0%} of faithful ones: {budget['threshold']:.4f} "
+          f"({_fmt(budget['mean_balanced_accuracy'])}, {_fmt(budget['mean_faithful_flagged'])}); in-sample figures. "
+          "Use one with scorers: {hallucination: {threshold: T}}")
+    return {"best": best, "budget": budget}
 
 
 AUX_PREFIX = "aux:"
