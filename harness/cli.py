@@ -14,7 +14,7 @@ import sys
 
 from .errors import HarnessError, clean
 
-COMMANDS = ("validate", "eval", "score", "report", "compare", "gate", "meta_eval", "refit")
+COMMANDS = ("validate", "eval", "score", "report", "compare", "gate", "meta_eval", "refit", "calibrate")
 
 
 def build_parser() -> argparse.ArgumentParser:

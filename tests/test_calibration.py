@@ -1,5 +1,5 @@
 """The hallucination cut chosen on one's own labelled summaries: `harness meta-eval faithfulness`
-prints it, and measuring again at it (`--threshold`) gives the figures it promised."""
+and `harness calibrate` print it, and scoring again at it gives the figures they promised."""
 
 import json
 
@@ -7,7 +7,6 @@ import pytest
 
 from harness.cli import main
 from harness.metaeval.calibration import calibrate, cut_inputs
-from harness.records import FaithfulnessResult, Hallucination
 from test_metaeval_faithfulness import ROWS, _write
 
 
@@ -33,20 +32,16 @@ def test_the_budget_keeps_false_alarms_down():
     assert capped["mean_faithful_flagged"] == 0.0 and capped["threshold"] <= 0.2
 
 
-def _result(prob, faithful, kinds=()):
-    found = tuple(Hallucination(0, 1, "x", k) for k in kinds)
-    return FaithfulnessResult(hallucinations=found, hallucination_rate=0.0, faithful=faithful, probability=prob,
-                              n_claims=1, traps_hit=())
-
-
 def test_cut_inputs_keep_the_verdicts_that_hold_at_every_cut():
     threshold = 0.4
-    results = [_result(0.7, True), _result(0.396, False, ["number"]), _result(0.4, True),
-               _result(0.3, False, ["unsupported"])]
-    probs, hard = cut_inputs(results, threshold)
-    assert hard == [False, True, False, False]
+    verdicts = [(0.7, True, []), (0.396, False, ["number"]), (0.4, True, []), (0.3, False, ["unsupported"]),
+                (0.40003, True, [])]
+    probs, hard = cut_inputs(verdicts, threshold)
+    assert hard == [False, True, False, False, False]
     # a summary copied from the article is held faithful at exactly the threshold: at any cut
-    assert probs == [0.7, 0.396, 1.0, 0.3]
+    assert probs == [0.7, 0.396, 1.0, 0.3, 0.40003]
+    # a run's signature gives the threshold to four decimals
+    assert cut_inputs(verdicts, 0.40003, tolerance=5e-5)[0][2] == 1.0
 
 
 def test_meta_eval_prints_the_cut_and_measuring_at_it_agrees(tmp_path, capsys):
@@ -70,3 +65,92 @@ def test_a_threshold_outside_zero_one_is_an_error(tmp_path, capsys):
     data = _write(tmp_path / "mine.jsonl", ROWS)
     assert main(["meta-eval", "faithfulness", "--data", str(data), "--threshold", "1.5"]) == 2
     assert "--threshold 1.5" in capsys.readouterr().err
+
+
+SUMMARIES = [  # (model, article, summary, a reader's label)
+    ("m1", "tiny-bridge", "The Riverton council voted to close the Elm Street bridge for six weeks of repairs.", 1),
+    ("m1", "tiny-trial", "A trial of 420 patients found Lumetra cut monthly migraine days by 40 percent.", 1),
+    ("m2", "tiny-bridge", "The Elm Street bridge will close for repairs costing 1.2 million dollars, the mayor said.", 1),
+    ("m2", "tiny-trial", "Researchers at Northfield University said the drug had no serious side effects.", 1),
+    ("m3", "tiny-bridge", "The state transport agency has approved closing the bridge, which will cost 3 million dollars.", 0),
+    ("m3", "tiny-trial", "Lumetra has been approved after a trial of 420 patients.", 0),
+    ("m4", "tiny-bridge", "The council wants the bridge closed because residents complained about traffic noise.", 0),
+    ("m4", "tiny-trial", "Priya Raman said the drug will be sold in shops next year.", None),
+]
+
+
+def _scored_run(cli, tmp_path, tiny_gold, name, config=None):
+    summaries = tmp_path / "summaries.jsonl"
+    summaries.write_text("".join(json.dumps({"model": m, "article_id": a, "summary": t}) + "\n"
+                                 for m, a, t, _ in SUMMARIES), encoding="utf-8")
+    extra = ["--config", config] if config else ["--gold", tiny_gold]
+    code, _, err = cli("score", *extra, "--summaries", summaries, "--out", tmp_path / name, "--quiet")
+    assert code == 0, err
+    return tmp_path / name
+
+
+def test_calibrate_a_run_from_a_filled_in_template(cli, tmp_path, tiny_gold):
+    run = _scored_run(cli, tmp_path, tiny_gold, "run")
+    labels = tmp_path / "labels.jsonl"
+    code, out, err = cli("calibrate", run, "--template", labels, "--model", "m1", "--model", "m2")
+    assert code == 0, err
+    assert [json.loads(x)["model"] for x in labels.read_text().splitlines()] == ["m1", "m1", "m2", "m2"]
+    code, out, err = cli("calibrate", run, "--template", labels)
+    assert code == 2 and "exists" in err  # never overwrites what may hold the labels
+    labels.unlink()
+    assert cli("calibrate", run, "--template", labels)[0] == 0
+    rows = [json.loads(x) for x in labels.read_text().splitlines()]
+    assert len(rows) == 8 and all(r["label"] is None for r in rows)
+    truth = {(m, a): v for m, a, _, v in SUMMARIES}
+    labels.write_text("".join(json.dumps(r | {"label": truth[(r["model"], r["article_id"])]}) + "\n" for r in rows),
+                      encoding="utf-8")
+    out_json = tmp_path / "cal.json"
+    code, out, err = cli("calibrate", run, "--labels", labels, "--json", out_json)
+    assert code == 0, err
+    assert "7 labelled summaries (4 faithful, 3 not)" in out and "only 7 labels" in out
+    cal = json.loads(out_json.read_text())
+    best = cal["best"]
+    # the shipped cut passes the unsupported cause (m4) as faithful; a higher cut separates all seven
+    assert cal["at_run_threshold"]["mean_balanced_accuracy"] < 1.0
+    assert best["mean_balanced_accuracy"] == 1.0 and best["threshold"] > cal["run_threshold"]
+    # scored again at the chosen cut, the run's own verdicts give the promised figures
+    config = tmp_path / "cal.yaml"
+    config.write_text(f"dataset: {tiny_gold}\nrun_id: cal\nmodels: [{{name: reference, backend: reference}}]\n"
+                      f"scorers: {{coverage: {{}}, hallucination: {{threshold: {best['threshold']}}}}}\n",
+                      encoding="utf-8")
+    again = _scored_run(cli, tmp_path, tiny_gold, "again", config)
+    verdicts = {(r["model"], r["article_id"]): r["faithful"]
+                for r in map(json.loads, (again / "scores.jsonl").read_text().splitlines())}
+    assert all(verdicts[key] == bool(v) for key, v in truth.items() if v is not None)
+    code, out, _ = cli("calibrate", again, "--labels", labels)
+    assert code == 0 and f"at the run's cut {best['threshold']:.4f}: balanced accuracy 1.000" in out
+
+
+def test_calibrate_names_every_bad_line(cli, tmp_path, tiny_gold):
+    run = _scored_run(cli, tmp_path, tiny_gold, "run")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"model": "m1", "article_id": "tiny-bridge", "label": 2}\n{"article_id": "x", "label": 1}\n',
+                   encoding="utf-8")
+    code, _, err = cli("calibrate", run, "--labels", bad)
+    assert code == 2 and "bad.jsonl:1: label" in err and "bad.jsonl:2: model" in err
+    bad.write_text('{"model": "m9", "article_id": "tiny-bridge", "label": 1}\n'
+                   '{"model": "m1", "article_id": "tiny-bridge", "label": 1}\n'
+                   '{"model": "m1", "article_id": "tiny-bridge", "label": 0}\n', encoding="utf-8")
+    code, _, err = cli("calibrate", run, "--labels", bad)
+    assert code == 2 and "bad.jsonl:1" in err and "no summary of 'tiny-bridge' by 'm9'" in err
+    assert "bad.jsonl:3" in err and "same summary as line 2" in err
+    bad.write_text('{"model": "m1", "article_id": "tiny-bridge", "label": 1}\n', encoding="utf-8")
+    code, _, err = cli("calibrate", run, "--labels", bad)
+    assert code == 2 and "both kinds" in err
+    code, _, err = cli("calibrate", run, "--template", tmp_path / "t.jsonl", "--model", "m7")
+    assert code == 2 and "--model m7: not in the run" in err
+
+
+def test_the_run_threshold_is_read_from_the_scorer_signature():
+    from harness.errors import HarnessError
+    from harness.metaeval.calibration import run_threshold
+
+    sig = "hallucination:claims-v44|weights=1ee369743fbc|threshold=0.3932|window=3"
+    assert run_threshold({"scorers": {"faithfulness": sig}}) == 0.3932
+    with pytest.raises(HarnessError, match="nothing to calibrate"):
+        run_threshold({"scorers": {"coverage": "fact-coverage:x"}})

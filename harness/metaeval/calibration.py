@@ -4,31 +4,44 @@ The shipped threshold is fitted on six public datasets and does not carry over w
 summary it has never seen: measured leave one dataset out, the same weights rank a held-out
 dataset's summaries well but its best cut lies elsewhere (``docs/agreement.md``). A few dozen
 labelled summaries of one's own kind are enough to move the cut (``benchmarks/quality/
-calibration.py`` measures how many). :func:`calibrate` picks it from a meta-eval run's results;
-``harness meta-eval faithfulness`` prints it, and ``scorers: {hallucination: {threshold: T}}``
-uses it.
+calibration.py`` measures how many). :func:`calibrate` picks it, from a meta-eval's results
+(``harness meta-eval faithfulness`` prints it) or from a run's scores and a labels file
+(``harness calibrate``); ``scorers: {hallucination: {threshold: T}}`` uses it.
+
+Labels file (``harness calibrate RUN --labels FILE``): one JSON object per line with ``model``,
+``article_id`` and ``label`` (1 faithful, 0 not, null not labelled yet); other fields are
+ignored. ``harness calibrate RUN --template FILE`` writes one to fill in.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable, Sequence
 
+from ..errors import HarnessError, InputError, Problem
 from .agreement import choose_threshold, figures
 
+Verdict = tuple[float, bool, Sequence[str]]
+"""What the scorer said of one summary: its probability, whether it was judged faithful, and
+the kinds of its findings."""
 
-def cut_inputs(results: Sequence[Any], threshold: float) -> tuple[list[float], list[bool]]:
-    """The scorer's probabilities and, per summary, whether its verdict holds at every cut:
-    ``hard`` for a summary with a hard finding (unfaithful whatever the cut), and probability 1.0
-    for one the scorer holds faithful whatever the model says (copied from the article: its
-    probability was raised to exactly ``threshold`` and nothing was found)."""
+
+def cut_inputs(verdicts: Iterable[Verdict], threshold: float, tolerance: float = 1e-6
+               ) -> tuple[list[float], list[bool]]:
+    """The probabilities to choose a cut among, and per summary whether it has a hard finding
+    (unfaithful at every cut). A summary the scorer held faithful whatever its model said (copied
+    from the article: its probability raised to ``threshold``, nothing found) gets 1.0, faithful
+    at every cut; ``tolerance``: how far from ``threshold`` such a probability may read (a run's
+    signature rounds the threshold to four decimals)."""
     from ..scorers.hallucination import HARD_KINDS
 
     probs, hard = [], []
-    for r in results:
-        is_hard = any(h.kind in HARD_KINDS for h in r.hallucinations)
-        held = r.faithful and not r.hallucinations and r.probability == round(threshold, 6)
-        probs.append(1.0 if held else r.probability)
-        hard.append(is_hard)
+    for prob, faithful, kinds in verdicts:
+        held = faithful and not kinds and abs(prob - threshold) <= tolerance
+        probs.append(1.0 if held else prob)
+        hard.append(any(k in HARD_KINDS for k in kinds))
     return probs, hard
 
 
@@ -40,8 +53,89 @@ def calibrate(rows: Sequence[dict[str, Any]], probs: Sequence[float], hard: Sequ
     y = [r["label"] for r in rows]
     ds = [r["dataset"] for r in rows]
     cut = choose_threshold(probs, y, ds, hard, max_false_alarm)
+    return {"threshold": cut, "max_false_alarm": max_false_alarm, **at_cut(rows, probs, hard, cut)}
+
+
+def at_cut(rows: Sequence[dict[str, Any]], probs: Sequence[float], hard: Sequence[bool], cut: float
+           ) -> dict[str, Any]:
+    """Mean balanced accuracy and share of faithful summaries flagged at ``cut``."""
     p = [0.0 if h else v for v, h in zip(probs, hard)]
     fig = figures(rows, [v >= cut for v in p], p)
-    return {"threshold": cut, "max_false_alarm": max_false_alarm,
-            "mean_balanced_accuracy": fig["mean_balanced_accuracy"],
+    return {"mean_balanced_accuracy": fig["mean_balanced_accuracy"],
             "mean_faithful_flagged": fig["mean_faithful_flagged"]}
+
+
+def run_threshold(run: dict[str, Any]) -> float:
+    """The hallucination threshold a run was scored with, read from its scorer signature."""
+    sig = (run.get("scorers") or {}).get("faithfulness") or ""
+    m = re.search(r"\|threshold=([0-9.]+)", sig)
+    if not sig.startswith("hallucination:") or m is None:
+        raise HarnessError("the run was not scored by the hallucination scorer with a threshold "
+                           f"(its faithfulness scorer: {sig or 'none'}): nothing to calibrate")
+    return float(m.group(1))
+
+
+def load_labels(path: str | Path) -> list[tuple[int, str, str, int | None]]:
+    """(line, model, article_id, label) of each line of a labels file; every problem of the file
+    at once as an :class:`InputError`."""
+    from ..results import read_jsonl
+
+    out, problems = [], []
+    for line, obj in read_jsonl(Path(path)):
+        bad = [k for k in ("model", "article_id") if not isinstance(obj.get(k), str)]
+        for k in bad:
+            problems.append(Problem(str(path), line, k, "missing" if k not in obj else "expected a string"))
+        label = obj.get("label")
+        if label is not None and (label not in (0, 1) or isinstance(label, bool)):
+            problems.append(Problem(str(path), line, "label", "expected 1 (faithful), 0 (not) or null"))
+        elif not bad:
+            out.append((line, obj["model"], obj["article_id"], label))
+    if problems:
+        raise InputError(f"{path}: {len(problems)} problem(s)", problems)
+    return out
+
+
+def labelled_verdicts(records: Sequence[Any], labels: Sequence[tuple[int, str, str, int | None]], path: str
+                      ) -> tuple[list[int], list[Verdict]]:
+    """The labels given and the run's verdicts on those summaries, in the labels file's order
+    (lines with a null label skipped); an :class:`InputError` naming every line whose summary the
+    run lacks or did not score, or that labels a summary twice."""
+    by_key = {(r.model, r.article_id): r for r in records}
+    problems, seen = [], {}
+    y, verdicts = [], []
+    for line, model, article, label in labels:
+        if label is None:
+            continue
+        rec = by_key.get((model, article))
+        if rec is None:
+            problems.append(Problem(path, line, None, f"the run has no summary of {article!r} by {model!r}"))
+        elif rec.unscored or rec.faithful is None or rec.faithfulness_probability is None:
+            problems.append(Problem(path, line, None, f"the summary of {article!r} by {model!r} was not scored"))
+        elif (model, article) in seen:
+            problems.append(Problem(path, line, None, f"labels the same summary as line {seen[(model, article)]}"))
+        else:
+            seen[(model, article)] = line
+            y.append(label)
+            verdicts.append((rec.faithfulness_probability, rec.faithful, [h.kind for h in rec.hallucinations]))
+    if problems:
+        raise InputError(f"{path}: {len(problems)} problem(s)", problems)
+    return y, verdicts
+
+
+def write_template(records: Sequence[Any], path: str | Path, models: Sequence[str] = ()) -> int:
+    """Write a labels file for the run's scored summaries (of ``models`` only, if given), every
+    label null; returns how many lines it wrote. Refuses to overwrite a file."""
+    path = Path(path)
+    if path.exists():
+        raise HarnessError(f"{path} exists: the template is written to a new file only (it may hold your labels)")
+    known = {r.model for r in records}
+    unknown = [m for m in models if m not in known]
+    if unknown:
+        raise HarnessError(f"--model {', '.join(unknown)}: not in the run (its models: {', '.join(sorted(known))})")
+    rows = [{"model": r.model, "article_id": r.article_id, "label": None, "summary": r.summary}
+            for r in records if (not models or r.model in models) and not r.unscored and r.faithful is not None]
+    try:
+        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    except OSError as exc:
+        raise HarnessError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return len(rows)

@@ -213,7 +213,8 @@ def _print_calibration(rows: Sequence[dict[str, Any]], results: Sequence[Any], t
     from .calibration import calibrate, cut_inputs
     from .faithfulness_fit import FALSE_ALARM_BUDGET
 
-    probs, hard = cut_inputs(results, threshold)
+    probs, hard = cut_inputs(((r.probability, r.faithful, [h.kind for h in r.hallucinations]) for r in results),
+                             threshold)
     best = calibrate(rows, probs, hard)
     budget = calibrate(rows, probs, hard, FALSE_ALARM_BUDGET)
     print(f"best cut on these labels: {best['threshold']:.4f} (mean balanced accuracy "
