@@ -26,9 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the template, or print the cuts that fit the labels."""
     from ..errors import HarnessError
-    from ..metaeval.calibration import (at_cut, calibrate, cut_inputs, labelled_verdicts, load_labels,
+    from ..metaeval.calibration import (at_cut, cut_inputs, cuts, describe, labelled_verdicts, load_labels,
                                         run_threshold, write_template)
-    from ..metaeval.faithfulness_fit import FALSE_ALARM_BUDGET
     from ..results import load_run
 
     meta, records = load_run(args.run)
@@ -44,19 +43,13 @@ def run(args: argparse.Namespace) -> int:
                            f"it has {y.count(1)} faithful and {y.count(0)} not")
     rows = [{"dataset": "labels", "label": v} for v in y]
     probs, hard = cut_inputs(verdicts, threshold, tolerance=5e-5)
+    now = at_cut(rows, probs, hard, threshold)
     result = {"run": str(args.run), "n": len(y), "n_faithful": y.count(1), "run_threshold": threshold,
-              "at_run_threshold": at_cut(rows, probs, hard, threshold),
-              "best": calibrate(rows, probs, hard), "budget": calibrate(rows, probs, hard, FALSE_ALARM_BUDGET)}
-    now, best, budget = result["at_run_threshold"], result["best"], result["budget"]
+              "at_run_threshold": now, **cuts(rows, probs, hard)}
     print(f"{len(y)} labelled summaries ({y.count(1)} faithful, {y.count(0)} not)")
     print(f"at the run's cut {threshold:.4f}: balanced accuracy {now['mean_balanced_accuracy']:.3f}, "
           f"faithful flagged {now['mean_faithful_flagged']:.3f}")
-    print(f"best cut on these labels: {best['threshold']:.4f}: balanced accuracy {best['mean_balanced_accuracy']:.3f}, "
-          f"faithful flagged {best['mean_faithful_flagged']:.3f}")
-    print(f"flagging at most {FALSE_ALARM_BUDGET:.0%} of the faithful ones: {budget['threshold']:.4f}: balanced "
-          f"accuracy {budget['mean_balanced_accuracy']:.3f}, faithful flagged {budget['mean_faithful_flagged']:.3f}")
-    print("in-sample figures: expect less on new summaries, the more so the fewer the labels (README, "
-          "'Calibrate the cut'). Use a cut with: scorers: {hallucination: {threshold: T}}")
+    print(describe(result))
     if len(y) < 20:
         print(f"note: only {len(y)} labels; the cut chosen on so few moves a lot from one draw to the next")
     if args.json:

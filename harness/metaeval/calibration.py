@@ -56,6 +56,27 @@ def calibrate(rows: Sequence[dict[str, Any]], probs: Sequence[float], hard: Sequ
     return {"threshold": cut, "max_false_alarm": max_false_alarm, **at_cut(rows, probs, hard, cut)}
 
 
+def cuts(rows: Sequence[dict[str, Any]], probs: Sequence[float], hard: Sequence[bool]) -> dict[str, Any]:
+    """``best``: the cut that fits the labelled ``rows`` best; ``budget``: the best one that
+    flags at most :data:`~.faithfulness_fit.FALSE_ALARM_BUDGET` of their faithful summaries."""
+    from .faithfulness_fit import FALSE_ALARM_BUDGET
+
+    return {"best": calibrate(rows, probs, hard), "budget": calibrate(rows, probs, hard, FALSE_ALARM_BUDGET)}
+
+
+def describe(found: dict[str, Any]) -> str:
+    """The lines that report :func:`cuts` to a user."""
+    best, budget = found["best"], found["budget"]
+    return "\n".join([
+        f"best cut on these labels: {best['threshold']:.4f}: mean balanced accuracy "
+        f"{best['mean_balanced_accuracy']:.3f}, faithful flagged {best['mean_faithful_flagged']:.3f}",
+        f"flagging at most {budget['max_false_alarm']:.0%} of the faithful ones: {budget['threshold']:.4f}: mean "
+        f"balanced accuracy {budget['mean_balanced_accuracy']:.3f}, faithful flagged "
+        f"{budget['mean_faithful_flagged']:.3f}",
+        "in-sample figures: expect less on new summaries, the more so the fewer the labels. "
+        "Use a cut with: scorers: {hallucination: {threshold: T}}"])
+
+
 def at_cut(rows: Sequence[dict[str, Any]], probs: Sequence[float], hard: Sequence[bool], cut: float
            ) -> dict[str, Any]:
     """Mean balanced accuracy and share of faithful summaries flagged at ``cut``."""

@@ -208,21 +208,13 @@ def main(args: Any) -> int:
 
 
 def _print_calibration(rows: Sequence[dict[str, Any]], results: Sequence[Any], threshold: float) -> dict[str, Any]:
-    """Print (and return) the cuts that fit these labelled summaries best, with and without the
-    false-alarm budget (:mod:`.calibration`)."""
-    from .calibration import calibrate, cut_inputs
-    from .faithfulness_fit import FALSE_ALARM_BUDGET
+    """Print (and return) the cuts that fit these labelled summaries best (:mod:`.calibration`)."""
+    from .calibration import cut_inputs, cuts, describe
 
-    probs, hard = cut_inputs(((r.probability, r.faithful, [h.kind for h in r.hallucinations]) for r in results),
-                             threshold)
-    best = calibrate(rows, probs, hard)
-    budget = calibrate(rows, probs, hard, FALSE_ALARM_BUDGET)
-    print(f"best cut on these labels: {best['threshold']:.4f} (mean balanced accuracy "
-          f"{_fmt(best['mean_balanced_accuracy'])}, faithful flagged {_fmt(best['mean_faithful_flagged'])}); "
-          f"flagging at most {FALSE_ALARM_BUDGET:.0%} of faithful ones: {budget['threshold']:.4f} "
-          f"({_fmt(budget['mean_balanced_accuracy'])}, {_fmt(budget['mean_faithful_flagged'])}); in-sample figures. "
-          "Use one with scorers: {hallucination: {threshold: T}}")
-    return {"best": best, "budget": budget}
+    found = cuts(rows, *cut_inputs(((r.probability, r.faithful, [h.kind for h in r.hallucinations])
+                                    for r in results), threshold))
+    print(describe(found))
+    return found
 
 
 AUX_PREFIX = "aux:"
