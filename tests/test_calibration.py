@@ -92,20 +92,20 @@ def _scored_run(cli, tmp_path, tiny_gold, name, config=None):
 def test_calibrate_a_run_from_a_filled_in_template(cli, tmp_path, tiny_gold):
     run = _scored_run(cli, tmp_path, tiny_gold, "run")
     labels = tmp_path / "labels.jsonl"
-    code, out, err = cli("calibrate", run, "--template", labels, "--model", "m1", "--model", "m2")
+    code, out, err = cli("calibrate", "faithfulness", run, "--template", labels, "--model", "m1", "--model", "m2")
     assert code == 0, err
     assert [json.loads(x)["model"] for x in labels.read_text().splitlines()] == ["m1", "m1", "m2", "m2"]
-    code, out, err = cli("calibrate", run, "--template", labels)
+    code, out, err = cli("calibrate", "faithfulness", run, "--template", labels)
     assert code == 2 and "exists" in err  # never overwrites what may hold the labels
     labels.unlink()
-    assert cli("calibrate", run, "--template", labels)[0] == 0
+    assert cli("calibrate", "faithfulness", run, "--template", labels)[0] == 0
     rows = [json.loads(x) for x in labels.read_text().splitlines()]
     assert len(rows) == 8 and all(r["label"] is None for r in rows)
     truth = {(m, a): v for m, a, _, v in SUMMARIES}
     labels.write_text("".join(json.dumps(r | {"label": truth[(r["model"], r["article_id"])]}) + "\n" for r in rows),
                       encoding="utf-8")
     out_json = tmp_path / "cal.json"
-    code, out, err = cli("calibrate", run, "--labels", labels, "--json", out_json)
+    code, out, err = cli("calibrate", "faithfulness", run, "--labels", labels, "--json", out_json)
     assert code == 0, err
     assert "7 labelled summaries (4 faithful, 3 not)" in out and "only 7 labels" in out
     cal = json.loads(out_json.read_text())
@@ -122,7 +122,7 @@ def test_calibrate_a_run_from_a_filled_in_template(cli, tmp_path, tiny_gold):
     verdicts = {(r["model"], r["article_id"]): r["faithful"]
                 for r in map(json.loads, (again / "scores.jsonl").read_text().splitlines())}
     assert all(verdicts[key] == bool(v) for key, v in truth.items() if v is not None)
-    code, out, _ = cli("calibrate", again, "--labels", labels)
+    code, out, _ = cli("calibrate", "faithfulness", again, "--labels", labels)
     assert code == 0 and f"at the run's cut {best['threshold']:.4f}: balanced accuracy 1.000" in out
 
 
@@ -131,18 +131,18 @@ def test_calibrate_names_every_bad_line(cli, tmp_path, tiny_gold):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"model": "m1", "article_id": "tiny-bridge", "label": 2}\n{"article_id": "x", "label": 1}\n',
                    encoding="utf-8")
-    code, _, err = cli("calibrate", run, "--labels", bad)
+    code, _, err = cli("calibrate", "faithfulness", run, "--labels", bad)
     assert code == 2 and "bad.jsonl:1: label" in err and "bad.jsonl:2: model" in err
     bad.write_text('{"model": "m9", "article_id": "tiny-bridge", "label": 1}\n'
                    '{"model": "m1", "article_id": "tiny-bridge", "label": 1}\n'
                    '{"model": "m1", "article_id": "tiny-bridge", "label": 0}\n', encoding="utf-8")
-    code, _, err = cli("calibrate", run, "--labels", bad)
+    code, _, err = cli("calibrate", "faithfulness", run, "--labels", bad)
     assert code == 2 and "bad.jsonl:1" in err and "no summary of 'tiny-bridge' by 'm9'" in err
     assert "bad.jsonl:3" in err and "same summary as line 2" in err
     bad.write_text('{"model": "m1", "article_id": "tiny-bridge", "label": 1}\n', encoding="utf-8")
-    code, _, err = cli("calibrate", run, "--labels", bad)
+    code, _, err = cli("calibrate", "faithfulness", run, "--labels", bad)
     assert code == 2 and "both kinds" in err
-    code, _, err = cli("calibrate", run, "--template", tmp_path / "t.jsonl", "--model", "m7")
+    code, _, err = cli("calibrate", "faithfulness", run, "--template", tmp_path / "t.jsonl", "--model", "m7")
     assert code == 2 and "--model m7: not in the run" in err
 
 
@@ -154,3 +154,53 @@ def test_the_run_threshold_is_read_from_the_scorer_signature():
     assert run_threshold({"scorers": {"faithfulness": sig}}) == 0.3932
     with pytest.raises(HarnessError, match="nothing to calibrate"):
         run_threshold({"scorers": {"coverage": "fact-coverage:x"}})
+
+
+COVERAGE = [  # (model, article, summary, fact, a reader's label: does the summary carry the fact?)
+    ("c1", "tiny-bridge", "Approval from the state is still required for the closure.", "approval", 1),
+    ("c2", "tiny-bridge", "The state transport agency still has to approve it.", "approval", 1),
+    ("c3", "tiny-bridge", "The state transport agency approved the bridge plan.", "approval", 0),
+    ("c1", "tiny-trial", "More trials are needed.", "larger", 1),
+    ("c2", "tiny-trial", "Researchers said approval of the drug is expected soon.", "larger", 0),
+]
+
+
+def test_calibrate_coverage_on_labelled_facts(cli, tmp_path, tiny_gold):
+    summaries = tmp_path / "summaries.jsonl"
+    summaries.write_text("".join(json.dumps({"model": m, "article_id": a, "summary": t}) + "\n"
+                                 for m, a, t, _, _ in COVERAGE), encoding="utf-8")
+    config = tmp_path / "run.yaml"
+    config.write_text(f"dataset: {tiny_gold}\nrun_id: cov\nmodels: [{{name: reference, backend: reference}}]\n",
+                      encoding="utf-8")
+    assert cli("score", "--config", config, "--summaries", summaries, "--out", tmp_path / "run", "--quiet")[0] == 0
+    labels = tmp_path / "facts.jsonl"
+    code, out, err = cli("calibrate", "coverage", tmp_path / "run", "--template", labels)
+    assert code == 0, err
+    rows = [json.loads(x) for x in labels.read_text().splitlines()]
+    assert len(rows) == 3 * 5 + 2 * 3 and rows[0]["statement"] and rows[0]["label"] is None
+    truth = {(m, a, f): v for m, a, _, f, v in COVERAGE}
+    labels.write_text("".join(json.dumps(r | {"label": truth.get((r["model"], r["article_id"], r["fact_id"]))}) + "\n"
+                              for r in rows), encoding="utf-8")
+    out_json = tmp_path / "cov.json"
+    code, out, err = cli("calibrate", "coverage", tmp_path / "run", "--labels", labels, "--json", out_json)
+    assert code == 0, err
+    found = json.loads(out_json.read_text())
+    # the paraphrases (P 0.36-0.48) are carried, the approval stated as done (P 0.29) and the other
+    # claim (P 0.18) not: at the shipped 0.5 only the last two agree; a cut between 0.29 and 0.36 fits all
+    assert found["n"] == 5 and found["at_run_threshold"] == 0.4
+    assert found["best"] == {"threshold": 0.35, "agreement": 1.0}
+    assert "covered_threshold: 0.35" in out and "only 5 labels" in out
+    config.write_text(config.read_text() + "scorers: {coverage: {covered_threshold: 0.35}, hallucination: {}}\n",
+                      encoding="utf-8")
+    assert cli("score", "--config", config, "--summaries", summaries, "--out", tmp_path / "again", "--quiet")[0] == 0
+    status = {(r["model"], r["article_id"], f["id"]): f["status"]
+              for r in map(json.loads, (tmp_path / "again/scores.jsonl").read_text().splitlines()) for f in r["facts"]}
+    assert all((status[key] == "covered") == bool(v) for key, v in truth.items())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"model": "c1", "article_id": "tiny-trial", "label": 1}\n'
+                   '{"model": "c1", "article_id": "tiny-trial", "fact_id": "nope", "label": 1}\n', encoding="utf-8")
+    code, _, err = cli("calibrate", "coverage", tmp_path / "run", "--labels", bad)
+    assert code == 2 and "bad.jsonl:1: fact_id" in err
+    bad.write_text('{"model": "c1", "article_id": "tiny-trial", "fact_id": "nope", "label": 1}\n', encoding="utf-8")
+    code, _, err = cli("calibrate", "coverage", tmp_path / "run", "--labels", bad)
+    assert code == 2 and "no fact 'nope'" in err

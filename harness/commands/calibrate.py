@@ -1,42 +1,71 @@
-"""``harness calibrate RUN --labels FILE [--json OUT]`` / ``harness calibrate RUN --template FILE
-[--model NAME ...]``: the hallucination cut that fits the summaries of a run you labelled yourself
-(:mod:`harness.metaeval.calibration`)."""
+"""``harness calibrate coverage|faithfulness RUN --template FILE [--model NAME ...]`` and
+``harness calibrate coverage|faithfulness RUN --labels FILE [--json OUT]``: the cut that fits
+the summaries of a run you labelled yourself (:mod:`harness.metaeval.calibration`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import Any
+
+_LABELS = {"coverage": "model, article_id, fact_id, label (1 the summary carries the fact, 0 not, null skipped)",
+           "faithfulness": "model, article_id, label (1 faithful, 0 not, null skipped)"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``calibrate`` parser."""
-    p = sub.add_parser("calibrate", help="choose the hallucination cut on summaries of a run you labelled")
-    p.add_argument("run", help="run folder (holds run.json and scores.jsonl)")
-    what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--labels", metavar="FILE",
-                      help="JSONL: model, article_id, label (1 faithful, 0 not, null skipped) per line")
-    what.add_argument("--template", metavar="FILE", help="write a labels file to fill in (every label null)")
-    p.add_argument("--model", action="append", default=[], metavar="NAME",
-                   help="with --template: only this model's summaries (repeatable)")
-    p.add_argument("--json", metavar="OUT", help="with --labels: also write the figures as JSON here")
-    p.set_defaults(func=run)
+    p = sub.add_parser("calibrate", help="choose a scorer's cut on summaries of a run you labelled")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND")
+    kinds.required = True
+    for kind, what in (("coverage", "the coverage cut (covered_threshold) on labelled facts"),
+                       ("faithfulness", "the hallucination cut (threshold) on labelled summaries")):
+        k = kinds.add_parser(kind, help=what)
+        k.add_argument("run", help="run folder (holds run.json and scores.jsonl)")
+        mode = k.add_mutually_exclusive_group(required=True)
+        mode.add_argument("--labels", metavar="FILE", help=f"JSONL: {_LABELS[kind]} per line")
+        mode.add_argument("--template", metavar="FILE", help="write a labels file to fill in (every label null)")
+        k.add_argument("--model", action="append", default=[], metavar="NAME",
+                       help="with --template: only this model's summaries (repeatable)")
+        if kind == "coverage":
+            k.add_argument("--gold", metavar="PATH", help="gold set (default: the path in run.json)")
+        k.add_argument("--json", metavar="OUT", help="with --labels: also write the figures as JSON here")
+        k.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the template, or print the cuts that fit the labels."""
     from ..errors import HarnessError
-    from ..metaeval.calibration import (at_cut, cut_inputs, cuts, describe, labelled_verdicts, load_labels,
-                                        run_threshold, write_template)
+    from ..metaeval.calibration import write_template
     from ..results import load_run
 
     meta, records = load_run(args.run)
-    threshold = run_threshold(meta)
+    coverage = args.kind == "coverage"
+    if coverage:
+        params = _coverage_params(meta)
+        articles = _articles(meta, args)
+    elif not any(r.faithful is not None for r in records):
+        raise HarnessError(f"{args.run}: no summary has a hallucination verdict: nothing to calibrate")
     if args.template:
-        n = write_template(records, args.template, args.model)
-        print(f"wrote {n} summaries to {args.template}: set each label to 1 (faithful) or 0 (not; leave null to "
-              f"skip), then run: harness calibrate {args.run} --labels {args.template}")
+        n = write_template(records, args.template, args.model, articles if coverage else None)
+        print(f"wrote {n} {'facts' if coverage else 'summaries'} to {args.template}: set each label to 1 "
+              f"({'carried' if coverage else 'faithful'}) or 0 (not; leave null to skip), then run: "
+              f"harness calibrate {args.kind} {args.run} --labels {args.template}")
         return 0
+    result = _coverage(args, records, articles, params) if coverage else _faithfulness(args, meta, records)
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise HarnessError(f"cannot write --json {args.json}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _faithfulness(args: argparse.Namespace, meta: dict[str, Any], records: list) -> dict[str, Any]:
+    from ..errors import HarnessError
+    from ..metaeval.calibration import at_cut, cut_inputs, cuts, describe, labelled_verdicts, load_labels, run_threshold
+
+    threshold = run_threshold(meta)
     y, verdicts = labelled_verdicts(records, load_labels(args.labels), args.labels)
     if len(set(y)) < 2:
         raise HarnessError(f"{args.labels}: needs labelled summaries of both kinds (faithful and not); "
@@ -50,11 +79,58 @@ def run(args: argparse.Namespace) -> int:
     print(f"at the run's cut {threshold:.4f}: balanced accuracy {now['mean_balanced_accuracy']:.3f}, "
           f"faithful flagged {now['mean_faithful_flagged']:.3f}")
     print(describe(result))
-    if len(y) < 20:
-        print(f"note: only {len(y)} labels; the cut chosen on so few moves a lot from one draw to the next")
-    if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise HarnessError(f"cannot write --json {args.json}: {exc.strerror or exc}") from None
-    return 0
+    _few(len(y), 20)
+    return result
+
+
+def _coverage(args: argparse.Namespace, records: list, articles: list, params: dict[str, Any]) -> dict[str, Any]:
+    from ..metaeval.calibration import coverage_cuts, labelled_facts, load_labels
+
+    pairs = labelled_facts(records, load_labels(args.labels, facts=True), args.labels)
+    if not pairs:
+        from ..errors import HarnessError
+
+        raise HarnessError(f"{args.labels}: no labelled fact (every label is null)")
+    y = [lab.label for lab, _ in pairs]
+    found = coverage_cuts(pairs, articles, params, float(params.get("covered_threshold", 0.5)))
+    result = {"run": str(args.run), "n": len(y), "n_carried": y.count(1), **found}
+    best = found["best"]
+    print(f"{len(y)} labelled facts ({y.count(1)} carried, {y.count(0)} not) of "
+          f"{len({(lab.model, lab.article_id) for lab, _ in pairs})} summaries")
+    print(f"at the run's cut {found['run_threshold']:.2f}: agreement {found['at_run_threshold']:.3f} "
+          "(a fact counts as carried when it is covered)")
+    print(f"best cut on these labels: {best['threshold']:.2f}: agreement {best['agreement']:.3f}")
+    print("in-sample figures: expect less on new summaries, the more so the fewer the labels. "
+          f"Use the cut with: scorers: {{coverage: {{covered_threshold: {best['threshold']:.2f}}}}}")
+    _few(len(y), 50)
+    return result
+
+
+def _few(n: int, enough: int) -> None:
+    if n < enough:
+        print(f"note: only {n} labels; the cut chosen on so few moves a lot from one draw to the next")
+
+
+def _coverage_params(meta: dict[str, Any]) -> dict[str, Any]:
+    """The run's coverage settings (from the config it recorded); an error for a judged scorer,
+    whose verdicts no cut decides."""
+    from ..errors import HarnessError
+
+    scorers = (meta.get("config") or {}).get("scorers") or {"coverage": {}}
+    if "coverage" not in scorers:
+        raise HarnessError("the run has no coverage scorer: nothing to calibrate")
+    params = dict(scorers["coverage"] or {})
+    if params.get("judge"):
+        raise HarnessError("the run's coverage scorer has a judge, which decides the facts a cut would: "
+                           "nothing to calibrate")
+    return params
+
+
+def _articles(meta: dict[str, Any], args: argparse.Namespace) -> list:
+    from ..compare import run_articles
+    from ..errors import HarnessError
+
+    articles, why = run_articles(meta, args.run, args.gold)
+    if articles is None:
+        raise HarnessError(f"coverage calibration needs the run's gold set: {why}")
+    return articles

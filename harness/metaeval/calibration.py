@@ -18,11 +18,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from ..errors import HarnessError, InputError, Problem
 from .agreement import choose_threshold, figures
 
+COVERAGE_CUTS = tuple(round(0.05 * k, 2) for k in range(2, 19))
+"""The ``covered_threshold`` values :func:`coverage_cuts` tries (0.10 to 0.90)."""
 Verdict = tuple[float, bool, Sequence[str]]
 """What the scorer said of one summary: its probability, whether it was judged faithful, and
 the kinds of its findings."""
@@ -96,56 +98,115 @@ def run_threshold(run: dict[str, Any]) -> float:
     return float(m.group(1))
 
 
-def load_labels(path: str | Path) -> list[tuple[int, str, str, int | None]]:
-    """(line, model, article_id, label) of each line of a labels file; every problem of the file
-    at once as an :class:`InputError`."""
+class Label(NamedTuple):
+    """One line of a labels file."""
+
+    line: int
+    model: str
+    article_id: str
+    fact_id: str | None
+    """The gold fact labelled (coverage labels only)."""
+    label: int | None
+    """1 faithful / carried, 0 not, None not labelled yet."""
+
+
+def load_labels(path: str | Path, facts: bool = False) -> list[Label]:
+    """Every line of a labels file (``fact_id`` required with ``facts``); every problem of the
+    file at once as an :class:`InputError`."""
     from ..results import read_jsonl
 
+    keys = ("model", "article_id", "fact_id") if facts else ("model", "article_id")
+    meaning = "1 (carried), 0 (not) or null" if facts else "1 (faithful), 0 (not) or null"
     out, problems = [], []
     for line, obj in read_jsonl(Path(path)):
-        bad = [k for k in ("model", "article_id") if not isinstance(obj.get(k), str)]
+        bad = [k for k in keys if not isinstance(obj.get(k), str)]
         for k in bad:
             problems.append(Problem(str(path), line, k, "missing" if k not in obj else "expected a string"))
         label = obj.get("label")
         if label is not None and (label not in (0, 1) or isinstance(label, bool)):
-            problems.append(Problem(str(path), line, "label", "expected 1 (faithful), 0 (not) or null"))
+            problems.append(Problem(str(path), line, "label", f"expected {meaning}"))
         elif not bad:
-            out.append((line, obj["model"], obj["article_id"], label))
+            out.append(Label(line, obj["model"], obj["article_id"], obj.get("fact_id") if facts else None, label))
     if problems:
         raise InputError(f"{path}: {len(problems)} problem(s)", problems)
     return out
 
 
-def labelled_verdicts(records: Sequence[Any], labels: Sequence[tuple[int, str, str, int | None]], path: str
-                      ) -> tuple[list[int], list[Verdict]]:
-    """The labels given and the run's verdicts on those summaries, in the labels file's order
-    (lines with a null label skipped); an :class:`InputError` naming every line whose summary the
-    run lacks or did not score, or that labels a summary twice."""
+def _labelled(records: Sequence[Any], labels: Sequence[Label], path: str, scored: Any
+              ) -> list[tuple[Label, Any]]:
+    """The labelled lines (null labels skipped) with the run's record of their summary; an
+    :class:`InputError` naming every line whose summary (or fact) the run lacks or did not score
+    (``scored(record)`` false), or that labels the same thing twice."""
     by_key = {(r.model, r.article_id): r for r in records}
-    problems, seen = [], {}
-    y, verdicts = [], []
-    for line, model, article, label in labels:
-        if label is None:
+    problems, seen, out = [], {}, []
+    for lab in labels:
+        if lab.label is None:
             continue
-        rec = by_key.get((model, article))
+        rec = by_key.get((lab.model, lab.article_id))
+        what = f"{lab.article_id!r} by {lab.model!r}"
+        key = (lab.model, lab.article_id, lab.fact_id)
         if rec is None:
-            problems.append(Problem(path, line, None, f"the run has no summary of {article!r} by {model!r}"))
-        elif rec.unscored or rec.faithful is None or rec.faithfulness_probability is None:
-            problems.append(Problem(path, line, None, f"the summary of {article!r} by {model!r} was not scored"))
-        elif (model, article) in seen:
-            problems.append(Problem(path, line, None, f"labels the same summary as line {seen[(model, article)]}"))
+            problems.append(Problem(path, lab.line, None, f"the run has no summary of {what}"))
+        elif rec.unscored or not scored(rec):
+            problems.append(Problem(path, lab.line, None, f"the summary of {what} was not scored"))
+        elif lab.fact_id is not None and lab.fact_id not in {f.id for f in rec.facts}:
+            problems.append(Problem(path, lab.line, "fact_id", f"no fact {lab.fact_id!r} in the run's verdicts on {what}"))
+        elif key in seen:
+            problems.append(Problem(path, lab.line, None, f"labels the same {'fact' if lab.fact_id else 'summary'} "
+                                                          f"as line {seen[key]}"))
         else:
-            seen[(model, article)] = line
-            y.append(label)
-            verdicts.append((rec.faithfulness_probability, rec.faithful, [h.kind for h in rec.hallucinations]))
+            seen[key] = lab.line
+            out.append((lab, rec))
     if problems:
         raise InputError(f"{path}: {len(problems)} problem(s)", problems)
-    return y, verdicts
+    return out
 
 
-def write_template(records: Sequence[Any], path: str | Path, models: Sequence[str] = ()) -> int:
+def labelled_verdicts(records: Sequence[Any], labels: Sequence[Label], path: str) -> tuple[list[int], list[Verdict]]:
+    """The labels given and the run's hallucination verdicts on those summaries, in the labels
+    file's order (see :func:`_labelled`)."""
+    pairs = _labelled(records, labels, path, lambda r: r.faithful is not None and r.faithfulness_probability is not None)
+    return ([lab.label for lab, _ in pairs],
+            [(r.faithfulness_probability, r.faithful, [h.kind for h in r.hallucinations]) for _, r in pairs])
+
+
+def labelled_facts(records: Sequence[Any], labels: Sequence[Label], path: str) -> list[tuple[Label, Any]]:
+    """The labelled facts with the run's record of their summary (see :func:`_labelled`)."""
+    return _labelled(records, labels, path, lambda r: r.coverage is not None)
+
+
+def coverage_cuts(pairs: Sequence[tuple[Label, Any]], articles: Sequence[Any], params: dict[str, Any],
+                  run_cut: float) -> dict[str, Any]:
+    """Agreement of the coverage verdicts (``covered`` or not) with the labels at each cut of
+    :data:`COVERAGE_CUTS` and at the run's own, the labelled summaries scored again with the run's
+    coverage settings and that ``covered_threshold``; ``best``: the cut with the highest agreement
+    (the one nearest the run's cut among equals)."""
+    from ..scorers import build
+
+    by_id = {a.id: a for a in articles}
+    missing = sorted({lab.article_id for lab, _ in pairs} - set(by_id))
+    if missing:
+        raise HarnessError(f"the gold set lacks the articles {', '.join(missing)}")
+    summaries = list(dict.fromkeys((rec.article_id, rec.summary) for _, rec in pairs))
+    partial = float(params.get("partial_threshold", 0.2))
+    agreement = {}
+    for cut in sorted({*COVERAGE_CUTS, run_cut}):
+        scorer = build("coverage", {**params, "covered_threshold": cut, "partial_threshold": min(partial, cut)})
+        results = dict(zip(summaries, scorer.score_many([(by_id[a], s) for a, s in summaries])))
+        status = {(key, f.id): f.status for key, res in results.items() for f in res.facts}
+        hits = [int(status[((rec.article_id, rec.summary), lab.fact_id)] == "covered") == lab.label for lab, rec in pairs]
+        agreement[cut] = round(sum(hits) / len(hits), 4)
+    best = max(agreement, key=lambda c: (agreement[c], -abs(c - run_cut)))
+    return {"run_threshold": run_cut, "at_run_threshold": agreement[run_cut], "best": {"threshold": best,
+            "agreement": agreement[best]}, "by_cut": {str(c): a for c, a in agreement.items()}}
+
+
+def write_template(records: Sequence[Any], path: str | Path, models: Sequence[str] = (),
+                   articles: Sequence[Any] | None = None) -> int:
     """Write a labels file for the run's scored summaries (of ``models`` only, if given), every
-    label null; returns how many lines it wrote. Refuses to overwrite a file."""
+    label null: one line per summary, or with ``articles`` (the gold set: coverage labels) one
+    line per gold fact of each summary, with the fact's statement. Returns how many lines it
+    wrote; refuses to overwrite a file."""
     path = Path(path)
     if path.exists():
         raise HarnessError(f"{path} exists: the template is written to a new file only (it may hold your labels)")
@@ -153,8 +214,15 @@ def write_template(records: Sequence[Any], path: str | Path, models: Sequence[st
     unknown = [m for m in models if m not in known]
     if unknown:
         raise HarnessError(f"--model {', '.join(unknown)}: not in the run (its models: {', '.join(sorted(known))})")
-    rows = [{"model": r.model, "article_id": r.article_id, "label": None, "summary": r.summary}
-            for r in records if (not models or r.model in models) and not r.unscored and r.faithful is not None]
+    chosen = [r for r in records if (not models or r.model in models) and not r.unscored]
+    if articles is None:
+        rows = [{"model": r.model, "article_id": r.article_id, "label": None, "summary": r.summary}
+                for r in chosen if r.faithful is not None]
+    else:
+        statements = {(a.id, f.id): f.statement for a in articles for f in a.facts}
+        rows = [{"model": r.model, "article_id": r.article_id, "fact_id": f.id, "label": None,
+                 "statement": statements.get((r.article_id, f.id), ""), "summary": r.summary}
+                for r in chosen if r.coverage is not None for f in r.facts]
     try:
         path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     except OSError as exc:
