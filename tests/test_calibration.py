@@ -154,6 +154,8 @@ def test_the_run_threshold_is_read_from_the_scorer_signature():
     assert run_threshold({"scorers": {"faithfulness": sig}}) == 0.3932
     with pytest.raises(HarnessError, match="nothing to calibrate"):
         run_threshold({"scorers": {"coverage": "fact-coverage:x"}})
+    with pytest.raises(HarnessError, match="has a judge"):
+        run_threshold({"scorers": {"faithfulness": sig + "|judge=nli:abc"}})
 
 
 COVERAGE = [  # (model, article, summary, fact, a reader's label: does the summary carry the fact?)

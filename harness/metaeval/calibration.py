@@ -100,6 +100,9 @@ def run_threshold(run: dict[str, Any]) -> float:
     if not sig.startswith("hallucination:") or m is None:
         raise HarnessError("the run was not scored by the hallucination scorer with a threshold "
                            f"(its faithfulness scorer: {sig or 'none'}): nothing to calibrate")
+    if "|judge=" in sig:
+        raise HarnessError("the run's hallucination scorer has a judge, which decides the claims a cut would: "
+                           "nothing to calibrate")
     return float(m.group(1))
 
 
