@@ -13,8 +13,9 @@ cut is then chosen four ways and measured on the held-out summaries:
 - ``shared cut``: the cut fitted with the weights (under the 15% false-alarm budget, and without
   one): what the shipped scorer does;
 - ``k labelled``: the best-balanced-accuracy cut on ``k`` labelled summaries of the held-out set,
-  drawn at random (``--draws`` seeded draws), measured on the others (what
-  ``harness meta-eval faithfulness`` prints as the best cut on one's own labels);
+  drawn at random (``--draws`` seeded draws), measured on the others (what ``harness calibrate
+  faithfulness`` and ``harness meta-eval faithfulness`` print as the best cut on one's own
+  labels), and the best one under the 15% false-alarm budget;
 - the same for the token-overlap baseline (``harness/metaeval/baseline.py``), whose cut is chosen on
   the same ``k`` summaries: the simple method the calibrated scorer must beat;
 - ``own cut, all``: the best cut on the whole held-out set (an upper bound, not a result).
@@ -57,16 +58,17 @@ def measure(p: list[float], y: list[int], cut: float) -> tuple[float, float]:
     return balanced_accuracy(y, faithful), (sum(1 for f in good if not f) / len(good) if good else 0.0)
 
 
-def sampled_cut(p: list[float], y: list[int], k: int, draws: int, tag: str) -> tuple[float, float] | None:
+def sampled_cut(p: list[float], y: list[int], k: int, draws: int, tag: str, budget: float | None = None
+                ) -> tuple[float, float] | None:
     """Mean (balanced accuracy, faithful flagged) over ``draws`` draws of ``k`` labelled summaries:
-    the best cut on the draw, measured on the summaries left out of it; None when ``k`` leaves
-    fewer than ``k`` summaries to measure on."""
+    the best cut on the draw (under the false-alarm ``budget``, if given), measured on the
+    summaries left out of it; None when ``k`` leaves fewer than ``k`` summaries to measure on."""
     if 2 * k > len(p):
         return None
     out = []
     for seed in range(draws):
         chosen = set(random.Random(f"{seed}|{tag}|{k}").sample(range(len(p)), k))
-        cut = choose_threshold([p[i] for i in chosen], [y[i] for i in chosen], [tag] * k)
+        cut = choose_threshold([p[i] for i in chosen], [y[i] for i in chosen], [tag] * k, None, budget)
         rest = [i for i in range(len(p)) if i not in chosen]
         out.append(measure([p[i] for i in rest], [y[i] for i in rest], cut))
     return sum(b for b, _ in out) / draws, sum(f for _, f in out) / draws
@@ -122,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         ov = [overlap[i] for i in test]
         for k in args.k:
             row[f"scorer, {k} labelled"] = sampled_cut(scores, ys, k, args.draws, held)
+            row[f"scorer, {k} labelled, 15% budget"] = sampled_cut(scores, ys, k, args.draws, held, FALSE_ALARM_BUDGET)
             row[f"overlap, {k} labelled"] = sampled_cut(ov, ys, k, args.draws, held)
         row["scorer, own cut on all (upper bound)"] = measure(scores, ys, choose_threshold(scores, ys, [held] * len(ys)))
         per[held] = row
