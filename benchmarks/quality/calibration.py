@@ -84,8 +84,8 @@ def main() -> int:
     ap.add_argument("--draws", type=int, default=20, help="random draws of the k summaries")
     args = ap.parse_args()
     if len(args.files) < 2:
-        print("calibration: error: needs two dev files at least (none found in ../shared/metaeval/faithfulness/)",
-              file=sys.stderr)
+        print(f"calibration: error: needs two dev files at least, got {len(args.files)} (default: "
+              "../shared/metaeval/faithfulness/*.dev.jsonl)", file=sys.stderr)
         return 2
     try:
         return run(args)
