@@ -124,6 +124,14 @@ def test_calibrate_a_run_from_a_filled_in_template(cli, tmp_path, tiny_gold):
     assert all(verdicts[key] == bool(v) for key, v in truth.items() if v is not None)
     code, out, _ = cli("calibrate", "faithfulness", again, "--labels", labels)
     assert code == 0 and f"at the run's cut {best['threshold']:.4f}: balanced accuracy 1.000" in out
+    assert cal["disagreements_at_best"] == [] and "still disagreeing" not in out
+    # a label no cut can honour (a clean summary labelled unfaithful) is shown, with its probability
+    truth[("m1", "tiny-bridge")] = 0
+    labels.write_text("".join(json.dumps(r | {"label": truth[(r["model"], r["article_id"])]}) + "\n" for r in rows),
+                      encoding="utf-8")
+    code, out, _ = cli("calibrate", "faithfulness", run, "--labels", labels, "--json", out_json)
+    assert code == 0 and "still disagreeing at the best cut: 1" in out and "m1 on tiny-bridge: labelled not" in out
+    assert [d["model"] for d in json.loads(out_json.read_text())["disagreements_at_best"]] == ["m1"]
 
 
 def test_calibrate_names_every_bad_line(cli, tmp_path, tiny_gold):
@@ -190,7 +198,7 @@ def test_calibrate_coverage_on_labelled_facts(cli, tmp_path, tiny_gold):
     # the paraphrases (P 0.36-0.48) are carried, the approval stated as done (P 0.29) and the other
     # claim (P 0.18) not: at the shipped 0.5 only the last two agree; a cut between 0.29 and 0.36 fits all
     assert found["n"] == 5 and found["at_run_threshold"] == 0.4
-    assert found["best"] == {"threshold": 0.35, "agreement": 1.0}
+    assert found["best"] == {"threshold": 0.35, "agreement": 1.0} and found["disagreements_at_best"] == []
     assert "covered_threshold: 0.35" in out and "only 5 labels" in out
     config.write_text(config.read_text() + "scorers: {coverage: {covered_threshold: 0.35}, hallucination: {}}\n",
                       encoding="utf-8")

@@ -63,10 +63,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _faithfulness(args: argparse.Namespace, meta: dict[str, Any], records: list) -> dict[str, Any]:
     from ..errors import HarnessError
-    from ..metaeval.calibration import at_cut, cut_inputs, cuts, describe, labelled_verdicts, load_labels, run_threshold
+    from ..metaeval.calibration import (at_cut, cut_inputs, cuts, describe, disagreements, labelled_verdicts,
+                                        load_labels, run_threshold)
 
     threshold = run_threshold(meta)
-    y, verdicts = labelled_verdicts(records, load_labels(args.labels), args.labels)
+    pairs, verdicts = labelled_verdicts(records, load_labels(args.labels), args.labels)
+    y = [lab.label for lab, _ in pairs]
     if len(set(y)) < 2:
         raise HarnessError(f"{args.labels}: needs labelled summaries of both kinds (faithful and not); "
                            f"it has {y.count(1)} faithful and {y.count(0)} not")
@@ -75,10 +77,14 @@ def _faithfulness(args: argparse.Namespace, meta: dict[str, Any], records: list)
     now = at_cut(rows, probs, hard, threshold)
     result = {"run": str(args.run), "n": len(y), "n_faithful": y.count(1), "run_threshold": threshold,
               "at_run_threshold": now, **cuts(rows, probs, hard)}
+    result["disagreements_at_best"] = disagreements(pairs, probs, hard, result["best"]["threshold"])
     print(f"{len(y)} labelled summaries ({y.count(1)} faithful, {y.count(0)} not)")
     print(f"at the run's cut {threshold:.4f}: balanced accuracy {now['mean_balanced_accuracy']:.3f}, "
           f"faithful flagged {now['mean_faithful_flagged']:.3f}")
     print(describe(result))
+    _show(result["disagreements_at_best"], lambda d: f"{d['model']} on {d['article_id']}: labelled "
+          f"{'faithful' if d['label'] else 'not faithful'}, probability {d['probability']:.3f}"
+          + (" with a hard finding" if d["hard_finding"] else ""))
     _few(len(y), 20)
     return result
 
@@ -102,8 +108,19 @@ def _coverage(args: argparse.Namespace, records: list, articles: list, params: d
     print(f"best cut on these labels: {best['threshold']:.2f}: agreement {best['agreement']:.3f}")
     print("in-sample figures: expect less on new summaries, the more so the fewer the labels. "
           f"Use the cut with: scorers: {{coverage: {{covered_threshold: {best['threshold']:.2f}}}}}")
+    _show(found["disagreements_at_best"], lambda d: f"{d['model']} on {d['article_id']}, fact {d['fact_id']}: "
+          f"labelled {'carried' if d['label'] else 'not carried'}, {d['status']}")
     _few(len(y), 50)
     return result
+
+
+def _show(wrong: list, line: Any, most: int = 5) -> None:
+    """Print the labels the best cut still gets wrong (the first ``most``; all in --json)."""
+    if wrong:
+        print(f"still disagreeing at the best cut: {len(wrong)}" + (f" (the first {most}; all in --json)"
+                                                                   if len(wrong) > most else ""))
+        for d in wrong[:most]:
+            print("  " + line(d))
 
 
 def _few(n: int, enough: int) -> None:

@@ -170,12 +170,12 @@ def _labelled(records: Sequence[Any], labels: Sequence[Label], path: str, scored
     return out
 
 
-def labelled_verdicts(records: Sequence[Any], labels: Sequence[Label], path: str) -> tuple[list[int], list[Verdict]]:
-    """The labels given and the run's hallucination verdicts on those summaries, in the labels
-    file's order (see :func:`_labelled`)."""
+def labelled_verdicts(records: Sequence[Any], labels: Sequence[Label], path: str
+                      ) -> tuple[list[tuple[Label, Any]], list[Verdict]]:
+    """The labelled summaries with the run's record of each, and the run's hallucination verdicts
+    on them, in the labels file's order (see :func:`_labelled`)."""
     pairs = _labelled(records, labels, path, lambda r: r.faithful is not None and r.faithfulness_probability is not None)
-    return ([lab.label for lab, _ in pairs],
-            [(r.faithfulness_probability, r.faithful, [h.kind for h in r.hallucinations]) for _, r in pairs])
+    return pairs, [(r.faithfulness_probability, r.faithful, [h.kind for h in r.hallucinations]) for _, r in pairs]
 
 
 def labelled_facts(records: Sequence[Any], labels: Sequence[Label], path: str) -> list[tuple[Label, Any]]:
@@ -197,16 +197,32 @@ def coverage_cuts(pairs: Sequence[tuple[Label, Any]], articles: Sequence[Any], p
         raise HarnessError(f"the gold set lacks the articles {', '.join(missing)}")
     summaries = list(dict.fromkeys((rec.article_id, rec.summary) for _, rec in pairs))
     partial = float(params.get("partial_threshold", 0.2))
-    agreement = {}
+    agreement, said = {}, {}
     for cut in sorted({*COVERAGE_CUTS, run_cut}):
         scorer = build("coverage", {**params, "covered_threshold": cut, "partial_threshold": min(partial, cut)})
         results = dict(zip(summaries, scorer.score_many([(by_id[a], s) for a, s in summaries])))
         status = {(key, f.id): f.status for key, res in results.items() for f in res.facts}
-        hits = [int(status[((rec.article_id, rec.summary), lab.fact_id)] == "covered") == lab.label for lab, rec in pairs]
+        said[cut] = [status[((rec.article_id, rec.summary), lab.fact_id)] for lab, rec in pairs]
+        hits = [int(v == "covered") == lab.label for v, (lab, _) in zip(said[cut], pairs)]
         agreement[cut] = round(sum(hits) / len(hits), 4)
     best = max(agreement, key=lambda c: (agreement[c], -abs(c - run_cut)))
+    wrong = [{"model": lab.model, "article_id": lab.article_id, "fact_id": lab.fact_id, "label": lab.label,
+              "status": v} for v, (lab, _) in zip(said[best], pairs) if int(v == "covered") != lab.label]
     return {"run_threshold": run_cut, "at_run_threshold": agreement[run_cut], "best": {"threshold": best,
-            "agreement": agreement[best]}, "by_cut": {str(c): a for c, a in agreement.items()}}
+            "agreement": agreement[best]}, "by_cut": {str(c): a for c, a in agreement.items()},
+            "disagreements_at_best": wrong}
+
+
+def disagreements(pairs: Sequence[tuple[Label, Any]], probs: Sequence[float], hard: Sequence[bool], cut: float
+                  ) -> list[dict[str, Any]]:
+    """The labelled summaries whose hallucination verdict at ``cut`` differs from the label."""
+    out = []
+    for (lab, _), p, h in zip(pairs, probs, hard):
+        faithful = not h and p >= cut
+        if int(faithful) != lab.label:
+            out.append({"model": lab.model, "article_id": lab.article_id, "label": lab.label,
+                        "probability": p, "hard_finding": h})
+    return out
 
 
 def write_template(records: Sequence[Any], path: str | Path, models: Sequence[str] = (),
