@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import HarnessError
+
 _LABELS = {"coverage": "model, article_id, fact_id, label (1 the summary carries the fact, 0 not, null skipped)",
            "faithfulness": "model, article_id, label (1 faithful, 0 not, null skipped)"}
 
@@ -35,7 +37,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the template, or print the cuts that fit the labels."""
-    from ..errors import HarnessError
     from ..metaeval.calibration import write_template
     from ..results import load_run
 
@@ -62,7 +63,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _faithfulness(args: argparse.Namespace, meta: dict[str, Any], records: list) -> dict[str, Any]:
-    from ..errors import HarnessError
     from ..metaeval.calibration import (at_cut, cut_inputs, cuts, describe, disagreements, labelled_verdicts,
                                         load_labels, run_threshold)
 
@@ -94,8 +94,6 @@ def _coverage(args: argparse.Namespace, records: list, articles: list, params: d
 
     pairs = labelled_facts(records, load_labels(args.labels, facts=True), args.labels)
     if not pairs:
-        from ..errors import HarnessError
-
         raise HarnessError(f"{args.labels}: no labelled fact (every label is null)")
     y = [lab.label for lab, _ in pairs]
     found = coverage_cuts(pairs, articles, params, float(params.get("covered_threshold", 0.5)))
@@ -131,8 +129,6 @@ def _few(n: int, enough: int) -> None:
 def _coverage_params(meta: dict[str, Any]) -> dict[str, Any]:
     """The run's coverage settings (from the config it recorded); an error for a judged scorer,
     whose verdicts no cut decides."""
-    from ..errors import HarnessError
-
     scorers = (meta.get("config") or {}).get("scorers") or {"coverage": {}}
     if "coverage" not in scorers:
         raise HarnessError("the run has no coverage scorer: nothing to calibrate")
@@ -145,7 +141,6 @@ def _coverage_params(meta: dict[str, Any]) -> dict[str, Any]:
 
 def _articles(meta: dict[str, Any], args: argparse.Namespace) -> list:
     from ..compare import run_articles
-    from ..errors import HarnessError
 
     articles, why = run_articles(meta, args.run, args.gold)
     if articles is None:
