@@ -131,6 +131,20 @@ def test_scorer_with_the_judge(tiny_lm, lm_weights):
     assert set(lexical.analyse_many([(art, "The plan will start.")])[0].features) == set(FEATURES)
 
 
+def test_weights_of_another_lm_are_a_config_error(tiny_lm):
+    """The shipped judged weights were fitted on SmolLM2's features (their provenance says so):
+    a config naming another LM fails when the scorers are built, before any model runs, and a
+    scorer built directly refuses to score."""
+    from harness.scorers import build_scorers
+
+    with pytest.raises(ConfigError, match="fitted on the features of the LM smollm2-135m-instruct"):
+        build_scorers({"hallucination": {"lm": tiny_lm}})
+    scorer = HallucinationScorer(lm=tiny_lm)
+    body = "The plan will start next week."
+    with pytest.raises(ConfigError, match="set scorers.hallucination.model_path"):
+        scorer.score(Article(id="a", text=body, body=body), body)
+
+
 def test_judge_reads_only_the_uncertain_summaries(tiny_lm, lm_weights):
     """With a judge band, a summary whose lexical verdict falls outside it keeps that verdict (the
     LM never reads it); one inside it is judged. The band must hold both thresholds."""

@@ -51,7 +51,8 @@ def test_meta_eval_cli_end_to_end(tmp_path, capsys, judge, tiny_lm):
     data = _write(tmp_path / "tiny.jsonl", ROWS)
     out = tmp_path / "out.json"
     lm = "none" if judge == "none" else tiny_lm
-    assert main(["meta-eval", "faithfulness", "--data", str(data), "--json", str(out), "--lm", lm]) == 0
+    weights = [] if judge == "none" else ["--model", _unlabelled_weights(tmp_path)]
+    assert main(["meta-eval", "faithfulness", "--data", str(data), "--json", str(out), "--lm", lm, *weights]) == 0
     fig = json.loads(out.read_text())
     assert ("|lm=lm-pmi-2:" in fig["signature"]) == (judge == "tiny")
     assert set(fig["datasets"]) == {"tiny_a", "tiny_b"}
@@ -70,6 +71,27 @@ def test_meta_eval_cli_end_to_end(tmp_path, capsys, judge, tiny_lm):
     assert base["mean_balanced_accuracy"] == 1.0 and 0.5714 < base["in_sample"]["threshold"] <= 1.0
     printed = capsys.readouterr().out
     assert "tiny_a" in printed and "overlap (LODO cut)" in printed
+
+
+def _unlabelled_weights(tmp_path):
+    """The shipped judged weights without their provenance (which names the LM they were fitted
+    on): weights any LM's features may be used with, as in a test."""
+    from harness.scorers.hallucination import shipped_model_path
+
+    model = json.loads(shipped_model_path(True).read_text())
+    path = tmp_path / "any_lm.json"
+    path.write_text(json.dumps({k: v for k, v in model.items() if k != "provenance"}))
+    return str(path)
+
+
+def test_weights_fitted_on_another_lm_are_refused(tmp_path, capsys, tiny_lm):
+    """The shipped judged weights name the LM whose features they were fitted on; with another
+    LM the meta-eval stops before scoring and says what to do, instead of applying them."""
+    data = _write(tmp_path / "tiny.jsonl", ROWS)
+    assert main(["meta-eval", "faithfulness", "--data", str(data), "--lm", tiny_lm]) == 2
+    err = capsys.readouterr().err
+    assert "fitted on the features of the LM smollm2-135m-instruct" in err
+    assert f"harness refit faithfulness --lm {tiny_lm} --out FILE" in err
 
 
 def test_limit_takes_first_items(tmp_path):
@@ -178,6 +200,10 @@ def test_refit_does_not_depend_on_the_shipped_judge_band(tmp_path, tiny_lm, monk
     out = tmp_path / "judged.json"
     assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", tiny_lm]) == 0
     assert set(LM_FEATURES) <= set(json.loads(out.read_text())["features"])
+    # fitted on this LM's features: its weights are accepted with it (the shipped ones are not)
+    HallucinationScorer(model_path=str(out), lm=tiny_lm, judge_band=(0.0, 1.0)).check_weights()
+    with pytest.raises(ConfigError, match="fitted on the features of the LM"):
+        HallucinationScorer(lm=tiny_lm, judge_band=(0.0, 1.0)).check_weights()
 
 
 def _fit_rows():

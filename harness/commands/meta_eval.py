@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         if kind == "faithfulness":
             k.add_argument("--lm", metavar="MODEL", help="the likelihood judge's model, e.g. smollm2-135m-instruct "
                            "(default: none, as in configs/default.yaml: no judge, lexical weights)")
+            k.add_argument("--model", metavar="FILE", help="a weights file (harness refit faithfulness --out FILE) "
+                           "instead of the shipped one; needed with an --lm the shipped weights were not fitted on")
             k.add_argument("--threshold", type=float, metavar="T",
                            help="measure at this cut instead of the weights' own (e.g. one this command printed "
                            "as the best cut on your own labelled summaries)")

@@ -172,7 +172,9 @@ def main(args: Any) -> int:
     threshold = getattr(args, "threshold", None)
     if threshold is not None and not 0.0 < threshold < 1.0:
         raise HarnessError(f"--threshold {threshold}: expected a probability between 0 and 1")
-    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None), judge=judge, threshold=threshold)
+    scorer = HallucinationScorer(model_path=getattr(args, "model", None), lm=None if judge else getattr(args, "lm", None),
+                                 judge=judge, threshold=threshold)
+    scorer.check_weights()
     from ..resources import warm_up
 
     warm_up()  # models loaded before the clock starts: elapsed_s is scoring time

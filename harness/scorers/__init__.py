@@ -91,6 +91,9 @@ def build(name: str, params: dict[str, Any] | None, where: str = "scorers") -> A
 def build_scorers(spec: dict[str, dict[str, Any]]) -> list[Any]:
     """Scorer objects from the config's ``scorers`` mapping (coverage first)."""
     built = [build(name, params) for name, params in spec.items()]
+    for scorer in built:
+        if hasattr(scorer, "check_weights"):
+            scorer.check_weights()  # before any model runs: a mismatch is a config error
     return sorted(built, key=lambda s: s.role != "coverage")
 
 

@@ -16,17 +16,13 @@ weights in ``faithfulness_model_lexical.json``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 from functools import lru_cache
-from importlib import resources as importlib_resources
-from pathlib import Path
 from typing import Any, Sequence
 
 from ..checkers.faithfulness.checks import checks_signature
-from ..checkers.faithfulness.evidence import (FEATURES, Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings,
+from ..checkers.faithfulness.evidence import (Analysis, ClaimCheck, analyse_many, prefetch as prefetch_embeddings,
                                               story)
 from ..checkers.faithfulness.likelihood import (LM_FEATURES, TOKEN_FEATURES, LikelihoodJudge, as_summary_features,
                                                 check_dtype, evidence_text, resolve)
@@ -37,6 +33,7 @@ from ..logistic import probability
 from ..judges import Judgement, build_judge
 from ..records import Article, FaithfulnessResult, Hallucination
 from ..text import BODIES_CACHED, fold
+from .faithfulness_weights import load_weights, model_band, require_fitted_lm, shipped_model_path
 
 VERSION = "claims-v44"
 HARD_KINDS = ("trap", "off_article", "entity", "number", "date", "negation", "modality")
@@ -47,41 +44,6 @@ and ruling negation and modality flips so moved the mean balanced accuracy by +0
 0.6923); attribution findings (half of them on faithful summaries) stay soft."""
 JUDGE_CUT = 0.5
 """With a ``judge:``, the support probability below which a claim (and its summary) fails."""
-
-
-def model_band(model: dict[str, Any]) -> tuple[float, float]:
-    """A weights file's ``judge_band``: the lexical-verdict probabilities for which the likelihood
-    judge is consulted ([0, 1], every summary, for a file without one); chosen for the file's
-    threshold and the lexical one, which it must hold (``benchmarks/quality/judge_band.py``)."""
-    low, high = model.get("judge_band", (0.0, 1.0))
-    return float(low), float(high)
-
-
-def shipped_model_path(lm: bool = True) -> Path:
-    """Where the shipped weights live: with the likelihood judge's features, or lexical only."""
-    name = "faithfulness_model.json" if lm else "faithfulness_model_lexical.json"
-    return Path(str(importlib_resources.files("harness") / "data" / name))
-
-
-@lru_cache(maxsize=8)
-def load_weights(path: str) -> tuple[dict[str, Any], str]:
-    """A weights file and the short sha256 of its bytes; a :class:`HarnessError` if it is bad."""
-    try:
-        raw = Path(path).read_bytes()
-        model = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise HarnessError(f"cannot read the faithfulness model {path}: {exc}") from exc
-    missing = [k for k in ("features", "mean", "scale", "coef", "intercept", "threshold") if k not in model]
-    if missing:
-        raise HarnessError(f"faithfulness model {path} lacks {', '.join(missing)}")
-    band = model.get("judge_band", (0.0, 1.0))
-    if not (isinstance(band, list | tuple) and len(band) == 2 and all(type(v) in (int, float) for v in band)):
-        raise HarnessError(f"faithfulness model {path}: judge_band {band!r} is not [low, high]")
-    unknown = [f for f in model["features"] if f not in FEATURES + LM_FEATURES]
-    if unknown:
-        raise HarnessError(f"faithfulness model {path} uses unknown features {unknown}; "
-                           f"known: {list(FEATURES + LM_FEATURES)}")
-    return model, hashlib.sha256(raw).hexdigest()[:12]
 
 
 def predict(model: dict[str, Any], features: dict[str, float]) -> float:
@@ -176,6 +138,7 @@ class HallucinationScorer:
             self.lexical = (lexical, float(lexical["threshold"]))
             band = judge_band if judge_band is not None else model_band(self.model)
             self.judge_band = _check_band(band, self.threshold, self.lexical[1])
+        self._weights_checked = False
         self.window = int(window)
         self.candidates = int(candidates)
         self.trap_similarity = float(trap_similarity)
@@ -226,6 +189,14 @@ class HallucinationScorer:
             for chk, values in zip(an.claims, claims_lm):
                 chk.features.update({"lm_" + k: v for k, v in values.items()})
 
+    def check_weights(self) -> None:
+        """A :class:`ConfigError` when the weights were fitted on another LM's features than the
+        judge gives (their provenance names the LM). Verdicts need this; features do not, so a
+        refit for a new LM builds its scorer with the old weights and never calls it."""
+        if self.judge is not None and not self._weights_checked:
+            require_fitted_lm(self.model, self.model_path, self.judge)
+            self._weights_checked = True
+
     def prefetch(self, items: Sequence[tuple[Article, str]]) -> None:
         """Start encoding what :meth:`score_many` of ``items`` will embed, in the helper process,
         while this process scores something else."""
@@ -236,6 +207,7 @@ class HallucinationScorer:
         summary gets the lexical verdict first, and those whose probability lies in the judge band
         are then read by the LM and get the judged verdict; a summary with a hard finding
         (:data:`HARD_KINDS`) is unfaithful whatever the judge says, so it keeps the lexical one."""
+        self.check_weights()
         items = list(items)
         analyses = self.analyse_many(items, progress=None if self.judge else progress, judge=False)
         trap_sims = self._statement_traps(items, analyses)
