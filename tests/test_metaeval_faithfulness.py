@@ -200,6 +200,10 @@ def test_refit_does_not_depend_on_the_shipped_judge_band(tmp_path, tiny_lm, monk
     out = tmp_path / "judged.json"
     assert main(["refit", "faithfulness", "--data", str(data), "--out", str(out), "--lm", tiny_lm]) == 0
     assert set(LM_FEATURES) <= set(json.loads(out.read_text())["features"])
+    # without --out, weights for another LM than the shipped ones' never replace them
+    before = hallucination.shipped_model_path(True).read_bytes()
+    assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm]) == 2
+    assert hallucination.shipped_model_path(True).read_bytes() == before
     # fitted on this LM's features: its weights are accepted with it (the shipped ones are not)
     HallucinationScorer(model_path=str(out), lm=tiny_lm, judge_band=(0.0, 1.0)).check_weights()
     with pytest.raises(ConfigError, match="fitted on the features of the LM"):

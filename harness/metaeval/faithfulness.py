@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from ..errors import HarnessError, InputError, Problem
+from ..errors import ConfigError, HarnessError, InputError, Problem
 from ..records import Article
 from .agreement import figures, mean_auc, side_by_side
 from .baseline import baseline_figures
@@ -255,6 +255,13 @@ def refit_main(args: Any) -> int:
     judge = getattr(args, "judge_spec", None)
     scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or "none", judge=judge,
                                  judge_band=(0.0, 1.0))
+    if scorer.judge is not None and out is None and not getattr(args, "no_write", False):
+        try:  # the shipped judged weights stay those of the LM they name
+            scorer.check_weights()
+        except ConfigError as exc:
+            raise HarnessError(f"--lm {scorer.judge.lm}: the shipped judged weights are fitted on another LM's "
+                               "features and are not replaced by these: write them with --out FILE, then "
+                               "set scorers.hallucination.model_path to FILE") from exc
     names = FEATURES + (LM_FEATURES if scorer.judge is not None else ())
     cache = None if getattr(args, "no_cache", False) else FeatureCache()
     featured = featurise(rows + aux_rows, scorer, cache=cache)
