@@ -1,6 +1,7 @@
 """The meta-eval and refit commands end to end on tiny files (figures hand-checkable)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -164,16 +165,15 @@ def test_refit_budget_option_and_the_judge_band_guard(tmp_path, tiny_lm, capsys,
     import harness.metaeval.faithfulness_fit as ff
 
     real_fit = ff.fit
-    shipped = hallucination.shipped_model_path(True)
+    # the shipped judged file stands in as one fitted on the tiny LM's features (no provenance)
+    shipped = Path(_unlabelled_weights(tmp_path))
+    real_path = hallucination.shipped_model_path
+    monkeypatch.setattr(hallucination, "shipped_model_path", lambda lm=True: shipped if lm else real_path(False))
     low, high = hallucination.model_band(json.loads(shipped.read_text()))
     monkeypatch.setattr(ff, "fit", lambda *a, **kw: {**real_fit(*a, **kw), "threshold": low / 2})
     before = shipped.read_bytes()
-    try:
-        assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm]) == 2
-    finally:
-        written = shipped.read_bytes()
-        shipped.write_bytes(before)
-    assert written == before and "outside the judge band" in capsys.readouterr().err
+    assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm]) == 2
+    assert shipped.read_bytes() == before and "outside the judge band" in capsys.readouterr().err
     # written elsewhere it goes without a band (every summary judged); one inside keeps the band
     assert main(["refit", "faithfulness", "--data", str(data), "--lm", tiny_lm, "--out", str(tmp_path / "o.json")]) == 0
     assert "judge_band" not in json.loads((tmp_path / "o.json").read_text())
