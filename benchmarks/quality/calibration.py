@@ -43,9 +43,9 @@ from harness.checkers.faithfulness.likelihood import LM_FEATURES  # noqa: E402
 from harness.errors import HarnessError  # noqa: E402
 from harness.metaeval.agreement import balanced_accuracy, choose_threshold  # noqa: E402
 from harness.metaeval.baseline import overlap_scores  # noqa: E402
-from harness.metaeval.faithfulness import featurise, load_all  # noqa: E402
+from harness.metaeval.faithfulness import featurise, features_scorer, load_all  # noqa: E402
 from harness.metaeval.faithfulness_fit import FALSE_ALARM_BUDGET, fit  # noqa: E402
-from harness.scorers.hallucination import HallucinationScorer, predict  # noqa: E402
+from harness.scorers.hallucination import predict  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lodo_features import AUX, DEV  # noqa: E402
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     rows = load_all(args.files)
     aux_rows = load_all(args.aux) if args.aux else []
-    scorer = HallucinationScorer(lm=args.lm, judge_band=(0.0, 1.0))
+    scorer = features_scorer(args.lm)
     names = list(FEATURES) + (list(LM_FEATURES) if scorer.judge is not None else [])
     featured = featurise(rows + aux_rows, scorer, cache=FeatureCache())
     X = [f for f, _ in featured[:len(rows)]]

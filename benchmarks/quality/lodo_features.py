@@ -45,10 +45,10 @@ from harness.checkers.faithfulness.evidence import FEATURES  # noqa: E402
 from harness.checkers.faithfulness.likelihood import DEFAULT_LM, LM_FEATURES  # noqa: E402
 from harness.errors import HarnessError  # noqa: E402
 from harness.metaeval.baseline import baseline_figures, overlap_scores  # noqa: E402
-from harness.metaeval.faithfulness import featurise, figures, load_all, mean_auc, side_by_side  # noqa: E402
+from harness.metaeval.faithfulness import featurise, features_scorer, figures, load_all, mean_auc, side_by_side  # noqa: E402
 from harness.metaeval.faithfulness_fit import (FALSE_ALARM_BUDGET, cross_validate, fit,  # noqa: E402
                                                leave_one_dataset_out, parse_budget)
-from harness.scorers.hallucination import HallucinationScorer, predict, rule_hard  # noqa: E402
+from harness.scorers.hallucination import predict, rule_hard  # noqa: E402
 
 DEV = sorted(glob.glob(str(SHARED / "metaeval/faithfulness/*.dev.jsonl")))
 AUX = sorted(glob.glob(str(SHARED / "metaeval/extra/*.jsonl")))
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     budget = parse_budget(args.max_false_alarm)
     rows = load_all(args.files)
     aux_rows = load_all(args.aux) if args.aux else []
-    scorer = HallucinationScorer(lm=args.lm, judge_band=(0.0, 1.0))  # the band plays no part in the features
+    scorer = features_scorer(args.lm)
     lm_on = scorer.judge is not None
     lm = list(LM_FEATURES) if lm_on else []
     known = FEATURES + ("overlap",) + tuple(lm)

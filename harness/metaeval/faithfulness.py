@@ -97,6 +97,17 @@ Featured = tuple[dict[str, float], bool]
 """A row's summary features and whether the claim checks made a hard finding."""
 
 
+def features_scorer(lm: str | None, judge: Any = None) -> Any:
+    """A hallucination scorer for features only, as a refit sees them: with ``lm`` (or a
+    ``judge:`` spec) the likelihood judge's features too, and the judge band opened wide. The
+    weights it carries, their band and the LM they were fitted on play no part in the features,
+    so nothing here checks them (:meth:`~harness.scorers.hallucination.HallucinationScorer.check_weights`
+    is for verdicts)."""
+    from ..scorers.hallucination import HallucinationScorer
+
+    return HallucinationScorer(lm=None if judge else lm or "none", judge=judge, judge_band=(0.0, 1.0))
+
+
 def featurise(rows: Sequence[dict[str, Any]], scorer: Any, desc: str = "analysing",
               cache: Any = None) -> list[Featured]:
     """The scorer's summary features and hard-finding flag for every row (chunked, with a
@@ -234,7 +245,7 @@ def refit_main(args: Any) -> int:
     from ..cache import FeatureCache, file_sha256
     from ..checkers.faithfulness.evidence import FEATURES
     from ..checkers.faithfulness.likelihood import LM_FEATURES
-    from ..scorers.hallucination import HallucinationScorer, load_weights, model_band, rule_hard, shipped_model_path
+    from ..scorers.hallucination import load_weights, model_band, rule_hard, shipped_model_path
     from .faithfulness_fit import cross_validate, fit, leave_one_dataset_out, parse_budget
 
     budget = parse_budget(getattr(args, "max_false_alarm", None))
@@ -249,12 +260,7 @@ def refit_main(args: Any) -> int:
             raise HarnessError(f"--out {out}: the folder {out.parent} does not exist")
     rows = load_all(main_paths)
     aux_rows = load_all(aux_paths) if aux_paths else []
-    # with the shipped weights of the kind being refitted: with a judge they use its features, so
-    # the scorer computes them (the weights themselves play no part in the features, nor does the
-    # judge band, which is opened wide so that a refit never depends on the shipped band)
-    judge = getattr(args, "judge_spec", None)
-    scorer = HallucinationScorer(lm=None if judge else getattr(args, "lm", None) or "none", judge=judge,
-                                 judge_band=(0.0, 1.0))
+    scorer = features_scorer(getattr(args, "lm", None), getattr(args, "judge_spec", None))
     if scorer.judge is not None and out is None and not getattr(args, "no_write", False):
         try:  # the shipped judged weights stay those of the LM they name
             scorer.check_weights()
